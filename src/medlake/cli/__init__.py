@@ -1,0 +1,50 @@
+"""The `medlake` command line: a thin shell over the Python API.
+
+Each command module in this package defines `register(group)`; the group
+discovers them, so adding a command never edits this file. Errors the
+library raises on purpose (MedlakeError) are translated once, here: one
+message on stderr, exit code 2, no traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import click
+
+from ..errors import MedlakeError
+from ..progress import console
+
+
+class MedlakeGroup(click.Group):
+    """A click group that turns MedlakeError into 'error: ...' and exit code 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except MedlakeError as e:
+            console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+            sys.exit(2)
+
+
+@click.group(cls=MedlakeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="medlake")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="Lake file (default: $MEDLAKE_DB, else ./medlake.duckdb); also accepted after the command.")
+@click.pass_context
+def main(ctx, db_path):
+    """medlake: clinical data, code systems, tasks and features in one DuckDB file."""
+    ctx.obj = {"db": db_path}
+
+
+def _register_commands() -> None:
+    for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if mod.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{mod.name}")
+        module.register(main)
+
+
+_register_commands()

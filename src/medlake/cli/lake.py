@@ -1,0 +1,89 @@
+"""`medlake load`, `medlake info`, `medlake sql`."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from ._options import db_option, open_lake
+from ._output import print_table, stdout, write_table
+
+
+def register(main: click.Group) -> None:
+    main.add_command(load)
+    main.add_command(info)
+    main.add_command(sql)
+
+
+@click.command()
+@click.argument("source")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--tables", default=None, help="Comma-separated raw tables to load (default: all the loader knows).")
+@click.option("--name", default=None, help="Dataset (schema) name; default: the source name.")
+@click.option("--silent", is_flag=True, help="No progress display.")
+@db_option
+def load(source, directory, tables, name, silent, db_path):
+    """Load a raw export: SOURCE is mimic3, mimic4, eicu or omop."""
+    with open_lake(db_path) as lake:
+        result = lake.load(source, directory, tables=tables.split(",") if tables else None,
+                           name=name, show_progress=not silent)
+    verb = "replaced" if result.replaced else "loaded"
+    stdout.print(f"{verb} dataset [bold]{result.dataset}[/] from {directory} "
+                 f"(load {result.load_id}, {result.seconds:.1f} s)")
+    if result.replaced:
+        stdout.print(f"[yellow]the earlier load of '{result.dataset}' was replaced[/]")
+    t = Table("table", "rows")
+    for k, v in result.row_counts.items():
+        t.add_row(k, f"{v:,}")
+    stdout.print(t)
+
+
+@click.command()
+@db_option
+def info(db_path):
+    """List datasets, their tables with row counts, and the load history."""
+    with open_lake(db_path) as lake:
+        data = lake.info()
+    stdout.print(f"lake [bold]{data['path']}[/] (medlake {data['medlake_version']})")
+    if not data["datasets"]:
+        stdout.print("no datasets loaded; try `medlake load mimic3 DIR`")
+    t = Table("schema", "table", "rows", title="tables")
+    for r in data["tables"]:
+        t.add_row(r["schema"], r["table"], f"{r['rows']:,}")
+    if data["tables"]:
+        stdout.print(t)
+    if data["views"]:
+        v = Table("schema", "view", title="views")
+        for r in data["views"]:
+            v.add_row(r["schema"], r["view"])
+        stdout.print(v)
+    h = Table("load", "dataset", "source", "directory", "started", "seconds", "rows", "status", "version",
+              title="load history")
+    for r in data["loads"]:
+        h.add_row(str(r["load_id"]), r["dataset"], r["source"], r["directory"] or "", str(r["started_at"])[:19],
+                  f"{r['seconds'] or 0:.1f}", f"{r['rows_written'] or 0:,}", r["status"], r["medlake_version"])
+    if data["loads"]:
+        stdout.print(h)
+
+
+@click.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]), default="table")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write to this file instead of stdout.")
+@click.option("--max-rows", default=50, show_default=True, help="Rows drawn in table format.")
+@db_option
+def sql(query, fmt, out, max_rows, db_path):
+    """Run a SQL query on the lake and print or write its result."""
+    import duckdb
+
+    from ..errors import MedlakeError
+
+    with open_lake(db_path) as lake:
+        try:
+            table = lake.sql(query)
+        except duckdb.Error as e:
+            raise MedlakeError(f"query failed: {e}") from None
+    if fmt == "table" and not out:
+        print_table(table, max_rows=max_rows)
+    else:
+        write_table(table, "csv" if fmt == "table" else fmt, out)

@@ -1,0 +1,52 @@
+"""Named errors. The library raises these; the CLI translates them once (exit 2)."""
+
+from __future__ import annotations
+
+
+class MedlakeError(Exception):
+    """Base class of every error medlake raises on purpose."""
+
+
+class InputError(MedlakeError):
+    """Bad input data: names the file, the line or column, the value and what was expected."""
+
+    def __init__(self, message: str, *, path=None, line=None, column=None, value=None, expected=None):
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.column = column
+        self.value = value
+        self.expected = expected
+        parts = []
+        if self.path:
+            where = self.path
+            if line is not None:
+                where += f", line {line}"
+            if column is not None:
+                where += f", column '{column}'"
+            parts.append(where)
+        parts.append(message)
+        if value is not None:
+            parts.append(f"value {value!r}")
+        if expected:
+            parts.append(f"expected {expected}")
+        super().__init__(": ".join(parts[:2]) + ("; " + "; ".join(parts[2:]) if len(parts) > 2 else ""))
+
+
+class SqlFileError(MedlakeError):
+    """A .sql file is malformed (bad header, parse error, forbidden statement)."""
+
+    def __init__(self, path, message: str):
+        self.path = str(path)
+        super().__init__(f"{self.path}: {message}")
+
+
+class UnknownNameError(MedlakeError):
+    """A dataset, task, feature view, vocabulary or source that does not exist."""
+
+
+class ParameterError(MedlakeError):
+    """A parameter of wrong name, type or value."""
+
+
+class LeakageError(MedlakeError):
+    """A task or feature uses data from after its index time."""

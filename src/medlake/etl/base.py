@@ -1,0 +1,294 @@
+"""What every loader shares: source specs, finding files, staging typed raw tables, checks.
+
+A source (mimic3, mimic4, eicu, omop) is a `Source`: the raw tables it knows
+(`RawTable`: file names, typed columns, primary key) and the SQL file that
+turns them into the canonical tables. Staging reads each file with DuckDB,
+typed as declared; rows that do not parse become an InputError that names
+the file, line, column, value and expected type.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from sqlglot import exp
+
+from ..errors import InputError
+from ..sqlfiles import load_sql, render
+
+SUFFIXES = (".csv.gz", ".csv", ".parquet")
+
+
+@dataclass
+class RawTable:
+    """A raw table a source knows: where it comes from and how it is typed."""
+
+    name: str                                   # raw table name, lower case
+    files: tuple[str, ...]                      # file stems to look for (case-insensitive, no suffix)
+    columns: dict[str, str]                     # required columns -> DuckDB type
+    optional: dict[str, str] = field(default_factory=dict)  # typed when present, NULL when absent
+    primary_key: tuple[str, ...] = ()
+    required: bool = True                       # a full load fails without this file
+    always: bool = False                        # loaded even when --tables names other tables
+    description: str = ""
+
+    @property
+    def all_columns(self) -> dict[str, str]:
+        return {**self.columns, **self.optional}
+
+
+@dataclass
+class Source:
+    """A loader: its raw tables and the SQL that builds the canonical tables."""
+
+    name: str
+    tables: list[RawTable]
+    etl_sql: str                                # path under src/medlake/sql
+    description: str = ""
+    formats: tuple[str, ...] = (".csv.gz", ".csv")
+    vocab_sql: str | None = None                # optional: SQL that fills vocab tables from this source
+
+    def table(self, name: str) -> RawTable:
+        for t in self.tables:
+            if t.name == name:
+                return t
+        known = ", ".join(t.name for t in self.tables)
+        raise InputError(f"unknown table '{name}' for source {self.name}", expected=f"one of: {known}")
+
+
+@dataclass
+class FoundFile:
+    table: RawTable
+    path: Path
+
+
+def find_files(source: Source, directory: Path, only: list[str] | None = None) -> tuple[list[FoundFile], list[RawTable]]:
+    """Match the source's raw tables to files under `directory` (recursively, case-insensitive).
+
+    Returns (found, absent optional tables). A missing required file is an InputError."""
+    if not directory.is_dir():
+        raise InputError("directory not found", path=directory, expected=f"a folder holding the {source.name} export")
+    index: dict[str, list[Path]] = {}
+    for p in sorted(directory.rglob("*")):
+        if not p.is_file():
+            continue
+        low = p.name.lower()
+        suffix = next((s for s in source.formats if low.endswith(s)), None)
+        if suffix is None:
+            continue
+        rel = p.relative_to(directory).as_posix().lower()[: -len(suffix)]
+        index.setdefault(rel, []).append(p)
+        index.setdefault(low[: -len(suffix)], []).append(p)
+    wanted = source.tables
+    if only:
+        names = {t.lower() for t in only}
+        for n in names:
+            source.table(n)  # raises for unknown names
+        # tables the canonical SQL cannot do without are always loaded
+        wanted = [t for t in source.tables if t.name in names or t.always]
+    found, absent = [], []
+    for t in wanted:
+        hit = None
+        for stem in t.files:
+            cands = index.get(stem.lower())
+            if cands:
+                # prefer the first suffix in the source's order (e.g. .csv.gz before .csv)
+                hit = sorted(set(cands), key=lambda p: _suffix_rank(p, source.formats))[0]
+                break
+        if hit is None:
+            if t.required:
+                expected = " or ".join(f"{t.files[0]}{s}" for s in source.formats)
+                raise InputError(f"missing file for table '{t.name}'", path=directory, expected=expected)
+            absent.append(t)
+        else:
+            found.append(FoundFile(t, hit))
+    absent += [t for t in source.tables if t not in wanted]
+    return found, absent
+
+
+def _suffix_rank(p: Path, formats) -> int:
+    low = p.name.lower()
+    return next((i for i, s in enumerate(formats) if low.endswith(s)), len(formats))
+
+
+def sha256_of(path: Path) -> tuple[str, int, str]:
+    """(path, size, sha256) of a file; run in a thread beside the load."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 22):
+            h.update(chunk)
+    return str(path), path.stat().st_size, h.hexdigest()
+
+
+def read_csv_header(path: Path) -> list[str]:
+    """The header row of a .csv or .csv.gz file; InputError if the file is empty."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+            reader = csv.reader(text)
+            header = next(reader, None)
+            first = next(reader, None)
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        raise InputError(f"cannot read file: {e}", path=path, expected="a readable CSV (optionally gzip-compressed)") from None
+    if not header or all(not h.strip() for h in header):
+        raise InputError("file is empty", path=path, line=1, expected="a header row and at least one data row")
+    if first is None:
+        raise InputError("file has a header but no data rows", path=path, line=2, expected="at least one data row")
+    return [h.strip() for h in header]
+
+
+def check_columns(path: Path, table: RawTable, present: list[str]) -> None:
+    """Every required column must be there (names compared case-insensitively)."""
+    have = {c.lower() for c in present}
+    for col in table.columns:
+        if col not in have:
+            raise InputError("missing required column", path=path, column=col,
+                             expected=f"a column named {col} (found: {', '.join(present)})")
+
+
+def _replace_tables(tree: exp.Expression, names: dict[str, exp.Table]) -> exp.Expression:
+    """Replace placeholder table names (target, rejects) by real, quoted ones."""
+    tree = tree.copy()
+    for t in list(tree.find_all(exp.Table)):
+        if isinstance(t.this, exp.Identifier) and t.args.get("db") is None and t.name in names:
+            t.replace(names[t.name].copy())
+    return tree
+
+
+def _replace_key_columns(tree: exp.Expression, keys: tuple[str, ...]) -> exp.Expression:
+    """Expand the `key_columns` placeholder column into the table's key columns."""
+    tree = tree.copy()
+    for col in list(tree.find_all(exp.Column)):
+        if col.name == "key_columns":
+            parent = col.parent
+            cols = [exp.column(k, quoted=True) for k in keys]
+            if isinstance(parent, (exp.Select, exp.Group)):
+                arg = "expressions"
+                items = parent.args[arg]
+                i = next(i for i, e in enumerate(items) if e is col)
+                parent.set(arg, items[:i] + cols + items[i + 1:])
+    return tree
+
+
+def statement(name: str, **tables: exp.Table) -> str:
+    """Text of a named statement of sql/etl/raw.sql with its placeholder tables filled in."""
+    st = load_sql("etl/raw.sql")[name]
+    return render(_replace_tables(st.tree, tables))
+
+
+def schema_statement(name: str, schema: str) -> str:
+    """Text of a CREATE/DROP SCHEMA statement of sql/etl/raw.sql for `schema` (quoted)."""
+    tree = load_sql("etl/raw.sql")[name].tree.copy()
+    for t in tree.find_all(exp.Table):
+        t.set("db", exp.to_identifier(schema, quoted=True))
+    return render(tree)
+
+
+_SAFE = re.compile(r"[^a-z0-9_]")
+
+
+def stage_csv(con: duckdb.DuckDBPyConnection, found: FoundFile, schema: str) -> int:
+    """Read one CSV into <schema>.<table>, typed as declared; returns its row count."""
+    path, table = found.path, found.table
+    header = read_csv_header(path)
+    check_columns(path, table, header)
+    declared = table.all_columns
+    columns: dict[str, str] = {}
+    for h in header:
+        low = h.lower()
+        name = low if low not in columns else f"{low}_{len(columns)}"
+        columns[name] = declared.get(low, "VARCHAR")
+    target = exp.table_(table.name, db=schema, quoted=True)
+    rejects_name = f"_rejects_{_SAFE.sub('_', schema)}_{table.name}"
+    rejects = exp.table_(rejects_name, quoted=True)
+    try:
+        con.execute(statement("read_csv", target=target), {
+            "path": str(path), "columns": columns,
+            "rejects_table": rejects_name, "rejects_scan": rejects_name + "_scan",
+        })
+    except duckdb.Error as e:
+        raise InputError(f"cannot read as CSV: {_first_line(e)}", path=path,
+                         expected="comma-separated values with a header row") from None
+    bad = con.execute(statement("first_reject", rejects=rejects)).fetchone()
+    con.execute(statement("drop_rejects", rejects=rejects))
+    con.execute(statement("drop_rejects", rejects=exp.table_(rejects_name + "_scan", quoted=True)))
+    if bad:
+        line, column, kind, csv_line, message = bad
+        raise _reject_error(path, line, column, kind, csv_line, message, columns)
+    n = con.execute(statement("count_rows", target=target)).fetchone()[0]
+    add_absent_columns(con, schema, table, set(columns))
+    check_primary_key(con, path, schema, table)
+    return n
+
+
+def _reject_error(path, line, column, kind, csv_line, message, columns) -> InputError:
+    m = re.search(r'Could not convert string "(.*)" to \'(\w+)\'', message or "")
+    if m:
+        value, typ = m.group(1), m.group(2)
+        return InputError("value does not parse", path=path, line=line, column=column, value=value,
+                          expected=_expected_for(typ))
+    return InputError(f"malformed row ({(kind or '').lower()}): {csv_line!r}", path=path, line=line,
+                      expected=f"{len(columns)} comma-separated fields matching the header")
+
+
+def _expected_for(typ: str) -> str:
+    typ = typ.upper()
+    if typ in ("BIGINT", "INTEGER", "SMALLINT", "HUGEINT"):
+        return "an integer id"
+    if typ in ("TIMESTAMP", "DATE"):
+        return "a timestamp like 2150-01-31 13:45:00"
+    if typ in ("DOUBLE", "FLOAT", "DECIMAL"):
+        return "a number"
+    return f"a {typ} value"
+
+
+def _first_line(e: Exception) -> str:
+    return str(e).strip().splitlines()[0]
+
+
+def add_absent_columns(con, schema: str, table: RawTable, present: set[str]) -> None:
+    """Optional columns the file lacks are added as typed NULL columns, so ETL SQL can rely on them."""
+    from ..sqlfiles import load_sql as _ls
+
+    for col, typ in table.optional.items():
+        if col not in present:
+            tree = _ls("etl/raw.sql")["add_column"].tree.copy()
+            tree = _replace_tables(tree, {"target": exp.table_(table.name, db=schema, quoted=True)})
+            for c in tree.find_all(exp.ColumnDef):
+                c.set("this", exp.to_identifier(col, quoted=True))
+                c.set("kind", exp.DataType.build(typ, dialect="duckdb"))
+            con.execute(render(tree))
+
+
+def check_primary_key(con, path: Path, schema: str, table: RawTable) -> None:
+    """Two rows with one primary key are an InputError naming the key and both lines."""
+    if not table.primary_key:
+        return
+    st = load_sql("etl/raw.sql")["duplicate_key"].tree
+    tree = _replace_key_columns(_replace_tables(st, {"target": exp.table_(table.name, db=schema, quoted=True)}),
+                                table.primary_key)
+    row = con.execute(render(tree)).fetchone()
+    if row:
+        k = len(table.primary_key)
+        key = ", ".join(f"{c}={v}" for c, v in zip(table.primary_key, row[:k]))
+        n, first, last = row[k:]
+        raise InputError(f"duplicate primary key ({key}) appears {n} times", path=path, line=last,
+                         column=",".join(table.primary_key), value=str(row[0]) if k == 1 else key,
+                         expected=f"each {', '.join(table.primary_key)} once (first seen on line {first})")
+
+
+def create_empty(con, schema: str, table: RawTable) -> None:
+    """An absent optional table becomes an empty typed table, so ETL SQL can rely on it."""
+    cols = [exp.ColumnDef(this=exp.to_identifier(c, quoted=True), kind=exp.DataType.build(t, dialect="duckdb"))
+            for c, t in table.all_columns.items()]
+    tree = exp.Create(this=exp.Schema(this=exp.table_(table.name, db=schema, quoted=True), expressions=cols),
+                      kind="TABLE")
+    con.execute(render(tree))

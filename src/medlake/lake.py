@@ -1,0 +1,178 @@
+"""Lake: one DuckDB file holding every dataset, the code systems, the feature store and metadata."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from . import __version__
+from .errors import MedlakeError, UnknownNameError
+from .sqlfiles import load_sql, qualify, render
+
+DEFAULT_DB = "medlake.duckdb"
+
+
+def default_db_path() -> str:
+    """The lake path used when none is given: $MEDLAKE_DB, else ./medlake.duckdb."""
+    return os.environ.get("MEDLAKE_DB") or DEFAULT_DB
+
+
+class Lake:
+    """A connection to a medlake database file (or ':memory:')."""
+
+    def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool = False, threads: int | None = None):
+        self.path = str(path)
+        self.read_only = read_only
+        config = {"threads": threads} if threads else {}
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only, config=config)
+        except duckdb.Error as e:
+            raise MedlakeError(f"cannot open lake '{self.path}': {e}") from None
+        self._in_transaction = False
+        if not read_only:
+            self.run_file("schema/meta.sql")
+
+    # -- connection -----------------------------------------------------
+    def close(self) -> None:
+        """Close the connection."""
+        self.con.close()
+
+    def __enter__(self) -> "Lake":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Lake({self.path!r})"
+
+    # -- running SQL ----------------------------------------------------
+    def execute(self, sql: str, params: Any = None) -> duckdb.DuckDBPyConnection:
+        """Run one statement with bound parameters; returns the cursor."""
+        return self.con.execute(sql, params) if params is not None else self.con.execute(sql)
+
+    def sql(self, query: str, params: Any = None) -> pa.Table:
+        """Run a query and return its result as an Arrow table."""
+        return self.execute(query, params).to_arrow_table()
+
+    def run_file(self, relpath: str, schemas: dict | None = None, params: dict | None = None,
+                 name: str | None = None) -> list:
+        """Run a packaged SQL file's statements (or one named statement) in order.
+
+        `schemas` qualifies canonical table names (see sqlfiles.qualify);
+        `params` are bound to the statements that use them. Returns the rows
+        of the last statement."""
+        f = load_sql(relpath)
+        sts = [f[name]] if name else f.statements
+        rows: list = []
+        for st in sts:
+            text = render(qualify(st.tree, schemas)) if schemas else (st.raw or st.text)
+            used = _params_used(text, params)
+            cur = self.execute(text, used)
+            rows = cur.fetchall() if cur.description else []
+        return rows
+
+    def query_file(self, relpath: str, name: str, schemas: dict | None = None, params: dict | None = None) -> pa.Table:
+        """Run one named statement of a packaged file and return Arrow."""
+        st = load_sql(relpath)[name]
+        text = render(qualify(st.tree, schemas)) if schemas else (st.raw or st.text)
+        return self.execute(text, _params_used(text, params)).to_arrow_table()
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """BEGIN ... COMMIT, or ROLLBACK on any error; nested uses join the outer one."""
+        if self._in_transaction:
+            yield self
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
+        try:
+            yield self
+        except BaseException:
+            self._in_transaction = False
+            self.con.execute("ROLLBACK")
+            raise
+        self._in_transaction = False
+        self.con.execute("COMMIT")
+
+    # -- datasets -------------------------------------------------------
+    def datasets(self) -> list[str]:
+        """Names of the loaded datasets (one schema each)."""
+        return [r["dataset"] for r in self.query_file("lake/info.sql", "datasets").to_pylist()]
+
+    def schema_exists(self, schema: str) -> bool:
+        """Whether a schema of that name exists in the lake."""
+        return bool(self.run_file("lake/info.sql", name="schema_exists", params={"schema": schema})[0][0])
+
+    def require_dataset(self, dataset: str) -> str:
+        """Return the dataset's schema name, or raise UnknownNameError listing what is loaded."""
+        if dataset not in self.datasets():
+            have = ", ".join(self.datasets()) or "none"
+            raise UnknownNameError(f"unknown dataset '{dataset}' (loaded: {have}); load it with `medlake load`")
+        return dataset
+
+    def columns(self, schema: str, table: str) -> list[tuple[str, str]]:
+        """(name, type) of a table's columns."""
+        return [tuple(r) for r in self.run_file("lake/info.sql", name="table_columns",
+                                                 params={"schema": schema, "table": table})]
+
+    def info(self) -> dict:
+        """Datasets with their tables' row counts, and the load history."""
+        datasets = self.query_file("lake/info.sql", "datasets").to_pylist()
+        schemas = []
+        for d in datasets:
+            schemas += [d["dataset"], d["dataset"] + "_raw"]
+        extra = [s for s in ("vocab", "fs") if self.schema_exists(s)]
+        tables = self.query_file("lake/info.sql", "tables", params={"schemas": schemas + extra}).to_pylist()
+        views = self.query_file("lake/info.sql", "views", params={"schemas": schemas + extra}).to_pylist()
+        loads = self.query_file("lake/info.sql", "loads").to_pylist()
+        return {"path": self.path, "datasets": datasets, "tables": tables, "views": views, "loads": loads,
+                "medlake_version": __version__}
+
+    # -- the stages -----------------------------------------------------
+    def load(self, source: str, directory: str | os.PathLike, tables: list[str] | None = None,
+             name: str | None = None, show_progress: bool = False, **options):
+        """Load a raw export (mimic3, mimic4, eicu, omop) into the lake; see medlake.etl."""
+        from .etl import load
+
+        return load(self, source, Path(directory), tables=tables, name=name, show_progress=show_progress, **options)
+
+    @functools.cached_property
+    def codes(self):
+        """Code systems: lookup, hierarchy and cross-maps (medlake.ontology)."""
+        from .ontology import Codes
+
+        return Codes(self)
+
+    @functools.cached_property
+    def features(self):
+        """The feature store (medlake.featurestore)."""
+        from .featurestore import FeatureStore
+
+        return FeatureStore(self)
+
+    def task(self, name: str, dataset: str, **params):
+        """Run a prediction task on a dataset; returns a TaskResult (medlake.tasks)."""
+        from .tasks import run_task
+
+        return run_task(self, name, dataset=dataset, **params)
+
+
+def _params_used(text: str, params: dict | None):
+    """Only the named parameters a statement mentions (DuckDB rejects extra ones)."""
+    if not params:
+        return None
+    used = {k: v for k, v in params.items() if re.search(rf"\${re.escape(k)}\b", text)}
+    return used or None
+
+
+def connect(path: str | os.PathLike | None = None, read_only: bool = False, threads: int | None = None) -> Lake:
+    """Open (or create) a lake. `path` defaults to $MEDLAKE_DB, else ./medlake.duckdb."""
+    return Lake(path if path is not None else default_db_path(), read_only=read_only, threads=threads)

@@ -1,0 +1,32 @@
+/* medlake
+description: Queries behind lake.info() and lake.datasets().
+*/
+-- name: datasets
+SELECT dataset, source, load_id, loaded_at FROM meta.datasets ORDER BY dataset;
+
+-- name: tables
+SELECT schema_name AS "schema", table_name AS "table", estimated_size AS "rows"
+FROM duckdb_tables()
+WHERE database_name = current_database() AND schema_name IN (SELECT unnest($schemas::VARCHAR[]))
+ORDER BY schema_name, table_name;
+
+-- name: views
+SELECT schema_name AS "schema", view_name AS "view"
+FROM duckdb_views()
+WHERE database_name = current_database() AND NOT internal AND schema_name IN (SELECT unnest($schemas::VARCHAR[]))
+ORDER BY schema_name, view_name;
+
+-- name: loads
+SELECT load_id, dataset, source, directory, started_at, finished_at,
+       date_diff('millisecond', started_at, finished_at) / 1000.0 AS seconds,
+       status, medlake_version,
+       list_sum(list_transform(map_values(row_counts), x -> x)) AS rows_written
+FROM meta.loads ORDER BY load_id;
+
+-- name: schema_exists
+SELECT count(*) > 0 FROM duckdb_schemas() WHERE database_name = current_database() AND schema_name = $schema;
+
+-- name: table_columns
+SELECT column_name, data_type FROM duckdb_columns()
+WHERE database_name = current_database() AND schema_name = $schema AND table_name = $table
+ORDER BY column_index;

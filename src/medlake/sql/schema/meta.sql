@@ -1,0 +1,27 @@
+/* medlake
+description: The meta schema, created in every lake. meta.loads has one row per successful load.
+*/
+CREATE SCHEMA IF NOT EXISTS meta;
+
+CREATE SEQUENCE IF NOT EXISTS meta.load_ids START 1;
+
+CREATE TABLE IF NOT EXISTS meta.loads (
+    load_id BIGINT PRIMARY KEY,
+    dataset VARCHAR NOT NULL,          -- schema the data went into, e.g. mimic3
+    source VARCHAR NOT NULL,           -- loader used: mimic3, mimic4, eicu, omop, codes, ...
+    directory VARCHAR,
+    files STRUCT(path VARCHAR, size BIGINT, sha256 VARCHAR)[],
+    row_counts MAP(VARCHAR, BIGINT),   -- rows per table written, raw and canonical
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP,
+    status VARCHAR NOT NULL,           -- ok | replaced (a later load of the same dataset replaced it)
+    medlake_version VARCHAR NOT NULL,
+    options JSON
+);
+
+CREATE TABLE IF NOT EXISTS meta.datasets (
+    dataset VARCHAR PRIMARY KEY,
+    source VARCHAR NOT NULL,
+    load_id BIGINT NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+);
