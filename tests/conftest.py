@@ -1,0 +1,81 @@
+"""Shared fixtures: the real test data (../shared/data) and lakes loaded from it once per session.
+
+Tests that need the data find it through MEDLAKE_TEST_DATA (default ../shared/data)
+and skip with a reason when it is missing; CI sets MEDLAKE_REQUIRE_TEST_DATA=1,
+which turns a missing folder into a failure instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import medlake
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _data_root() -> Path:
+    return Path(os.environ.get("MEDLAKE_TEST_DATA", ROOT.parent / "shared" / "data")).resolve()
+
+
+def _need(sub: str) -> Path:
+    p = _data_root() / sub
+    if not p.exists():
+        msg = f"test data not found: {p} (set MEDLAKE_TEST_DATA to the shared data folder)"
+        if os.environ.get("MEDLAKE_REQUIRE_TEST_DATA"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return p
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return _need("")
+
+
+@pytest.fixture(scope="session")
+def mimic3_dir() -> Path:
+    return _need("mimic3demo")
+
+
+@pytest.fixture(scope="session")
+def mimic4_dir() -> Path:
+    return _need("mimic4demo")
+
+
+@pytest.fixture(scope="session")
+def eicu_dir() -> Path:
+    return _need("eicudemo")
+
+
+@pytest.fixture(scope="session")
+def omop_dir() -> Path:
+    return _need("omop/gibleed")
+
+
+@pytest.fixture(scope="session")
+def codes_dir() -> Path:
+    return _need("codes")
+
+
+@pytest.fixture()
+def fresh_lake(tmp_path):
+    """An empty lake in a temporary file."""
+    lake = medlake.connect(tmp_path / "lake.duckdb")
+    yield lake
+    lake.close()
+
+
+@pytest.fixture(scope="session")
+def demo_lake(tmp_path_factory, mimic3_dir, mimic4_dir):
+    """One lake with the MIMIC-III and MIMIC-IV demos loaded, shared by the session. Do not modify it."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    lake = medlake.connect(path)
+    lake.load("mimic3", mimic3_dir)
+    if "mimic4" in medlake.etl.sources():
+        lake.load("mimic4", mimic4_dir)
+    yield lake
+    lake.close()
