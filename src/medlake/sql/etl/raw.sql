@@ -33,7 +33,10 @@ CREATE TABLE target AS SELECT * FROM read_parquet($path);
 SELECT name, type FROM parquet_schema($path) WHERE name <> 'duckdb_schema' AND num_children IS NULL OR num_children = 0;
 
 -- name: duplicate_key
-SELECT key_columns, count(*) AS n, min(rowid) + 2 AS first_line, max(rowid) + 2 AS last_line
+-- inside the load's transaction rowid starts at a large offset: lines count from the table's first rowid
+SELECT key_columns, count(*) AS n,
+       min(rowid) - (SELECT min(rowid) FROM target) + 2 AS first_line,
+       max(rowid) - (SELECT min(rowid) FROM target) + 2 AS last_line
 FROM target
 GROUP BY key_columns
 HAVING count(*) > 1
