@@ -93,6 +93,8 @@ def load(lake, source: str, directory: Path, tables: list[str] | None = None, na
                 bar.advance(task)
             for t_abs in absent:
                 create_empty(con, raw_schema, t_abs)
+            if src.check is not None:
+                src.check(con, raw_schema, found)
             bar.update(task, detail="canonical tables ...")
             with Timer() as t:
                 lake.run_file("schema/core.sql", schemas={None: dataset})

@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +55,7 @@ class Source:
     description: str = ""
     formats: tuple[str, ...] = (".csv.gz", ".csv")
     vocab_sql: str | None = None                # optional: SQL that fills vocab tables from this source
+    check: Callable[[duckdb.DuckDBPyConnection, str, list[FoundFile]], None] | None = None  # after staging; InputError
 
     def table(self, name: str) -> RawTable:
         for t in self.tables:
@@ -292,3 +294,96 @@ def create_empty(con, schema: str, table: RawTable) -> None:
     tree = exp.Create(this=exp.Schema(this=exp.table_(table.name, db=schema, quoted=True), expressions=cols),
                       kind="TABLE")
     con.execute(render(tree))
+
+
+# Arrow types that already are the declared DuckDB type: such columns need no cast and no check.
+_SAME_TYPE = {"int64": "BIGINT", "int32": "INTEGER", "int16": "SMALLINT", "double": "DOUBLE", "float": "FLOAT",
+              "string": "VARCHAR", "large_string": "VARCHAR", "bool": "BOOLEAN", "date32[day]": "DATE",
+              "timestamp[us]": "TIMESTAMP"}
+_INTEGER_TYPES = {"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER"}
+
+
+def stage_parquet(con: duckdb.DuckDBPyConnection, found: FoundFile, schema: str) -> int:
+    """Read one Parquet file into <schema>.<table>, columns cast to their declared types; returns its row count.
+
+    A value that does not survive the cast (a non-integral DOUBLE in an id column, text that is
+    not a date) is an InputError naming the file, the data row (from 1), the column and the value."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path, table = found.path, found.table
+    try:
+        arrow_schema = pq.read_schema(path)
+    except (OSError, pa.ArrowException) as e:
+        raise InputError(f"cannot read as Parquet: {_first_line(e)}", path=path, expected="an Apache Parquet file") from None
+    check_columns(path, table, arrow_schema.names)
+    declared = table.all_columns
+    projections, checks, names = [], [], set()
+    for field_ in arrow_schema:
+        low = field_.name.lower()
+        name = low if low not in names else f"{low}_{len(names)}"
+        names.add(name)
+        source = exp.column(field_.name, quoted=True)
+        typ = declared.get(low)
+        if typ is None or _SAME_TYPE.get(str(field_.type)) == typ.upper():
+            projections.append(exp.alias_(source, name, quoted=True))
+            continue
+        target_type = exp.DataType.build(typ, dialect="duckdb")
+        projections.append(exp.alias_(exp.TryCast(this=source.copy(), to=target_type), name, quoted=True))
+        checks.append((name, typ, source, _lossy_cast(source, target_type, typ.upper() in _INTEGER_TYPES)))
+    template = load_sql("etl/raw.sql")["read_parquet"].tree
+    if checks:
+        _raise_first_lossy(con, path, template, checks)
+    create = _replace_tables(template, {"target": exp.table_(table.name, db=schema, quoted=True)})
+    create.expression.set("expressions", projections)
+    try:
+        con.execute(render(create), {"path": str(path)})
+    except duckdb.Error as e:
+        raise InputError(f"cannot read as Parquet: {_first_line(e)}", path=path, expected="an Apache Parquet file") from None
+    target = exp.table_(table.name, db=schema, quoted=True)
+    n = con.execute(statement("count_rows", target=target)).fetchone()[0]
+    add_absent_columns(con, schema, table, names)
+    try:
+        check_primary_key(con, path, schema, table)
+    except InputError as e:  # the CSV check counts lines after a header; Parquet has data rows from 1
+        expected = re.sub(r"line (\d+)", lambda m: f"row {int(m.group(1)) - 1}", e.expected or "")
+        raise InputError(f"duplicate primary key at row {e.line - 1}", path=path, column=e.column, value=e.value,
+                         expected=expected) from None
+    return n
+
+
+def _lossy_cast(source: exp.Column, to: exp.DataType, integral: bool) -> exp.Expression:
+    """True where a value is present but the cast loses it (fails, or rounds a non-integral number)."""
+    failed = exp.Is(this=exp.TryCast(this=source.copy(), to=to.copy()), expression=exp.Null())
+    if integral:
+        as_double = exp.DataType.build("DOUBLE")
+        rounded = exp.NEQ(this=exp.TryCast(this=source.copy(), to=as_double),
+                          expression=exp.Cast(this=exp.TryCast(this=source.copy(), to=to.copy()), to=as_double.copy()))
+        failed = exp.or_(failed, rounded)
+    return exp.and_(exp.not_(exp.Is(this=source.copy(), expression=exp.Null())), exp.paren(failed))
+
+
+def _raise_first_lossy(con, path: Path, template: exp.Expression, checks) -> None:
+    """One scan of the file: the first row of each column whose value does not survive its cast."""
+    select = template.expression.copy()
+    reader = select.find(exp.ReadParquet)
+    reader.append("expressions", exp.EQ(this=exp.column("file_row_number"), expression=exp.true()))
+    row_number = exp.column("file_row_number")
+    projections = []
+    for _name, _typ, source, lossy in checks:
+        where = exp.Where(this=lossy)
+        projections.append(exp.Filter(this=exp.Min(this=row_number.copy()), expression=where))
+        value = exp.Cast(this=source.copy(), to=exp.DataType.build("VARCHAR"))
+        projections.append(exp.Filter(this=exp.ArgMin(this=value, expression=row_number.copy()), expression=where.copy()))
+    select.set("expressions", projections)
+    try:
+        row = con.execute(render(select), {"path": str(path)}).fetchone()
+    except duckdb.Error as e:
+        raise InputError(f"cannot read as Parquet: {_first_line(e)}", path=path, expected="an Apache Parquet file") from None
+    bad = [(row[2 * i], name, typ, row[2 * i + 1]) for i, (name, typ, _s, _l) in enumerate(checks)
+           if row[2 * i] is not None]
+    if bad:
+        first_row, name, typ, value = min(bad)
+        expected = ("an integer id (a whole number)" if typ.upper() in _INTEGER_TYPES else _expected_for(typ))
+        raise InputError(f"value does not fit at row {first_row + 1}", path=path, column=name, value=value,
+                         expected=expected)
