@@ -1,0 +1,61 @@
+/* medlake
+description: >
+  Building blocks shared by the task files. Each named statement is a SELECT
+  over canonical tables; a task that mentions one of these names as a table
+  gets it prepended as a CTE (with the blocks it needs in turn), so every task
+  query stays one self-contained SELECT. Order matters: a block may use only
+  blocks defined above it.
+*/
+-- name: admissions
+-- Hospital admissions of each subject in chronological order (admit time, then
+-- discharge time, then id), with what the next admission looks like.
+SELECT
+    v.visit_id,
+    v.subject_id,
+    v.start_time,
+    v.end_time,
+    v.died,
+    row_number() OVER w AS visit_index,
+    lead(v.visit_id) OVER w AS next_visit_id,
+    lead(v.start_time) OVER w AS next_start_time,
+    lead(v.died) OVER w AS next_died
+FROM visits AS v
+WHERE v.kind = 'inpatient' AND v.start_time IS NOT NULL
+WINDOW w AS (PARTITION BY v.subject_id ORDER BY v.start_time, v.end_time, v.visit_id);
+
+-- name: visit_codes
+-- Distinct codes of each admission known by its discharge, by domain, with the
+-- moment each was first seen (time, then its order inside the source record).
+SELECT
+    e.visit_id,
+    CASE
+        WHEN e.vocab IN ('ICD9CM', 'ICD10CM') THEN 'conditions'
+        WHEN e.vocab IN ('ICD9PROC', 'ICD10PCS') THEN 'procedures'
+        ELSE 'drugs'
+    END AS domain,
+    e.code,
+    min({'time': e.time, 'seq': e.seq}) AS first_seen
+FROM events AS e
+JOIN admissions AS a ON a.visit_id = e.visit_id AND a.subject_id = e.subject_id
+WHERE e.vocab IN ('ICD9CM', 'ICD10CM', 'ICD9PROC', 'ICD10PCS', 'NDC') AND e.time <= a.end_time
+GROUP BY e.visit_id, domain, e.code;
+
+-- name: visit_inputs
+-- One row per admission: its code lists (first-seen order) and whether it is
+-- valid (conditions, procedures and drugs all non-empty).
+SELECT
+    a.*,
+    coalesce(c.conditions, CAST([] AS VARCHAR[])) AS conditions,
+    coalesce(c.procedures, CAST([] AS VARCHAR[])) AS procedures,
+    coalesce(c.drugs, CAST([] AS VARCHAR[])) AS drugs,
+    coalesce(len(c.conditions) > 0 AND len(c.procedures) > 0 AND len(c.drugs) > 0, false) AS valid
+FROM admissions AS a
+LEFT JOIN (
+    SELECT
+        visit_id,
+        list(code ORDER BY first_seen, code) FILTER (WHERE domain = 'conditions') AS conditions,
+        list(code ORDER BY first_seen, code) FILTER (WHERE domain = 'procedures') AS procedures,
+        list(code ORDER BY first_seen, code) FILTER (WHERE domain = 'drugs') AS drugs
+    FROM visit_codes
+    GROUP BY visit_id
+) AS c ON c.visit_id = a.visit_id;

@@ -1,0 +1,150 @@
+"""Prediction tasks as SQL: one file per task under sql/tasks/, samples as a query.
+
+A task file is a YAML header (name, description, datasets, label, params,
+inputs, retrospective) and one SELECT over canonical tables. `run_task`
+checks the parameters against the header, points the query at a dataset and
+returns a TaskResult; `install` adds a table macro and a default view per
+task to a dataset schema for SQL users; `check_leakage` recomputes the
+inputs on timelines cut at each sample's index time.
+
+A dataset-specific variant of a task lives in sql/tasks/<source>/<name>.sql
+and replaces the generic file for datasets loaded from that source.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import MedlakeError, UnknownNameError
+from ..progress import progress
+from ..sqlfiles import SQL_ROOT, SqlFile, load_sql, load_sql_path
+from .build import check_task_sql, macro_statement, task_query, view_statement
+from .result import TaskResult
+from .spec import CONTRACT_COLUMNS, Param, TaskSpec, parse_spec
+
+__all__ = ["CONTRACT_COLUMNS", "Param", "TaskResult", "TaskSpec", "check_leakage", "get_spec", "install",
+           "list_tasks", "run_task", "task_relation_sql"]
+
+TASK_DIR = SQL_ROOT / "tasks"
+
+
+@dataclass
+class _Task:
+    spec: TaskSpec
+    file: SqlFile
+
+
+def _builtin_names() -> list[str]:
+    return sorted(p.stem for p in TASK_DIR.glob("*.sql") if not p.name.startswith("_"))
+
+
+def _load_builtin(relpath: str) -> _Task:
+    file = load_sql(relpath)
+    spec = parse_spec(file.header, file.path)
+    check_task_sql(file, spec)
+    return _Task(spec, file)
+
+
+def list_tasks() -> list[TaskSpec]:
+    """Specs of the built-in tasks, by name."""
+    return [_load_builtin(f"tasks/{n}.sql").spec for n in _builtin_names()]
+
+
+def _is_path(name: str) -> bool:
+    return name.endswith(".sql") or os.sep in name or "/" in name
+
+
+def _resolve(name: str, source: str | None = None) -> _Task:
+    """A built-in task (its variant for `source` when there is one) or a user's task file."""
+    if _is_path(name):
+        file = load_sql_path(Path(name))
+        spec = parse_spec(file.header, file.path, builtin=False, default_name=Path(name).stem.replace("-", "_"))
+        check_task_sql(file, spec)
+        return _Task(spec, file)
+    if name not in _builtin_names():
+        raise UnknownNameError(f"unknown task '{name}' (built-in tasks: {', '.join(_builtin_names())}; "
+                               "or give the path of a .sql task file)")
+    if source and (TASK_DIR / source / f"{name}.sql").exists():
+        return _load_builtin(f"tasks/{source}/{name}.sql")
+    return _load_builtin(f"tasks/{name}.sql")
+
+
+def get_spec(name: str, source: str | None = None) -> TaskSpec:
+    """The spec of a built-in task (or of a task file, given its path)."""
+    return _resolve(name, source).spec
+
+
+def _source_of(lake, dataset: str) -> str:
+    lake.require_dataset(dataset)
+    rows = [r for r in lake.query_file("lake/info.sql", "datasets").to_pylist() if r["dataset"] == dataset]
+    return rows[0]["source"]
+
+
+def _prepare(lake, name: str, dataset: str, params: dict) -> tuple[_Task, dict, object]:
+    source = _source_of(lake, dataset)
+    task = _resolve(name, source)
+    spec = task.spec
+    if spec.builtin and source not in spec.datasets:
+        raise UnknownNameError(f"task '{spec.name}' does not support dataset '{dataset}' (source {source}); "
+                               f"it supports: {', '.join(spec.datasets)}")
+    if spec.name == "drug_recommendation":
+        _require_atc_maps(lake)
+    bound = spec.bind(params)
+    return task, bound, task_query(task.file, dataset)
+
+
+def run_task(lake, name: str, dataset: str, **params) -> TaskResult:
+    """Samples of task `name` (built-in, or the path of a .sql task file) on `dataset`.
+
+    Parameters are checked against the task header (ParameterError on a wrong
+    name, type or value) and bound to the query, never written into it."""
+    task, bound, tree = _prepare(lake, name, dataset, params)
+    return TaskResult(lake, task.spec, dataset, bound, tree, bound)
+
+
+def task_relation_sql(lake, name: str, dataset: str, **params) -> tuple[str, dict]:
+    """(SQL text, parameters) of the task's samples, to embed as a subquery."""
+    result = run_task(lake, name, dataset, **params)
+    return result.sql, result.sql_params
+
+
+def install(lake, dataset: str, names: list[str] | None = None, show_progress: bool = False) -> list[str]:
+    """Create, in the dataset's schema, a table macro `task_<name>(param := default, ...)`
+    and a view `<name>` (the macro with its defaults) for each built-in task the
+    dataset supports. Returns the views created."""
+    source = _source_of(lake, dataset)
+    created = []
+    wanted = names or _builtin_names()
+    with progress(show_progress) as bar, lake.transaction():
+        job = bar.add_task(f"tasks -> {dataset}", total=len(wanted))
+        for n in wanted:
+            task = _resolve(n, source)
+            bar.advance(job)
+            if task.spec.builtin and source not in task.spec.datasets:
+                if names:
+                    raise UnknownNameError(f"task '{n}' does not support dataset '{dataset}' (source {source})")
+                continue
+            lake.execute(macro_statement(task.file, task.spec, dataset))
+            lake.execute(view_statement(task.spec, dataset))
+            created.append(f"{dataset}.{task.spec.name}")
+    return created
+
+
+def _require_atc_maps(lake) -> None:
+    have = (lake.run_file("tasks/_lib/vocab.sql", name="has_maps_table")[0][0]
+            and lake.run_file("tasks/_lib/vocab.sql", name="has_atc_maps")[0][0])
+    if not have:
+        raise MedlakeError("drug_recommendation needs the NDC -> ATC maps of the code tables, which are not loaded; "
+                           "run `medlake codes load --from DIR` (DIR holding ndc_gsn_atc.csv.gz) first")
+
+
+def check_leakage(lake, name: str, dataset: str, subjects: int = 50, seed: int = 0, show_progress: bool = False,
+                  **params):
+    """Recompute the task's inputs on timelines cut at each sample's index time; see medlake.tasks.leakage."""
+    from .leakage import check
+
+    task, bound, tree = _prepare(lake, name, dataset, params)
+    return check(lake, task.spec, task.file, dataset, bound, subjects=subjects, seed=seed,
+                 show_progress=show_progress)

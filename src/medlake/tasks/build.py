@@ -1,0 +1,166 @@
+"""Turning a task file into runnable SQL: shared blocks as CTEs, qualified names, bound parameters.
+
+A task file is one SELECT over canonical tables (subjects, visits, events),
+`vocab.*` code tables, `raw.*` tables of the dataset, and the shared blocks
+of sql/tasks/_lib/common.sql (admissions, visit_codes, visit_inputs).
+Parameters are written `$name`; they stay placeholders in the SQL that runs
+and are bound by DuckDB. For the per-dataset table macro they become the
+macro's named parameters.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from sqlglot import exp
+
+from ..errors import SqlFileError
+from ..sqlfiles import DIALECT, SqlFile, cte_names, load_sql, qualify, render
+from .spec import CONTRACT_COLUMNS, TaskSpec
+
+LIBRARY = "tasks/_lib/common.sql"
+CANONICAL = ("subjects", "visits", "events")
+
+# Functions that read files, the network or other databases; a task may not call them.
+FORBIDDEN_FUNCTIONS = {
+    "read_csv", "read_csv_auto", "read_parquet", "parquet_scan", "read_json", "read_json_auto",
+    "read_json_objects", "read_ndjson", "read_ndjson_auto", "read_ndjson_objects", "read_text", "read_blob",
+    "glob", "sniff_csv", "parquet_metadata", "parquet_schema", "parquet_file_metadata", "parquet_kv_metadata",
+    "read_xlsx", "st_read", "iceberg_scan", "delta_scan", "sqlite_scan", "postgres_scan", "mysql_scan",
+    "query", "query_table", "getenv", "read_duckdb",
+}
+FORBIDDEN_NODES = (exp.Create, exp.Insert, exp.Update, exp.Delete, exp.Drop, exp.Alter, exp.Command, exp.Copy,
+                   exp.Attach, exp.Detach, exp.Install, exp.Pragma, exp.Set, exp.Use, exp.Merge, exp.TruncateTable,
+                   exp.ReadCSV, exp.ReadParquet, exp.Transaction, exp.Commit, exp.Rollback)
+
+
+@functools.lru_cache(maxsize=None)
+def library() -> dict[str, exp.Expression]:
+    """The shared blocks by name, in file order (a block uses only blocks above it)."""
+    return {st.name: st.tree for st in load_sql(LIBRARY).statements}
+
+
+def _with(tree: exp.Expression) -> exp.With | None:
+    return tree.args.get("with_")
+
+
+def _unqualified_tables(tree: exp.Expression) -> set[str]:
+    return {t.name.lower() for t in tree.find_all(exp.Table)
+            if isinstance(t.this, exp.Identifier) and t.args.get("db") is None}
+
+
+def with_library(tree: exp.Expression) -> exp.Expression:
+    """Prepend, as CTEs, the shared blocks the query mentions (and the blocks those use)."""
+    lib = library()
+    own = cte_names(tree)
+    needed: set[str] = set()
+    todo = [n for n in _unqualified_tables(tree) if n in lib and n not in own]
+    while todo:
+        name = todo.pop()
+        if name in needed:
+            continue
+        needed.add(name)
+        todo += [n for n in _unqualified_tables(lib[name]) if n in lib]
+    if not needed:
+        return tree
+    tree = tree.copy()
+    ctes = [exp.CTE(this=lib[n].copy(), alias=exp.TableAlias(this=exp.to_identifier(n))) for n in lib if n in needed]
+    existing = _with(tree)
+    if existing is not None:
+        existing.set("expressions", ctes + list(existing.expressions))
+    else:
+        tree.set("with_", exp.With(expressions=ctes))
+    return tree
+
+
+def placeholders(tree: exp.Expression) -> set[str]:
+    """Names of the `$name` parameters a query uses."""
+    return {p.name for p in tree.find_all(exp.Placeholder) if p.name}
+
+
+def task_query(file: SqlFile, dataset: str) -> exp.Expression:
+    """The task's SELECT with shared blocks added and names pointed at `dataset` (placeholders kept)."""
+    tree = with_library(file.statements[0].tree)
+    return qualify(tree, {None: dataset, "raw": f"{dataset}_raw"})
+
+
+def literal_query(tree: exp.Expression, values: dict) -> exp.Expression:
+    """The query with its placeholders replaced by literals: for display only, never run."""
+    tree = tree.copy()
+    for p in list(tree.find_all(exp.Placeholder)):
+        if p.name in values:
+            p.replace(exp.convert(values[p.name]))
+    return tree
+
+
+def macro_statement(file: SqlFile, spec: TaskSpec, dataset: str) -> str:
+    """CREATE OR REPLACE MACRO <dataset>.task_<name>(p := default, ...) AS TABLE <query>."""
+    body = task_query(file, dataset)
+    for p in list(body.find_all(exp.Placeholder)):
+        p.replace(exp.column(p.name))
+    tree = load_sql("tasks/_lib/install.sql")["macro"].tree.copy()
+    udf = tree.this
+    udf.set("this", exp.table_(f"task_{spec.name}", db=dataset, quoted=True))
+    udf.set("expressions", [exp.PropertyEQ(this=exp.to_identifier(n), expression=exp.convert(p.default))
+                            for n, p in spec.params.items()])
+    tree.set("expression", body)
+    return render(tree)
+
+
+def view_statement(spec: TaskSpec, dataset: str) -> str:
+    """CREATE OR REPLACE VIEW <dataset>.<name> AS SELECT * FROM <dataset>.task_<name>()."""
+    tree = load_sql("tasks/_lib/install.sql")["view"].tree.copy()
+    tree.this.replace(exp.table_(spec.name, db=dataset, quoted=True))
+    call = tree.expression.args["from_"].this
+    call.set("this", exp.Anonymous(this=exp.to_identifier(f"task_{spec.name}", quoted=True)))
+    call.set("db", exp.to_identifier(dataset, quoted=True))
+    return render(tree)
+
+
+def check_task_sql(file: SqlFile, spec: TaskSpec) -> None:
+    """Raise SqlFileError unless the file is one SELECT over the lake's tables that
+    reads no files, changes nothing, uses only declared parameters and names the
+    contract columns (when its select list is explicit)."""
+    path = file.path
+    if len(file.statements) != 1:
+        raise SqlFileError(path, f"a task file holds exactly one SELECT; found {len(file.statements)} statements")
+    tree = file.statements[0].tree
+    bad = next(iter(tree.find_all(*FORBIDDEN_NODES)), None)
+    if bad is not None:
+        raise SqlFileError(path, f"a task may only read; found {_what(bad)}")
+    if not isinstance(tree, exp.Query):
+        raise SqlFileError(path, f"a task file must be a SELECT query; found {_what(tree)}")
+    for fn in tree.find_all(exp.Func):
+        fname = (fn.name if isinstance(fn, exp.Anonymous) else fn.sql_name()).lower()
+        if fname in FORBIDDEN_FUNCTIONS:
+            raise SqlFileError(path, f"function {fname}() reads outside the lake; tasks may read only lake tables")
+    own = cte_names(tree)
+    allowed = set(CANONICAL) | set(library())
+    for t in tree.find_all(exp.Table):
+        if not isinstance(t.this, exp.Identifier):
+            raise SqlFileError(path, f"table function {t.this.sql(dialect=DIALECT)} is not allowed; "
+                                     "tasks read lake tables only")
+        db = t.args.get("db")
+        if t.args.get("catalog") is not None or (db is not None and db.name.lower() not in ("vocab", "raw")):
+            raise SqlFileError(path, f"table {t.sql(dialect=DIALECT)} is outside the dataset; use canonical names "
+                                     "(subjects, visits, events), raw.<table>, vocab.<table> or a CTE")
+        if db is None and t.name.lower() not in allowed | own:
+            raise SqlFileError(path, f"unknown table '{t.name}'; expected one of: "
+                                     f"{', '.join(sorted(allowed))}, raw.<table>, vocab.<table> or a CTE")
+    undeclared = sorted(placeholders(tree) - set(spec.params))
+    if undeclared:
+        raise SqlFileError(path, f"parameter ${undeclared[0]} is used but not declared in the header's params")
+    if any(not p.name for p in tree.find_all(exp.Placeholder)):
+        raise SqlFileError(path, "positional parameters (?) are not allowed; use $name and declare it")
+    names = {s.alias_or_name.lower() for s in tree.selects}
+    if not any(isinstance(s, exp.Star) or (isinstance(s, exp.Column) and isinstance(s.this, exp.Star))
+               for s in tree.selects):
+        missing = [c for c in (*CONTRACT_COLUMNS, *spec.inputs) if c not in names]
+        if missing:
+            raise SqlFileError(path, f"the SELECT list lacks column '{missing[0]}'; every task yields "
+                                     f"{', '.join(CONTRACT_COLUMNS)} and its declared inputs")
+
+
+def _what(node: exp.Expression) -> str:
+    text = render(node)
+    return f"{node.key.upper()} ({text[:60]}{'...' if len(text) > 60 else ''})"

@@ -1,0 +1,136 @@
+"""TaskResult: a task's samples on one dataset, as SQL and as data."""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlglot import exp
+
+from ..errors import MedlakeError, ParameterError
+from ..sqlfiles import load_sql, render
+from .build import literal_query
+from .spec import CONTRACT_COLUMNS, TaskSpec
+
+
+class TaskResult:
+    """The samples of one task on one dataset.
+
+    `.sql` is the exact query that produces them (placeholders `$name`, values
+    in `.sql_params`); it runs in any DuckDB client opened on the lake file.
+    The query runs once, on first use; the samples are kept."""
+
+    def __init__(self, lake, spec: TaskSpec, dataset: str, params: dict, tree: exp.Expression,
+                 sql_params: dict, split_fractions: dict | None = None):
+        self._lake = lake
+        self.spec = spec
+        self.name = spec.name
+        self.dataset = dataset
+        self.params = dict(params)
+        self._tree = tree
+        self.sql = render(tree)
+        self.sql_params = dict(sql_params)
+        self.split_fractions = split_fractions
+        self._table: pa.Table | None = None
+
+    def __repr__(self) -> str:
+        return f"TaskResult({self.name!r}, dataset={self.dataset!r}, params={self.params!r})"
+
+    def display_sql(self, pretty: bool = True) -> str:
+        """The query with parameter values written in, for reading (the run binds them instead)."""
+        return render(literal_query(self._tree, self.sql_params), pretty=pretty)
+
+    # -- data -------------------------------------------------------------
+    def to_arrow(self) -> pa.Table:
+        """The samples as an Arrow table (computed once)."""
+        if self._table is None:
+            try:
+                table = self._lake.execute(self.sql, self.sql_params or None).to_arrow_table()
+            except duckdb.Error as e:
+                where = self.spec.path or self.name
+                raise MedlakeError(f"task '{self.name}' failed on dataset '{self.dataset}' ({where}): "
+                                   f"{str(e).splitlines()[0]}") from None
+            missing = [c for c in (*CONTRACT_COLUMNS, *self.spec.inputs) if c not in table.column_names]
+            if missing:
+                raise MedlakeError(f"task '{self.name}' ({self.spec.path}) yields no column '{missing[0]}'; "
+                                   f"every task yields {', '.join(CONTRACT_COLUMNS)} and its declared inputs")
+            self._table = table
+        return self._table
+
+    def to_pandas(self):
+        """The samples as a pandas DataFrame."""
+        return self.to_arrow().to_pandas()
+
+    def to_polars(self):
+        """The samples as a polars DataFrame."""
+        import polars as pl
+
+        return pl.from_arrow(self.to_arrow())
+
+    def to_ibis(self):
+        """The samples as an ibis table on the lake's connection (a temporary table, not stored in the file)."""
+        import ibis
+
+        con = ibis.duckdb.from_connection(self._lake.con)
+        tag = "_".join(filter(None, [self.name, self.dataset, "split" if self.split_fractions else ""]))
+        return con.create_table(f"_medlake_task_{tag}", self.to_arrow(), temp=True, overwrite=True)
+
+    def __len__(self) -> int:
+        return self.to_arrow().num_rows
+
+    def summary(self) -> dict:
+        """Samples, subjects, visits, label balance (and split sizes when split)."""
+        t = self.to_arrow()
+        out = {
+            "task": self.name, "dataset": self.dataset, "params": self.params,
+            "samples": t.num_rows,
+            "subjects": len(pc.unique(t["subject_id"])) if t.num_rows else 0,
+            "visits": len(pc.unique(t["visit_id"])) if t.num_rows else 0,
+            "label_type": self.spec.label_type,
+            "labels": _label_summary(t["label"], self.spec),
+        }
+        if "split" in t.column_names:
+            counts = pc.value_counts(t["split"]).to_pylist()
+            out["splits"] = {c["values"]: c["counts"] for c in sorted(counts, key=lambda c: c["values"])}
+        return out
+
+    # -- splits -----------------------------------------------------------
+    def split(self, train: float = 0.7, val: float = 0.1, test: float = 0.2, seed: int = 0) -> "TaskResult":
+        """The same samples with a `split` column ('train', 'val' or 'test'), assigned by subject.
+
+        Deterministic for a given seed; every subject's samples share one split."""
+        fractions = {"train": train, "val": val, "test": test}
+        for k, v in fractions.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+                raise ParameterError(f"split fraction {k}={v!r}; expected a number between 0 and 1")
+        total = train + val + test
+        if not math.isclose(total, 1.0, abs_tol=1e-9):
+            raise ParameterError(f"split fractions train={train}, val={val}, test={test} add up to {total}; "
+                                 "expected 1")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ParameterError(f"split seed {seed!r}; expected an integer")
+        if "split" in self.spec.inputs or self.split_fractions:
+            raise ParameterError(f"task '{self.name}' is already split")
+        wrapper = load_sql("tasks/_lib/split.sql")["split"].tree.copy()
+        samples = exp.CTE(this=self._tree.copy(), alias=exp.TableAlias(this=exp.to_identifier("samples")))
+        wrapper.args["with_"].set("expressions", [samples, *wrapper.args["with_"].expressions])
+        params = {**self.sql_params, "split_seed": seed, "split_train": float(train), "split_val": float(val)}
+        return TaskResult(self._lake, self.spec, self.dataset, self.params, wrapper, params, fractions)
+
+
+def _label_summary(labels: pa.ChunkedArray, spec: TaskSpec) -> dict:
+    kind = spec.label_type
+    if kind in ("binary", "multiclass"):
+        counts = {c["values"]: c["counts"] for c in pc.value_counts(labels).to_pylist()}
+        classes = spec.classes
+        return {(classes[k] if classes and isinstance(k, int) and 0 <= k < len(classes) else str(k)): n
+                for k, n in sorted(counts.items(), key=lambda kv: (kv[0] is None, kv[0]))}
+    if kind == "multilabel":
+        flat = pc.list_flatten(labels)
+        sizes = pc.list_value_length(labels)
+        return {"distinct_labels": len(pc.unique(flat)) if len(flat) else 0,
+                "mean_labels_per_sample": round(pc.mean(sizes).as_py() or 0.0, 4)}
+    return {"mean": pc.mean(labels).as_py(), "stddev": pc.stddev(labels).as_py(),
+            "min": pc.min(labels).as_py(), "max": pc.max(labels).as_py()}
