@@ -1,0 +1,107 @@
+"""Samples -> CPU tensors: samples/s of medlake's stream, optionally beside PyHealth 1.1.6.
+
+    .venv/bin/python benchmarks/stream.py --samples 200000 [--pyhealth-python /tmp/pyhealth-venv/bin/python]
+    .venv/bin/python benchmarks/stream.py --db lake.duckdb --task mortality --dataset mimic3
+
+Without --task the samples are mortality-shaped (three code lists of 20-40
+codes, sql/models/bench.sql). `prepare` = fetching the rows, building the
+vocabularies and encoding every code in SQL (once per run); `epoch` = one
+shuffled pass to padded tensors (every epoch). PyHealth runs in its own venv in a
+subprocess on the same samples. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+import medlake
+from medlake.models import SampleSet
+
+INPUTS = {"conditions": "codes", "procedures": "codes", "drugs": "codes"}
+
+
+def synthetic(lake, n: int):
+    return lake.query_file("models/bench.sql", "mortality_shaped",
+                           params={"n": n, "conditions": 5000, "procedures": 1500, "drugs": 3000})
+
+
+def run_pyhealth(python: str, table, batch_size: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "samples.jsonl"
+        with open(path, "w") as f:
+            for r in table.select(["sample_id", "subject_id", *INPUTS, "label"]).to_pylist():
+                f.write(json.dumps({"patient_id": str(r["subject_id"]), "visit_id": str(r["sample_id"]),
+                                    **{k: [r[k]] for k in INPUTS}, "label": int(r["label"])}) + "\n")
+        script = Path(__file__).with_name("stream_pyhealth.py")
+        out = subprocess.run([python, str(script), str(path), str(batch_size)], capture_output=True, text=True)
+        if out.returncode != 0:
+            return {"pyhealth_error": out.stderr.strip().splitlines()[-1:]}
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", type=int, default=200_000)
+    ap.add_argument("--batch-size", type=int, default=256)
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=0, help="DataLoader workers (0: in the main process)")
+    ap.add_argument("--db", default=None, help="a lake holding the task's dataset (else synthetic samples)")
+    ap.add_argument("--task", default=None)
+    ap.add_argument("--dataset", default=None)
+    ap.add_argument("--pyhealth-python", default=None, help="python of a venv with pyhealth==1.1.6")
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+
+    lake = medlake.connect(args.db or ":memory:", read_only=bool(args.db))
+    t0 = time.perf_counter()
+    if args.task:
+        source = lake.task(args.task, dataset=args.dataset)
+        inputs = None
+        table = source.to_arrow()
+    else:
+        source = table = synthetic(lake, args.samples)
+        inputs = INPUTS
+    fetch_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    samples = SampleSet.build(table if inputs else source, inputs=inputs, label_type="binary" if inputs else None)
+    prepare_s = time.perf_counter() - t0
+    stream = samples.stream(split=None, batch_size=args.batch_size, shuffle=True)
+    loader = stream.loader(num_workers=args.workers)
+    epochs = []
+    n = 0
+    for epoch in range(args.epochs):
+        stream.set_epoch(epoch)
+        t0 = time.perf_counter()
+        n = sum(len(b["label"]) for b in loader)
+        epochs.append(time.perf_counter() - t0)
+    best = min(epochs)
+    result = {
+        "samples": n, "batch_size": args.batch_size, "workers": args.workers,
+        "source": f"task {args.task} on {args.dataset}" if args.task else "mortality-shaped synthetic (3 x 20-40 codes)",
+        "source_rows_s": round(fetch_s, 3), "prepare_s": round(prepare_s, 3),
+        "epoch_s": [round(e, 3) for e in epochs],
+        "epoch_samples_per_s": round(n / best),
+        "prepare_and_first_epoch_samples_per_s": round(n / (prepare_s + epochs[0])),
+        "torch_threads": torch.get_num_threads(),
+        "note": "2 shared cores: other work ran on this machine at the same time",
+    }
+    if args.pyhealth_python:
+        result.update(run_pyhealth(args.pyhealth_python, table, args.batch_size))
+        if "pyhealth_collate_samples_per_s" in result:
+            result["speedup_vs_pyhealth_collate"] = round(result["epoch_samples_per_s"]
+                                                          / result["pyhealth_collate_samples_per_s"], 1)
+            result["speedup_vs_pyhealth_to_tensors"] = round(result["epoch_samples_per_s"]
+                                                             / result["pyhealth_to_tensors_samples_per_s"], 1)
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
