@@ -1,0 +1,118 @@
+"""Building the vocab schema: read every input, add structural edges, write the tables in one transaction.
+
+The whole schema is rebuilt on each load (it is small: seconds), so a load
+never mixes releases. The load is recorded in vocab.meta (one row per input
+file) and in meta.loads (source 'codes', dataset 'vocab').
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import __version__
+from ..errors import InputError
+from ..etl.base import statement
+from ..progress import Timer, progress
+from . import omop
+from .hierarchy import complete
+from .readers import READERS
+from .sources import Resolved, resolve
+from .staging import Staging
+
+SCHEMA_SQL = "vocab/schema.sql"
+BUILD_SQL = "vocab/build.sql"
+STAGED = ("staged_concepts", "staged_edges", "staged_maps")
+
+
+@dataclass
+class CodesLoadResult:
+    """What a codes load did."""
+
+    load_id: int
+    inputs: list[dict]                       # one per file read: input, origin, path, package, version, rows
+    missing: list[str]                       # inputs found neither in the directory nor in a package
+    row_counts: dict[str, int]
+    seconds: float
+    step_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def load_codes(lake, directory: str | Path | None = None, show_progress: bool = False) -> CodesLoadResult:
+    """Rebuild the vocab schema from installed packages and, when given, a directory (which wins)."""
+    if directory is not None:
+        directory = Path(directory)
+        if not directory.is_dir():
+            raise InputError("directory not found", path=directory,
+                             expected="a folder of code-system files (see docs/codes.md)")
+    started = dt.datetime.now()
+    steps: dict[str, float] = {}
+    found, missing = resolve(directory)
+    st = Staging()
+    inputs: list[dict] = []
+    with progress(show_progress) as bar, Timer() as total:
+        task = bar.add_task("codes", total=len(found) + 3)
+        with Timer() as t:
+            for res in found:
+                bar.update(task, detail=f"{res.path.name} ...")
+                n = READERS[res.input](res, st)
+                inputs.append(_input_row(res, n))
+                bar.log(f"  {res.input:<24} {n:>9,} records  ({res.origin}: {res.path.name})")
+                bar.advance(task)
+            complete(st)
+        steps["read"] = t.seconds
+        concepts, edges, maps = st.arrow()
+        con = lake.con
+        with lake.transaction():
+            bar.update(task, detail="tables ...")
+            with Timer() as t:
+                lake.run_file(SCHEMA_SQL)
+                for name, table in zip(STAGED, (concepts, edges, maps)):
+                    con.register(name, table)
+                try:
+                    for stmt in ("insert_concepts", "insert_edges", "insert_maps"):
+                        lake.run_file(BUILD_SQL, name=stmt)
+                finally:
+                    for name in STAGED:
+                        con.unregister(name)
+                inputs += omop.import_vocabularies(lake)
+            steps["tables"] = t.seconds
+            bar.advance(task)
+            bar.update(task, detail="closure ...")
+            with Timer() as t:
+                for (vocab,) in lake.run_file(BUILD_SQL, name="vocabularies"):
+                    with Timer() as tv:
+                        lake.run_file(BUILD_SQL, name="insert_closure", params={"vocab": vocab})
+                    steps[f"closure {vocab}"] = tv.seconds
+                lake.run_file(BUILD_SQL, name="set_levels")
+            steps["closure"] = t.seconds
+            bar.advance(task)
+            counts = {table: rows for table, rows in lake.run_file(BUILD_SQL, name="row_counts")}
+            load_id = _record(lake, directory, inputs, counts, started)
+            bar.advance(task)
+    return CodesLoadResult(load_id, inputs, missing, counts, total.seconds, steps)
+
+
+def _input_row(res: Resolved, rows: int) -> dict:
+    return {"input": res.input, "origin": res.origin, "path": str(res.path), "package": res.package,
+            "version": res.version, "sha256": res.sha256(), "rows": rows}
+
+
+def _record(lake, directory: Path | None, inputs: list[dict], counts: dict[str, int], started) -> int:
+    con = lake.con
+    finished = dt.datetime.now()
+    for row in inputs:
+        lake.run_file(BUILD_SQL, name="insert_meta", params={**row, "loaded_at": finished})
+    load_id = con.execute(statement("next_load_id")).fetchone()[0]
+    con.execute(statement("mark_replaced"), {"dataset": "vocab"})
+    files = [{"path": r["path"], "size": Path(r["path"]).stat().st_size if r["origin"] != "omop" else 0,
+              "sha256": r["sha256"]} for r in inputs]
+    con.execute(statement("record_load"), {
+        "load_id": load_id, "dataset": "vocab", "source": "codes",
+        "directory": str(directory.resolve()) if directory is not None else None,
+        "files": files, "table_names": list(counts), "table_rows": list(counts.values()),
+        "started_at": started, "finished_at": finished, "version": __version__,
+        "options": json.dumps({"inputs": [r["input"] for r in inputs]}),
+    })
+    return load_id

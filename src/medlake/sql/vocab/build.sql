@@ -1,0 +1,81 @@
+/* medlake
+description: >
+  Filling the vocab tables from the staged rows (Arrow tables registered as
+  staged_concepts, staged_edges, staged_maps by medlake.ontology.build).
+  Codes are written the ICD way here, once, by vocab.std_code. A code named
+  only by an edge or a map still becomes a concept (without a title). When
+  several inputs title one code, the lowest rank wins.
+*/
+-- name: insert_concepts
+INSERT INTO vocab.concepts (vocab, code, name, level, is_leaf)
+WITH seen AS (
+    SELECT vocab, vocab.std_code(vocab, code) AS code, name, rank FROM staged_concepts
+    UNION ALL SELECT vocab, vocab.std_code(vocab, child), NULL, 99 FROM staged_edges
+    UNION ALL SELECT vocab, vocab.std_code(vocab, parent), NULL, 99 FROM staged_edges
+    UNION ALL SELECT src_vocab, vocab.std_code(src_vocab, src_code), NULL, 99 FROM staged_maps
+    UNION ALL SELECT dst_vocab, vocab.std_code(dst_vocab, dst_code), NULL, 99 FROM staged_maps
+)
+SELECT vocab, code, arg_min(name, rank) FILTER (WHERE name IS NOT NULL) AS name, 1, true
+FROM seen
+WHERE code IS NOT NULL AND code <> ''
+GROUP BY vocab, code
+ORDER BY vocab, code;
+
+-- name: insert_edges
+INSERT INTO vocab.edges (vocab, child, parent)
+SELECT DISTINCT vocab, vocab.std_code(vocab, child) AS child, vocab.std_code(vocab, parent) AS parent
+FROM staged_edges
+WHERE vocab.std_code(vocab, child) <> vocab.std_code(vocab, parent)
+ORDER BY vocab, child, parent;
+
+-- name: insert_closure
+-- One vocabulary's transitive closure; distance is the shortest path (0 = the code itself).
+-- The depth guard stops a cycle in user-supplied edges from running forever.
+INSERT INTO vocab.ancestors (vocab, descendant, ancestor, distance)
+WITH RECURSIVE walk (descendant, ancestor, distance) AS (
+    SELECT code, code, 0 FROM vocab.concepts WHERE vocab = $vocab
+    UNION ALL
+    SELECT w.descendant, e.parent, w.distance + 1
+    FROM walk AS w
+    JOIN vocab.edges AS e ON e.vocab = $vocab AND e.child = w.ancestor
+    WHERE w.distance < 64
+)
+SELECT $vocab, descendant, ancestor, min(distance)
+FROM walk
+GROUP BY descendant, ancestor
+ORDER BY descendant, ancestor;
+
+-- name: set_levels
+UPDATE vocab.concepts AS c
+SET level = d.depth + 1, is_leaf = d.is_leaf
+FROM (
+    SELECT a.vocab, a.descendant AS code, max(a.distance) AS depth,
+           NOT EXISTS (SELECT 1 FROM vocab.edges AS e WHERE e.vocab = a.vocab AND e.parent = a.descendant) AS is_leaf
+    FROM vocab.ancestors AS a
+    GROUP BY a.vocab, a.descendant
+) AS d
+WHERE c.vocab = d.vocab AND c.code = d.code;
+
+-- name: insert_maps
+INSERT INTO vocab.maps (src_vocab, src_code, dst_vocab, dst_code, kind, flags)
+SELECT src_vocab, src_code, dst_vocab, dst_code, kind, min(flags)
+FROM (
+    SELECT src_vocab, vocab.std_code(src_vocab, src_code) AS src_code, dst_vocab,
+           vocab.std_code(dst_vocab, dst_code) AS dst_code, kind, flags
+    FROM staged_maps
+)
+GROUP BY src_vocab, src_code, dst_vocab, dst_code, kind
+ORDER BY src_vocab, dst_vocab, src_code, dst_code;
+
+-- name: vocabularies
+SELECT DISTINCT vocab FROM vocab.concepts ORDER BY vocab;
+
+-- name: insert_meta
+INSERT INTO vocab.meta (input, origin, path, package, version, sha256, rows, loaded_at)
+VALUES ($input, $origin, $path, $package, $version, $sha256, $rows, $loaded_at);
+
+-- name: row_counts
+SELECT 'vocab.concepts' AS "table", count(*) AS "rows" FROM vocab.concepts
+UNION ALL SELECT 'vocab.edges', count(*) FROM vocab.edges
+UNION ALL SELECT 'vocab.ancestors', count(*) FROM vocab.ancestors
+UNION ALL SELECT 'vocab.maps', count(*) FROM vocab.maps;
