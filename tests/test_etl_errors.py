@@ -127,12 +127,13 @@ def test_unparsable_timestamp(lake_path, demo):
                        "value does not parse; value '2196/02/30 14:38'; expected a timestamp like 2150-01-31 13:45:00")
 
 
-def test_unparsable_id(lake_path, demo):
+@pytest.mark.parametrize("bad", ["10020187x", "[/b]10020187"])  # the second would be rich markup if not escaped
+def test_unparsable_id(lake_path, demo, bad):
     rewrite(demo / "icu" / "icustays.csv.gz", lambda lines: lines[:2] + [
-        replace_field(lines[2], 0, "10020187x")] + lines[3:])
+        replace_field(lines[2], 0, bad)] + lines[3:])
     message = load_broken(lake_path, demo)
     assert message == (f"error: {demo / 'icu' / 'icustays.csv.gz'}, line 3, column 'subject_id': "
-                       "value does not parse; value '10020187x'; expected an integer id")
+                       f"value does not parse; value '{bad}'; expected an integer id")
 
 
 def test_unparsable_number_late_in_a_big_file(lake_path, demo):

@@ -13,6 +13,7 @@ import pkgutil
 import sys
 
 import click
+from rich.markup import escape
 
 from ..errors import MedlakeError
 from ..progress import console
@@ -25,7 +26,7 @@ class MedlakeGroup(click.Group):
         try:
             return super().invoke(ctx)
         except MedlakeError as e:
-            console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+            console.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
             sys.exit(2)
 
 

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 stdout = Console()
@@ -20,7 +21,7 @@ def print_table(table: pa.Table, title: str | None = None, max_rows: int = 50) -
     for name in table.column_names:
         t.add_column(name, overflow="fold")
     for row in table.slice(0, max_rows).to_pylist():
-        t.add_row(*["" if v is None else str(v) for v in row.values()])
+        t.add_row(*["" if v is None else escape(str(v)) for v in row.values()])  # data is not markup
     stdout.print(t)
     if table.num_rows > max_rows:
         stdout.print(f"[dim]... {table.num_rows - max_rows} more rows ({table.num_rows} in all)[/]")

@@ -47,6 +47,11 @@ def info(db_path):
     stdout.print(f"lake [bold]{data['path']}[/] (medlake {data['medlake_version']})")
     if not data["datasets"]:
         stdout.print("no datasets loaded; try `medlake load mimic3 DIR`")
+    else:
+        d = Table("dataset", "source", "load", "loaded", title="datasets")
+        for r in data["datasets"]:
+            d.add_row(r["dataset"], r["source"], str(r["load_id"]), str(r["loaded_at"])[:19])
+        stdout.print(d)
     t = Table("schema", "table", "rows", title="tables")
     for r in data["tables"]:
         t.add_row(r["schema"], r["table"], f"{r['rows']:,}")
