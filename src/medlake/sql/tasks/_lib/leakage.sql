@@ -1,0 +1,79 @@
+/* medlake
+description: >
+  The leakage check's truncated world. Each sampled sample k becomes its own
+  subject (subject_id = k) whose timeline is cut at the sample's index time:
+  events after it are removed (and end times after it cleared), visits keep
+  their start (they define which samples exist) but an end or outcome after
+  the index time is cleared (an ongoing visit ends at the index time). Visit
+  ids are renumbered per copy (check.visit_map). `dataset` and `check` are
+  schema placeholders (qualified by medlake.tasks.leakage); `leak_samples` is
+  the registered Arrow table of samples (k, subject_id, visit_id, index_time).
+  `check` is DuckDB's temp catalog: the tables live in the session only (a
+  read-only lake works too) and are dropped when the check ends.
+*/
+-- name: subjects
+CREATE TEMP TABLE check.subjects AS
+SELECT
+    s.k AS subject_id,
+    p.birth_time,
+    p.sex,
+    p.race,
+    CASE WHEN p.death_time <= s.index_time THEN p.death_time END AS death_time
+FROM leak_samples AS s
+JOIN dataset.subjects AS p ON p.subject_id = s.subject_id;
+
+-- name: visit_map
+CREATE TEMP TABLE check.visit_map AS
+SELECT s.k, v.visit_id AS original_visit_id, row_number() OVER (ORDER BY s.k, v.visit_id) AS visit_id
+FROM leak_samples AS s
+JOIN dataset.visits AS v ON v.subject_id = s.subject_id;
+
+-- name: visits
+CREATE TEMP TABLE check.visits AS
+SELECT
+    m.visit_id,
+    s.k AS subject_id,
+    v.kind,
+    v.start_time,
+    CASE
+        WHEN v.end_time <= s.index_time THEN v.end_time
+        WHEN v.start_time <= s.index_time THEN s.index_time
+    END AS end_time,
+    CASE WHEN v.end_time <= s.index_time THEN v.died END AS died,
+    CASE WHEN v.end_time <= s.index_time THEN v.discharge_location END AS discharge_location,
+    pm.visit_id AS parent_visit_id
+FROM leak_samples AS s
+JOIN dataset.visits AS v ON v.subject_id = s.subject_id
+JOIN check.visit_map AS m ON m.k = s.k AND m.original_visit_id = v.visit_id
+LEFT JOIN check.visit_map AS pm ON pm.k = s.k AND pm.original_visit_id = v.parent_visit_id
+ORDER BY subject_id, v.start_time, m.visit_id;
+
+-- name: events
+CREATE TEMP TABLE check.events AS
+SELECT
+    s.k AS subject_id,
+    m.visit_id,
+    e.time,
+    e.vocab,
+    e.code,
+    e.numeric_value,
+    e.text_value,
+    e.unit,
+    CASE WHEN e.end_time <= s.index_time THEN e.end_time END AS end_time,
+    e.source,
+    e.seq,
+    e.alt_code
+FROM leak_samples AS s
+JOIN dataset.events AS e ON e.subject_id = s.subject_id
+LEFT JOIN check.visit_map AS m ON m.k = s.k AND m.original_visit_id = e.visit_id
+WHERE e.time <= s.index_time
+ORDER BY subject_id, e.time, e.source, e.seq;
+
+-- name: read_visit_map
+SELECT visit_id, k, original_visit_id FROM check.visit_map;
+
+-- name: drop
+DROP TABLE IF EXISTS check.events;
+DROP TABLE IF EXISTS check.visits;
+DROP TABLE IF EXISTS check.visit_map;
+DROP TABLE IF EXISTS check.subjects;

@@ -1,0 +1,139 @@
+"""Leakage check by truncation: inputs must not change when the future is cut away.
+
+For a sample of subjects, every sample becomes its own copy of its subject
+whose timeline ends at the sample's index time (sql/tasks/_lib/leakage.sql).
+The task query runs unchanged on those copies (temporary tables of the
+session, so the lake file is never written); each sample's
+inputs must equal the inputs it had on the full data. A sample that the
+truncated data no longer produces is counted as `dropped`: its existence
+(cohort selection) depends on later data, which the label may do, but its
+inputs could not be compared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+from ..errors import LeakageError, MedlakeError
+from ..progress import progress
+from ..sqlfiles import SqlFile, load_sql, qualify, render
+from .build import task_query
+from .result import TaskResult
+from .spec import TaskSpec
+
+CHECK_DB = "temp"  # DuckDB's session catalog: works on read-only lakes
+LEAKAGE_SQL = "tasks/_lib/leakage.sql"
+
+
+@dataclass
+class LeakageReport:
+    """What the check compared and found."""
+
+    task: str
+    dataset: str
+    retrospective: bool
+    subjects: int
+    samples: int
+    compared: int
+    unchanged: int
+    dropped: list[str] = field(default_factory=list)
+    changed: list[tuple[str, str]] = field(default_factory=list)  # (sample_id, input column)
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.changed
+
+    def to_dict(self) -> dict:
+        return {"task": self.task, "dataset": self.dataset, "retrospective": self.retrospective, "ok": self.ok,
+                "subjects": self.subjects, "samples": self.samples, "compared": self.compared,
+                "unchanged": self.unchanged, "dropped": len(self.dropped), "changed": len(self.changed),
+                "changed_examples": [f"{s}: {c}" for s, c in self.changed[:5]], "note": self.note}
+
+
+def pick_subjects(subject_ids: list[int], n: int, seed: int) -> list[int]:
+    """n subjects chosen by the MD5 of "seed:subject_id" (deterministic)."""
+    key = lambda s: hashlib.md5(f"{seed}:{s}".encode()).hexdigest()  # noqa: E731
+    return sorted(sorted(set(subject_ids), key=key)[:n])
+
+
+def _statement(name: str, dataset: str) -> str:
+    tree = qualify(load_sql(LEAKAGE_SQL)[name].tree, {"dataset": dataset, "check": CHECK_DB})
+    return render(tree)
+
+
+def _drop_tables(con) -> None:
+    for st in load_sql(LEAKAGE_SQL).statements:
+        if st.name.startswith("drop"):
+            con.execute(render(qualify(st.tree, {"check": CHECK_DB})))
+
+
+def check(lake, spec: TaskSpec, file: SqlFile, dataset: str, params: dict, subjects: int = 50, seed: int = 0,
+          show_progress: bool = False, raise_on_leak: bool = True) -> LeakageReport:
+    """Run the truncation check; raise LeakageError (carrying the report) when an input changes."""
+    tree = task_query(file, dataset)
+    full = TaskResult(lake, spec, dataset, params, tree, params).to_arrow()
+    chosen = set(pick_subjects(full["subject_id"].to_pylist(), subjects, seed))
+    originals = [r for r in full.to_pylist() if r["subject_id"] in chosen]
+    samples = pa.table({
+        "k": pa.array(range(1, len(originals) + 1), pa.int64()),
+        "subject_id": pa.array([r["subject_id"] for r in originals], pa.int64()),
+        "visit_id": pa.array([r["visit_id"] for r in originals], pa.int64()),
+        "index_time": pa.array([r["index_time"] for r in originals], pa.timestamp("us")),
+    })
+    check_tree = task_query(file, CHECK_DB)
+    con = lake.con
+    with progress(show_progress) as bar:
+        job = bar.add_task(f"leakage check {spec.name} on {dataset}", total=3)
+        con.register("leak_samples", samples)
+        _drop_tables(con)
+        try:
+            for name in ("subjects", "visit_map", "visits", "events"):
+                con.execute(_statement(name, dataset))
+            bar.advance(job)
+            try:
+                again = TaskResult(lake, spec, CHECK_DB, params, check_tree, params).to_arrow().to_pylist()
+            except MedlakeError as e:
+                raise MedlakeError(f"leakage check of '{spec.name}': the task does not run on truncated "
+                                   f"timelines: {e}") from None
+            vmap = {r["visit_id"]: (r["k"], r["original_visit_id"])
+                    for r in con.execute(_statement("read_visit_map", dataset)).to_arrow_table().to_pylist()}
+            bar.advance(job)
+        finally:
+            _drop_tables(con)
+            con.unregister("leak_samples")
+    recomputed = {}
+    for r in again:
+        k, original_visit = vmap.get(r["visit_id"], (None, None))
+        if k is not None and k == r["subject_id"]:
+            recomputed[(k, original_visit, r["index_time"])] = r
+    report = LeakageReport(spec.name, dataset, spec.retrospective, len(chosen), len(originals), 0, 0)
+    for k, orig in enumerate(originals, start=1):
+        new = recomputed.get((k, orig["visit_id"], orig["index_time"]))
+        if new is None:
+            report.dropped.append(orig["sample_id"])
+            continue
+        report.compared += 1
+        diff = [c for c in spec.inputs if new[c] != orig[c]]
+        report.changed += [(orig["sample_id"], c) for c in diff]
+        report.unchanged += not diff
+    bar_note = []
+    if spec.retrospective:
+        bar_note.append("retrospective task: its inputs are known only at the index time (discharge), "
+                        "so the check confirms they use nothing later")
+    if report.dropped:
+        bar_note.append(f"{len(report.dropped)} samples are not produced from truncated timelines: "
+                        "which samples exist depends on later data (cohort selection), their inputs were not compared")
+    report.note = "; ".join(bar_note)
+    if report.changed and raise_on_leak:
+        ex = ", ".join(f"{s} ({c})" for s, c in report.changed[:3])
+        err = LeakageError(f"task '{spec.name}' on '{dataset}' leaks: {len(report.changed)} inputs change when "
+                           f"timelines are cut at index_time, e.g. {ex}")
+        err.report = report
+        raise err
+    return report
+
+
+__all__ = ["LeakageReport", "check", "pick_subjects"]
