@@ -156,6 +156,16 @@ def test_duplicate_primary_key(lake_path, demo):
                        "expected each hadm_id once (first seen on line 3)")
 
 
+@pytest.mark.parametrize("version, shown", [("11", "'11'"), ("", "''")])
+def test_unknown_icd_version(lake_path, demo, version, shown):
+    # icd_version decides between ICD-9 and ICD-10 codes: anything else would give codes of no known system
+    rewrite(demo / "hosp" / "procedures_icd.csv.gz", lambda lines: lines[:9] + [
+        replace_field(lines[9], 5, version)] + lines[10:])
+    message = load_broken(lake_path, demo)
+    assert message == (f"error: {demo / 'hosp' / 'procedures_icd.csv.gz'}, line 10, column 'icd_version': "
+                       f"unknown ICD version; value {shown}; expected 9 (ICD-9) or 10 (ICD-10)")
+
+
 @pytest.mark.parametrize("content, expected", [
     ("", "line 1: file is empty; expected a header row and at least one data row"),
     ("subject_id,hadm_id,stay_id,first_careunit,last_careunit,intime,outtime,los\n",

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from .base import RawTable, Source
+from ..errors import InputError
+from ..sqlfiles import render_file
+from .base import FoundFile, RawTable, Source
 
 ID = "BIGINT"
 TS = "TIMESTAMP"
 TXT = "VARCHAR"
 INT = "INTEGER"
 
+
+def check_icd_versions(con, raw_schema: str, found: list[FoundFile]) -> None:
+    """icd_version picks the code system of a diagnosis or procedure, so it must be 9 or 10 on every row."""
+    text = render_file("etl/mimic4_checks.sql", {"raw": raw_schema}, name="bad_icd_version")[0]
+    row = con.execute(text).fetchone()
+    if row:
+        table, line, value = row
+        path = next((f.path for f in found if f.table.name == table), table)
+        raise InputError("unknown ICD version", path=path, line=line, column="icd_version", value=value or "",
+                         expected="9 (ICD-9) or 10 (ICD-10)")
+
+
 SOURCE = Source(
     name="mimic4",
     description="MIMIC-IV Clinical Database v2.x (or the demo): hosp and icu modules",
     etl_sql="etl/mimic4.sql",
+    check=check_icd_versions,
     tables=[
         RawTable("patients", ("patients",),
                  {"subject_id": ID, "gender": TXT, "anchor_age": INT, "anchor_year": INT},

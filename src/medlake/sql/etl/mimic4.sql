@@ -5,9 +5,10 @@ description: >
   patient and gives only an age at an anchor year). Visits: admissions
   (inpatient) and ICU stays (icu, parent = admission). Diagnoses and
   procedures take the admission's discharge time; their vocabulary follows
-  icd_version (9 or 10; other versions are not events). Prescriptions are NDC
-  events at starttime; rows without an NDC, or with NDC 0, are not events; the
-  first GSN of the row goes to alt_code. seq is seq_num for diagnoses and
+  icd_version (9 or 10; the loader rejects any other value before this runs,
+  see etl/mimic4_checks.sql). Prescriptions are NDC events at starttime; rows
+  without an NDC, or with NDC 0, are not events; the first GSN of the row goes
+  to alt_code. seq is seq_num for diagnoses and
   procedures, labevent_id for labs, and the row's position in the file
   (1-based) for prescriptions, which have no row id; rowid is taken relative to
   the table's first rowid because it starts at a large offset inside the load's
