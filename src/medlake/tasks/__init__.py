@@ -17,15 +17,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import MedlakeError, UnknownNameError
+from ..errors import MedlakeError, ParameterError, UnknownNameError
 from ..progress import progress
-from ..sqlfiles import SQL_ROOT, SqlFile, load_sql, load_sql_path
-from .build import check_task_sql, macro_statement, task_query, view_statement
+from ..sqlfiles import SQL_ROOT, SqlFile, load_sql, load_sql_path, render
+from .build import check_task_sql, macro_statement, task_query, view_statement, with_library
 from .result import TaskResult
 from .spec import CONTRACT_COLUMNS, Param, TaskSpec, parse_spec
 
-__all__ = ["CONTRACT_COLUMNS", "Param", "TaskResult", "TaskSpec", "check_leakage", "get_spec", "install",
-           "list_tasks", "run_task", "task_relation_sql"]
+__all__ = ["CONTRACT_COLUMNS", "Param", "TaskResult", "TaskSpec", "check_leakage", "describe", "get_spec", "install",
+           "list_tasks", "run_samples", "run_task", "task_relation_sql"]
 
 TASK_DIR = SQL_ROOT / "tasks"
 
@@ -76,6 +76,15 @@ def get_spec(name: str, source: str | None = None) -> TaskSpec:
     return _resolve(name, source).spec
 
 
+def describe(name: str, lake=None, dataset: str | None = None) -> dict:
+    """A task's spec as plain data plus its SQL: pointed at `dataset` when one is given
+    (placeholders `$name` kept), else as written with the shared blocks it uses."""
+    source = _source_of(lake, dataset) if dataset else None
+    task = _resolve(name, source)
+    tree = task_query(task.file, dataset) if dataset else with_library(task.file.statements[0].tree)
+    return {**task.spec.to_dict(), "path": str(task.spec.path), "sql": render(tree, pretty=True)}
+
+
 def _source_of(lake, dataset: str) -> str:
     lake.require_dataset(dataset)
     rows = [r for r in lake.query_file("lake/info.sql", "datasets").to_pylist() if r["dataset"] == dataset]
@@ -102,6 +111,21 @@ def run_task(lake, name: str, dataset: str, **params) -> TaskResult:
     name, type or value) and bound to the query, never written into it."""
     task, bound, tree = _prepare(lake, name, dataset, params)
     return TaskResult(lake, task.spec, dataset, bound, tree, bound)
+
+
+def run_samples(lake, name: str, dataset: str, params: dict, split: str | None = None, seed: int = 0):
+    """(TaskResult, Arrow samples) of a task, split by subject when `split` is "TRAIN,VAL,TEST"."""
+    result = run_task(lake, name, dataset, **params)
+    if split:
+        parts = split.split(",")
+        try:
+            fractions = [float(x) for x in parts]
+        except ValueError:
+            fractions = []
+        if len(fractions) != 3:
+            raise ParameterError(f"split {split!r}: expected three fractions TRAIN,VAL,TEST such as 0.7,0.1,0.2")
+        result = result.split(*fractions, seed=seed)
+    return result, result.to_arrow()
 
 
 def task_relation_sql(lake, name: str, dataset: str, **params) -> tuple[str, dict]:
@@ -141,10 +165,12 @@ def _require_atc_maps(lake) -> None:
 
 
 def check_leakage(lake, name: str, dataset: str, subjects: int = 50, seed: int = 0, show_progress: bool = False,
-                  **params):
-    """Recompute the task's inputs on timelines cut at each sample's index time; see medlake.tasks.leakage."""
+                  raise_on_leak: bool = True, **params):
+    """Recompute the inputs of the samples of `subjects` subjects on timelines cut at each
+    sample's index time; returns a LeakageReport, or raises LeakageError when an input
+    changes or a sample exists only because of later data (see medlake.tasks.leakage)."""
     from .leakage import check
 
     task, bound, tree = _prepare(lake, name, dataset, params)
     return check(lake, task.spec, task.file, dataset, bound, subjects=subjects, seed=seed,
-                 show_progress=show_progress)
+                 show_progress=show_progress, raise_on_leak=raise_on_leak)

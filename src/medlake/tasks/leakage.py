@@ -7,7 +7,10 @@ session, so the lake file is never written); each sample's
 inputs must equal the inputs it had on the full data. A sample that the
 truncated data no longer produces is counted as `dropped`: its existence
 (cohort selection) depends on later data, which the label may do, but its
-inputs could not be compared.
+inputs could not be compared. That fails the check too, unless the task
+header explains it with `lookahead: <why>` (drug_recommendation keeps only
+subjects with two valid admissions, as PyHealth does): a sample that exists
+only because of later data is a leak into the cohort.
 """
 
 from __future__ import annotations
@@ -42,15 +45,20 @@ class LeakageReport:
     changed: list[tuple[str, str]] = field(default_factory=list)  # (sample_id, input column)
     note: str = ""
 
+    lookahead: str = ""
+
     @property
     def ok(self) -> bool:
-        return not self.changed
+        if self.changed or not self.compared:
+            return False
+        return not self.dropped or bool(self.lookahead)
 
     def to_dict(self) -> dict:
         return {"task": self.task, "dataset": self.dataset, "retrospective": self.retrospective, "ok": self.ok,
                 "subjects": self.subjects, "samples": self.samples, "compared": self.compared,
                 "unchanged": self.unchanged, "dropped": len(self.dropped), "changed": len(self.changed),
-                "changed_examples": [f"{s}: {c}" for s, c in self.changed[:5]], "note": self.note}
+                "changed_examples": [f"{s}: {c}" for s, c in self.changed[:5]], "lookahead": self.lookahead,
+                "note": self.note}
 
 
 def pick_subjects(subject_ids: list[int], n: int, seed: int) -> list[int]:
@@ -86,7 +94,7 @@ def check(lake, spec: TaskSpec, file: SqlFile, dataset: str, params: dict, subje
     check_tree = task_query(file, CHECK_DB)
     con = lake.con
     with progress(show_progress) as bar:
-        job = bar.add_task(f"leakage check {spec.name} on {dataset}", total=3)
+        job = bar.add_task(f"leakage check {spec.name} on {dataset}", total=2)
         con.register("leak_samples", samples)
         _drop_tables(con)
         try:
@@ -109,7 +117,8 @@ def check(lake, spec: TaskSpec, file: SqlFile, dataset: str, params: dict, subje
         k, original_visit = vmap.get(r["visit_id"], (None, None))
         if k is not None and k == r["subject_id"]:
             recomputed[(k, original_visit, r["index_time"])] = r
-    report = LeakageReport(spec.name, dataset, spec.retrospective, len(chosen), len(originals), 0, 0)
+    report = LeakageReport(spec.name, dataset, spec.retrospective, len(chosen), len(originals), 0, 0,
+                           lookahead=str(spec.extra.get("lookahead") or ""))
     for k, orig in enumerate(originals, start=1):
         new = recomputed.get((k, orig["visit_id"], orig["index_time"]))
         if new is None:
@@ -124,16 +133,27 @@ def check(lake, spec: TaskSpec, file: SqlFile, dataset: str, params: dict, subje
         bar_note.append("retrospective task: its inputs are known only at the index time (discharge), "
                         "so the check confirms they use nothing later")
     if report.dropped:
+        why = f" (declared lookahead: {report.lookahead})" if report.lookahead else ""
         bar_note.append(f"{len(report.dropped)} samples are not produced from truncated timelines: "
-                        "which samples exist depends on later data (cohort selection), their inputs were not compared")
+                        f"which samples exist depends on later data{why}")
     report.note = "; ".join(bar_note)
-    if report.changed and raise_on_leak:
-        ex = ", ".join(f"{s} ({c})" for s, c in report.changed[:3])
-        err = LeakageError(f"task '{spec.name}' on '{dataset}' leaks: {len(report.changed)} inputs change when "
-                           f"timelines are cut at index_time, e.g. {ex}")
+    if not report.ok and raise_on_leak:
+        err = LeakageError(_failure(report))
         err.report = report
         raise err
     return report
+
+
+def _failure(report: LeakageReport) -> str:
+    head = f"task '{report.task}' on '{report.dataset}' leaks: "
+    if report.changed:
+        ex = ", ".join(f"{s} ({c})" for s, c in report.changed[:3])
+        return head + f"{len(report.changed)} inputs change when timelines are cut at index_time, e.g. {ex}"
+    if report.dropped:
+        return head + (f"{len(report.dropped)} of {report.samples} samples exist only because of data after their "
+                       f"index_time, e.g. {', '.join(report.dropped[:3])} (declare `lookahead: <why>` in the "
+                       "header if the cohort is meant to look ahead)")
+    return f"task '{report.task}' on '{report.dataset}': no samples to check"
 
 
 __all__ = ["LeakageReport", "check", "pick_subjects"]

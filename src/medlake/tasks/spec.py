@@ -32,7 +32,10 @@ class Param:
         """Return `value` converted to this parameter's type, or raise ParameterError.
 
         Strings (as the CLI passes them) are parsed; other Python values must
-        already have the right type (an int is accepted for a number)."""
+        already have the right type (an int is accepted for a number); the
+        strings "null" and "none" stand for no value."""
+        if isinstance(value, str) and self.type != "string" and value.strip().lower() in ("", "null", "none"):
+            value = None
         if value is None:
             if self.default is None:
                 return None
@@ -129,6 +132,7 @@ class TaskSpec:
                            **({"min": p.min} if p.min is not None else {}),
                            **({"max": p.max} if p.max is not None else {})}
                        for n, p in self.params.items()},
+            **self.extra,
         }
 
 

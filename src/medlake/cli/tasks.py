@@ -1,0 +1,147 @@
+"""`medlake tasks list|install` and `medlake task show|run|check`: prediction tasks."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import click
+import pyarrow as pa
+import pyarrow.compute as pc
+from rich.table import Table
+
+from ._options import db_option, open_lake, parse_params
+from ._output import print_table, stdout, write_table
+
+
+def register(main: click.Group) -> None:
+    main.add_command(tasks)
+    main.add_command(task)
+
+
+def _first_sentence(text: str) -> str:
+    m = re.match(r"(.+?[.?])(\s|$)", text)
+    return m.group(1) if m else text
+
+
+def _lists_as_counts(table: pa.Table) -> pa.Table:
+    """List columns drawn as their lengths ('12 items'), so the terminal table stays readable."""
+    cols = []
+    for name in table.column_names:
+        col = table[name]
+        if pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
+            n = pc.cast(pc.list_value_length(col), pa.string())
+            col = pc.binary_join_element_wise(n, pa.scalar(" items"), "")
+        cols.append(col)
+    return pa.table(cols, names=table.column_names)
+
+
+@click.group()
+def tasks():
+    """Built-in prediction tasks."""
+
+
+@tasks.command("list")
+def list_cmd():
+    """List the built-in tasks."""
+    from ..tasks import list_tasks
+
+    t = Table("task", "label", "datasets", "parameters", "retrospective", "description", title="tasks")
+    for spec in list_tasks():
+        params = ", ".join(f"{n}={p.default}" for n, p in spec.params.items())
+        t.add_row(spec.name, spec.label_type, ", ".join(spec.datasets), params, "yes" if spec.retrospective else "",
+                  _first_sentence(spec.description))
+    stdout.print(t)
+
+
+@tasks.command("install")
+@click.option("--dataset", required=True, help="Dataset (schema) to install the tasks in.")
+@click.option("--task", "names", multiple=True, help="Only these tasks (repeatable).")
+@db_option
+def install_cmd(dataset, names, db_path):
+    """Create a table macro task_<name>(...) and a view <name> per task in the dataset's schema."""
+    from ..tasks import install
+
+    with open_lake(db_path) as lake:
+        views = install(lake, dataset, list(names) or None, show_progress=True)
+    stdout.print(f"installed {len(views)} tasks: {', '.join(views)}")
+
+
+@click.group()
+def task():
+    """Show, run or leakage-check one task (a built-in name or a .sql file)."""
+
+
+@task.command()
+@click.argument("name")
+@click.option("--dataset", default=None, help="Show the SQL pointed at this dataset (and its variant, if any).")
+@click.option("--json", "as_json", is_flag=True, help="Print the spec and SQL as JSON.")
+@db_option
+def show(name, dataset, as_json, db_path):
+    """Show a task's header (label, parameters, inputs) and its SQL."""
+    from ..tasks import describe
+
+    if dataset:
+        with open_lake(db_path, read_only=True) as lake:
+            info = describe(name, lake, dataset)
+    else:
+        info = describe(name)
+    if as_json:
+        print(json.dumps(info, default=str, indent=2))
+        return
+    stdout.print(f"[bold]{info['name']}[/]  ({info['path']})\n{info['description']}")
+    stdout.print(f"label: {info['label']}   retrospective: {info['retrospective']}   "
+                 f"datasets: {', '.join(info['datasets']) or 'any'}")
+    stdout.print(f"inputs: {', '.join(f'{k} ({v})' for k, v in info['inputs'].items())}")
+    for n, p in info["params"].items():
+        stdout.print(f"param {n}: {p}")
+    print(info["sql"])
+
+
+@task.command()
+@click.argument("name")
+@click.option("--dataset", required=True, help="Dataset (schema) to run the task on.")
+@click.option("--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
+@click.option("--split", default=None, help="Add a split column: TRAIN,VAL,TEST fractions, e.g. 0.7,0.1,0.2.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the split.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write the samples to this file (.parquet or .json).")
+@click.option("--max-rows", default=20, show_default=True, help="Rows drawn when no --out is given.")
+@db_option
+def run(name, dataset, params, split, seed, out, max_rows, db_path):
+    """Run a task (built-in NAME or a .sql task file) and print or write its samples."""
+    from ..tasks import run_samples
+
+    with open_lake(db_path, read_only=True) as lake:
+        result, table = run_samples(lake, name, dataset, parse_params(params), split=split, seed=seed)
+        summary = result.summary()
+    if out:
+        fmt = "json" if Path(out).suffix.lower() == ".json" else "parquet"
+        write_table(table, fmt, out)
+        stdout.print(f"wrote {table.num_rows:,} samples to {out}")
+    else:
+        print_table(_lists_as_counts(table), title=f"{result.name} on {dataset}", max_rows=max_rows)
+    stdout.print(json.dumps(summary, default=str))
+
+
+@task.command()
+@click.argument("name")
+@click.option("--dataset", required=True, help="Dataset (schema) to check the task on.")
+@click.option("--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
+@click.option("--subjects", default=50, show_default=True, help="How many subjects to check.")
+@click.option("--seed", default=0, show_default=True, help="Seed choosing the subjects.")
+@db_option
+def check(name, dataset, params, subjects, seed, db_path):
+    """Leakage check: recompute inputs on timelines cut at each index time; exit 2 on a leak."""
+    from ..tasks import check_leakage
+
+    with open_lake(db_path, read_only=True) as lake:
+        report = check_leakage(lake, name, dataset, subjects=subjects, seed=seed, show_progress=True,
+                               **parse_params(params))
+    data = report.to_dict()
+    stdout.print(f"[green]no leakage[/]: {data['compared']} samples of {data['subjects']} subjects keep their "
+                 f"inputs when timelines are cut at index_time"
+                 + (" (retrospective task)" if data["retrospective"] else ""))
+    if data["note"]:
+        stdout.print(data["note"])
