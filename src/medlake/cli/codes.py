@@ -1,0 +1,116 @@
+"""`medlake codes load|lookup|ancestors|descendants|map|stats`: code systems in the lake."""
+
+from __future__ import annotations
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from ._options import db_option, open_lake
+from ._output import print_table, stdout, write_table
+
+FORMATS = click.Choice(["table", "csv", "json", "parquet"])
+
+
+def register(main: click.Group) -> None:
+    main.add_command(codes)
+
+
+def _format_options(f):
+    f = click.option("--out", type=click.Path(dir_okay=False), default=None,
+                     help="Write to this file instead of stdout.")(f)
+    f = click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)(f)
+    return f
+
+
+def _emit(table, fmt: str, out: str | None, title: str | None = None) -> None:
+    if fmt == "table" and not out:
+        print_table(table, title=title, max_rows=200)
+    else:
+        write_table(table, "csv" if fmt == "table" else fmt, out)
+
+
+@click.group()
+def codes():
+    """Code systems (ICD-9/10, CCS, ATC, NDC, OMOP vocabularies) as tables in the lake's vocab schema."""
+
+
+@codes.command()
+@click.option("--from", "directory", type=click.Path(file_okay=False), default=None,
+              help="Folder of code-system files (e.g. ../shared/data/codes); its files win over installed packages.")
+@click.option("--silent", is_flag=True, help="No progress display.")
+@db_option
+def load(directory, silent, db_path):
+    """Build (or rebuild) the vocab tables, offline, from installed packages and DIR."""
+    with open_lake(db_path) as lake:
+        result = lake.codes.load(directory, show_progress=not silent)
+    stdout.print(f"loaded code systems (load {result.load_id}, {result.seconds:.1f} s)")
+    t = Table("table", "rows")
+    for name, rows in result.row_counts.items():
+        t.add_row(name, f"{rows:,}")
+    stdout.print(t)
+    if result.missing:
+        stdout.print(f"[yellow]not found (skipped): {escape(', '.join(result.missing))}[/]")
+
+
+@codes.command()
+@click.argument("vocab")
+@click.argument("code", nargs=-1, required=True)
+@_format_options
+@db_option
+def lookup(vocab, code, fmt, out, db_path):
+    """Title, level and leaf flag of one or more codes (dot optional)."""
+    with open_lake(db_path, read_only=True) as lake:
+        table = lake.codes.lookup(vocab, list(code))
+    _emit(table, fmt, out)
+
+
+@codes.command()
+@click.argument("vocab")
+@click.argument("code", nargs=-1, required=True)
+@click.option("--self", "include_self", is_flag=True, help="Include each code itself (distance 0).")
+@_format_options
+@db_option
+def ancestors(vocab, code, include_self, fmt, out, db_path):
+    """Ancestors of one or more codes, nearest first."""
+    with open_lake(db_path, read_only=True) as lake:
+        table = lake.codes.ancestors(vocab, list(code), include_self=include_self)
+    _emit(table, fmt, out)
+
+
+@codes.command()
+@click.argument("vocab")
+@click.argument("code", nargs=-1, required=True)
+@click.option("--self", "include_self", is_flag=True, help="Include each code itself (distance 0).")
+@_format_options
+@db_option
+def descendants(vocab, code, include_self, fmt, out, db_path):
+    """Descendants of one or more codes, nearest first."""
+    with open_lake(db_path, read_only=True) as lake:
+        table = lake.codes.descendants(vocab, list(code), include_self=include_self)
+    _emit(table, fmt, out)
+
+
+@codes.command("map")
+@click.argument("src_vocab")
+@click.argument("dst_vocab")
+@click.argument("code", nargs=-1, required=True)
+@click.option("--level", type=int, default=None, help="Roll targets up to this level of their hierarchy (ATC 1-5).")
+@click.option("--kind", default=None, help="Only maps of this kind (ccs, ccs_multi, gem, ndc_atc, gsn_atc, ...).")
+@_format_options
+@db_option
+def map_cmd(src_vocab, dst_vocab, code, level, kind, fmt, out, db_path):
+    """Map codes of SRC_VOCAB to DST_VOCAB (e.g. ICD9CM CCSCM 428.0, NDC ATC 00002140701 --level 3)."""
+    with open_lake(db_path, read_only=True) as lake:
+        table = lake.codes.map(src_vocab, dst_vocab, list(code), level=level, kind=kind)
+    _emit(table, fmt, out)
+
+
+@codes.command()
+@db_option
+def stats(db_path):
+    """Vocabularies, cross-maps and the files they were built from."""
+    with open_lake(db_path, read_only=True) as lake:
+        tables = lake.codes.stats()
+    for title, table in tables.items():
+        print_table(table, title=title, max_rows=200)
