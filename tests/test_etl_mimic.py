@@ -234,7 +234,6 @@ def test_mimic4_prescriptions_keep_ndc_time_and_first_gsn(demo_lake, raw4):
         SELECT subject_id, code, time, end_time, alt_code, count(*) FROM mimic4.events
         WHERE vocab = 'NDC' GROUP BY ALL""")})
     assert got == expected
-    assert all(len(c) == 11 for c, in rows(demo_lake, "SELECT DISTINCT code FROM mimic4.events WHERE vocab = 'NDC'"))
 
 
 def test_events_carry_the_admission_never_the_icu_stay(demo_lake):
@@ -301,3 +300,12 @@ def test_optional_dictionaries_may_be_absent(tmp_path, mimic4_dir):
         lake.load("mimic4", src, tables=["icustays"])
         assert rows(lake, "SELECT count(*) FROM mimic4_raw.d_labitems") == [(0,)]
         assert rows(lake, "SELECT count(*) FROM mimic4.visits") == [(415,)]
+
+
+@pytest.mark.parametrize("dataset", ["mimic3", "mimic4"])
+def test_visit_ids_are_unique_and_ndc_codes_have_11_digits(demo_lake, dataset):
+    # admissions and ICU stays share one id space in visits: their id ranges must not collide
+    assert rows(demo_lake, f"SELECT count(*) - count(DISTINCT visit_id) FROM {dataset}.visits") == [(0,)]
+    lengths = rows(demo_lake, f"SELECT DISTINCT length(code), regexp_full_match(code, '[0-9]+') "
+                              f"FROM {dataset}.events WHERE vocab = 'NDC'")
+    assert lengths == [(11, True)]
