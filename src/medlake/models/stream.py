@@ -107,14 +107,21 @@ def build_encoders(con: duckdb.DuckDBPyConnection, rows: SourceRows, min_count: 
             mean, std = sqlparts.query(con, "numeric_stats", col, split).to_pylist()[0].values()
             scalers[col] = (float(mean), float(std) if std and std > 0 else 1.0)
     label_encoder = None
-    if rows.label_type in ("multiclass", "multilabel"):
+    label_is_index = rows.label_type == "multiclass" and pa.types.is_integer(rows.table.schema.field("label").type)
+    if label_is_index:
+        n = sqlparts.query(con, "label_count", "label").column("n")[0].as_py()
+        label_encoder = LabelEncoder([str(c) for c in rows.classes] if rows.classes else [str(i) for i in range(n)])
+        if n > len(label_encoder):
+            raise InputError("label out of range", column="label", value=n - 1,
+                             expected=f"class numbers 0 to {len(label_encoder) - 1}")
+    elif rows.label_type in ("multiclass", "multilabel"):
         classes = rows.classes
         if not classes:
             stmt = "label_classes" if rows.label_type == "multiclass" else "label_classes_multilabel"
             classes = sqlparts.query(con, stmt, "label").column("code").to_pylist()
         label_encoder = LabelEncoder([str(c) for c in classes])
     return Encoders(inputs=rows.inputs, label="label", label_type=rows.label_type, vocabularies=vocabs,
-                    scalers=scalers, label_encoder=label_encoder, max_len=max_len, max_visits=max_visits)
+                    scalers=scalers, label_encoder=label_encoder, label_is_index=label_is_index, max_len=max_len, max_visits=max_visits)
 
 
 def encode_rows(con: duckdb.DuckDBPyConnection, table: pa.Table, enc: Encoders) -> pa.Table:
@@ -144,6 +151,8 @@ def encode_rows(con: duckdb.DuckDBPyConnection, table: pa.Table, enc: Encoders) 
             cols[col] = sqlparts.query(con, "encode_numeric", col, {"mean": mean, "scale": scale}).column("vals")
     if enc.label_type in ("binary", "regression"):
         cols["label"] = sqlparts.query(con, "encode_label_float", "label").column("vals")
+    elif enc.label_is_index:
+        cols["label"] = sqlparts.query(con, "encode_label_index", "label").column("ids")
     else:
         with_enum(enc.label_encoder.id_table())
         stmt = "encode_label_class" if enc.label_type == "multiclass" else "encode_label_set"

@@ -70,6 +70,7 @@ class Encoders:
     vocabularies: dict[str, Vocabulary] = field(default_factory=dict)
     scalers: dict[str, tuple[float, float]] = field(default_factory=dict)   # numeric column -> (mean, scale)
     label_encoder: LabelEncoder | None = None
+    label_is_index: bool = False                 # multiclass labels stored as class numbers 0..K-1
     max_len: int | None = None
     max_visits: int | None = None
 
@@ -86,6 +87,7 @@ class Encoders:
             "vocabularies": {k: v.codes for k, v in self.vocabularies.items()},
             "scalers": {k: list(v) for k, v in self.scalers.items()},
             "label_classes": self.label_encoder.classes if self.label_encoder else None,
+            "label_is_index": self.label_is_index,
             "max_len": self.max_len, "max_visits": self.max_visits,
         }
 
@@ -96,7 +98,7 @@ class Encoders:
             vocabularies={k: Vocabulary(list(v)) for k, v in d["vocabularies"].items()},
             scalers={k: (float(v[0]), float(v[1])) for k, v in d["scalers"].items()},
             label_encoder=LabelEncoder(list(d["label_classes"])) if d.get("label_classes") is not None else None,
-            max_len=d.get("max_len"), max_visits=d.get("max_visits"),
+            label_is_index=bool(d.get("label_is_index")), max_len=d.get("max_len"), max_visits=d.get("max_visits"),
         )
 
     def save(self, path: str | Path) -> Path:

@@ -50,6 +50,9 @@ FROM samples WHERE split = $split;
 -- name: label_classes
 SELECT DISTINCT CAST(source_column AS VARCHAR) AS code FROM samples WHERE source_column IS NOT NULL ORDER BY code;
 
+-- name: label_count
+SELECT coalesce(max(CAST(source_column AS BIGINT)), -1) + 1 AS n FROM samples;
+
 -- name: label_classes_multilabel
 SELECT DISTINCT code FROM (SELECT unnest(source_column) AS code FROM samples) WHERE code IS NOT NULL ORDER BY code;
 
@@ -84,6 +87,9 @@ SELECT CAST(source_column AS FLOAT) AS vals FROM samples;
 
 -- name: encode_label_class
 SELECT coalesce(CAST(enum_code(TRY_CAST(CAST(source_column AS VARCHAR) AS code_enum)) AS INTEGER), -1) AS ids FROM samples;
+
+-- name: encode_label_index
+SELECT coalesce(CAST(source_column AS INTEGER), -1) AS ids FROM samples;
 
 -- name: encode_label_set
 SELECT list_filter(list_transform(TRY_CAST(source_column AS code_enum[]), e -> CAST(enum_code(e) AS INTEGER)), i -> i IS NOT NULL) AS ids

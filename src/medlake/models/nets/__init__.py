@@ -1,0 +1,33 @@
+"""The model zoo: every network is built from a SampleSet's encoders, `Transformer(dataset=samples)`."""
+
+from __future__ import annotations
+
+from ...errors import UnknownNameError
+from .base import Net
+from .gamenet import GAMENet, co_occurrence, ddi_matrix
+from .sequence import RETAIN, RNN, Deepr, Transformer
+from .tabular import MLP, LogisticRegression
+
+MODELS: dict[str, type[Net]] = {cls.name: cls for cls in
+                                (LogisticRegression, MLP, RNN, Transformer, RETAIN, Deepr, GAMENet)}
+
+
+def model_class(name: str) -> type[Net]:
+    """The network class of a name (logistic_regression, mlp, rnn, transformer, retain, deepr, gamenet)."""
+    key = name.lower().replace("-", "_")
+    aliases = {"lr": "logistic_regression", "logistic": "logistic_regression", "gru": "rnn", "lstm": "rnn"}
+    key = aliases.get(key, key)
+    if key not in MODELS:
+        raise UnknownNameError(f"unknown model '{name}' (known: {', '.join(MODELS)})")
+    return MODELS[key]
+
+
+def build_model(name: str, dataset=None, **options) -> Net:
+    """Build a network by name; `lstm` and `gru` are RNNs of that cell type."""
+    if name.lower() in ("lstm", "gru"):
+        options.setdefault("rnn_type", name.lower())
+    return model_class(name)(dataset, **options)
+
+
+__all__ = ["MODELS", "Net", "LogisticRegression", "MLP", "RNN", "Transformer", "RETAIN", "Deepr", "GAMENet",
+           "build_model", "model_class", "co_occurrence", "ddi_matrix"]

@@ -1,0 +1,122 @@
+"""What every network shares: embedding each input by its kind, and the output head.
+
+A network is built from the encoders of a SampleSet (`Net(dataset=samples)`)
+so its embedding tables, tabular width and output layer follow the task's
+inputs and label type. Sequence inputs (codes, nested_codes, series) become
+[B, L, D] embeddings with a [B, L] mask; each network turns every sequence
+into one vector with its own `SequenceEncoder`; numeric and categorical
+inputs join before the output layer.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ...errors import ParameterError
+from ..vocab import Encoders
+
+SEQUENCE_KINDS = ("codes", "nested_codes", "series")
+
+
+def encoders_of(dataset=None, encoders: Encoders | None = None) -> Encoders:
+    """The Encoders of a SampleSet (or the ones given)."""
+    enc = encoders if encoders is not None else getattr(dataset, "encoders", None)
+    if enc is None:
+        raise ParameterError("a network needs dataset=SampleSet (or encoders=Encoders) to size its layers")
+    return enc
+
+
+class SequenceEmbedding(nn.Module):
+    """One sequence input -> ([B, L, D] embeddings, [B, L] mask)."""
+
+    def __init__(self, kind: str, vocab_size: int, dim: int):
+        super().__init__()
+        self.kind = kind
+        self.codes = nn.Embedding(vocab_size, dim, padding_idx=0)
+        if kind == "series":
+            self.values = nn.Linear(2, dim)
+
+    def forward(self, batch: dict, col: str) -> tuple[torch.Tensor, torch.Tensor]:
+        ids = batch[col]
+        if self.kind == "nested_codes":
+            # a visit is the sum of its codes' embeddings
+            x = (self.codes(ids) * batch[col + "_mask"].unsqueeze(-1)).sum(dim=2)
+            return x, batch[col + "_visits"]
+        x = self.codes(ids)
+        if self.kind == "series":
+            x = x + self.values(torch.stack([batch[col + "_value"], batch[col + "_hours"]], dim=-1))
+        return x, batch[col + "_mask"]
+
+
+class Net(nn.Module):
+    """Base of the model zoo: embeddings per input, a sequence encoder per sequence input, a linear head."""
+
+    name = "net"
+
+    def __init__(self, dataset=None, *, encoders: Encoders | None = None, embedding_dim: int = 64,
+                 hidden_dim: int = 64, dropout: float = 0.1, **options):
+        super().__init__()
+        self.encoders = encoders_of(dataset, encoders)
+        self.options = {"embedding_dim": embedding_dim, "hidden_dim": hidden_dim, "dropout": dropout, **options}
+        enc = self.encoders
+        self.sequence_inputs = [c for c, k in enc.inputs.items() if k in SEQUENCE_KINDS]
+        self.numeric_inputs = [c for c, k in enc.inputs.items() if k == "numeric"]
+        self.categorical_inputs = [c for c, k in enc.inputs.items() if k == "categorical"]
+        self.embeddings = nn.ModuleDict({c: SequenceEmbedding(enc.inputs[c], len(enc.vocabularies[c]), embedding_dim)
+                                         for c in self.sequence_inputs})
+        self.sequence_encoders = nn.ModuleDict({c: self.sequence_encoder(embedding_dim, hidden_dim, **options)
+                                                for c in self.sequence_inputs})
+        self.categorical = nn.ModuleDict({c: nn.Embedding(len(enc.vocabularies[c]), embedding_dim, padding_idx=0)
+                                          for c in self.categorical_inputs})
+        width = hidden_dim * len(self.sequence_inputs) + embedding_dim * len(self.categorical_inputs) \
+            + len(self.numeric_inputs)
+        if width == 0:
+            raise ParameterError("the samples have no inputs for a network to read")
+        self.dropout = nn.Dropout(dropout)
+        self.head = self.make_head(width, enc.output_size)
+
+    # subclasses override these two
+    def sequence_encoder(self, embedding_dim: int, hidden_dim: int, **options) -> nn.Module:
+        """A module mapping ([B, L, D], [B, L] mask) -> [B, hidden_dim]."""
+        raise TypeError(f"{type(self).__name__} must define sequence_encoder")
+
+    def make_head(self, width: int, out: int) -> nn.Module:
+        return nn.Linear(width, out)
+
+    def features(self, batch: dict) -> torch.Tensor:
+        """[B, width]: every input reduced to one vector, concatenated."""
+        parts = []
+        for c in self.sequence_inputs:
+            x, mask = self.embeddings[c](batch, c)
+            parts.append(self.sequence_encoders[c](self.dropout(x), mask))
+        parts += [self.categorical[c](batch[c]) for c in self.categorical_inputs]
+        if self.numeric_inputs:
+            parts.append(torch.stack([batch[c] for c in self.numeric_inputs], dim=1))
+        return torch.cat(parts, dim=1)
+
+    def forward(self, batch: dict) -> torch.Tensor:
+        """Logits: [B] for binary and regression labels, [B, K] for multiclass and multilabel."""
+        out = self.head(self.dropout(self.features(batch)))
+        return out.squeeze(-1) if self.encoders.output_size == 1 else out
+
+    def extra_loss(self, logits: torch.Tensor) -> torch.Tensor | None:
+        """A term added to the training loss (e.g. a DDI penalty); None by default."""
+        return None
+
+
+def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean over valid positions: [B, L, D], [B, L] -> [B, D] (zeros for empty rows)."""
+    m = mask.unsqueeze(-1).to(x.dtype)
+    return (x * m).sum(dim=1) / m.sum(dim=1).clamp(min=1.0)
+
+
+def masked_max(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Max over valid positions (zeros for empty rows)."""
+    filled = x.masked_fill(~mask.unsqueeze(-1), float("-inf")).max(dim=1).values
+    return torch.where(mask.any(dim=1, keepdim=True), filled, torch.zeros_like(filled))
+
+
+def lengths_of(mask: torch.Tensor) -> torch.Tensor:
+    """Valid positions per row, at least 1 (an empty row reads its padding)."""
+    return mask.sum(dim=1).clamp(min=1)

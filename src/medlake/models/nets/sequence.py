@@ -1,0 +1,154 @@
+"""Sequence networks: RNN (GRU or LSTM), Transformer, RETAIN and Deepr."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from ...errors import ParameterError
+from .base import Net, lengths_of, masked_max, masked_mean
+
+
+class _LastState(nn.Module):
+    """Run a GRU/LSTM over the valid positions and keep the last hidden state."""
+
+    def __init__(self, embedding_dim: int, hidden_dim: int, rnn_type: str = "gru", num_layers: int = 1):
+        super().__init__()
+        if rnn_type not in ("gru", "lstm"):
+            raise ParameterError(f"rnn_type must be gru or lstm, got {rnn_type!r}")
+        cls = nn.GRU if rnn_type == "gru" else nn.LSTM
+        self.rnn = cls(embedding_dim, hidden_dim, num_layers=num_layers, batch_first=True)
+
+    def forward(self, x, mask):
+        packed = pack_padded_sequence(x, lengths_of(mask).cpu(), batch_first=True, enforce_sorted=False)
+        _, h = self.rnn(packed)
+        h = h[0] if isinstance(h, tuple) else h
+        return h[-1]
+
+
+class RNN(Net):
+    """A recurrent network (GRU or LSTM) per sequence input; the last hidden states feed the head."""
+
+    name = "rnn"
+
+    def __init__(self, dataset=None, *, rnn_type: str = "gru", num_layers: int = 1, **kwargs):
+        super().__init__(dataset, rnn_type=rnn_type, num_layers=num_layers, **kwargs)
+
+    def sequence_encoder(self, embedding_dim, hidden_dim, rnn_type="gru", num_layers=1, **options):
+        return _LastState(embedding_dim, hidden_dim, rnn_type, num_layers)
+
+
+class _PositionalEncoding(nn.Module):
+    """Fixed sinusoidal positions (no maximum length to learn)."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        pos = torch.arange(x.shape[1], device=x.device, dtype=torch.float32).unsqueeze(1)
+        div = torch.exp(torch.arange(0, self.dim, 2, device=x.device, dtype=torch.float32)
+                        * (-math.log(10000.0) / self.dim))
+        pe = torch.zeros(x.shape[1], self.dim, device=x.device)
+        pe[:, 0::2] = torch.sin(pos * div)
+        pe[:, 1::2] = torch.cos(pos * div)[:, : self.dim // 2]
+        return x + pe.to(x.dtype)
+
+
+class _TransformerPool(nn.Module):
+    def __init__(self, embedding_dim, hidden_dim, heads=4, layers=2, dropout=0.1):
+        super().__init__()
+        if embedding_dim % heads:
+            raise ParameterError(f"embedding_dim ({embedding_dim}) must be a multiple of heads ({heads})")
+        self.position = _PositionalEncoding(embedding_dim)
+        layer = nn.TransformerEncoderLayer(embedding_dim, heads, dim_feedforward=2 * hidden_dim, dropout=dropout,
+                                           batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.proj = nn.Linear(embedding_dim, hidden_dim)
+
+    def forward(self, x, mask):
+        # an empty row attends to its first (padding) position rather than to nothing
+        attend = mask.clone()
+        attend[:, 0] = True
+        h = self.encoder(self.position(x), src_key_padding_mask=~attend)
+        return self.proj(masked_mean(h, attend))
+
+
+class Transformer(Net):
+    """Transformer encoder layers per sequence input, mean-pooled over valid positions."""
+
+    name = "transformer"
+
+    def __init__(self, dataset=None, *, heads: int = 4, layers: int = 2, **kwargs):
+        super().__init__(dataset, heads=heads, layers=layers, **kwargs)
+
+    def sequence_encoder(self, embedding_dim, hidden_dim, heads=4, layers=2, dropout=0.1, **options):
+        return _TransformerPool(embedding_dim, hidden_dim, heads, layers, self.options["dropout"])
+
+
+def _reverse_valid(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse each row's first `length` positions, leaving padding in place."""
+    steps = torch.arange(x.shape[1], device=x.device).unsqueeze(0)
+    idx = lengths.unsqueeze(1) - 1 - steps
+    idx = torch.where(idx >= 0, idx, steps)
+    return x.gather(1, idx.unsqueeze(-1).expand(-1, -1, x.shape[2]))
+
+
+class _Retain(nn.Module):
+    """RETAIN (Choi et al., 2016): two reverse-time GRUs give a weight per step and per dimension."""
+
+    def __init__(self, embedding_dim, hidden_dim):
+        super().__init__()
+        self.alpha_rnn = nn.GRU(embedding_dim, hidden_dim, batch_first=True)
+        self.beta_rnn = nn.GRU(embedding_dim, hidden_dim, batch_first=True)
+        self.alpha = nn.Linear(hidden_dim, 1)
+        self.beta = nn.Linear(hidden_dim, embedding_dim)
+        self.proj = nn.Linear(embedding_dim, hidden_dim)
+
+    def forward(self, x, mask):
+        lengths = lengths_of(mask)
+        rev = _reverse_valid(x, lengths)
+        g, _ = self.alpha_rnn(rev)
+        h, _ = self.beta_rnn(rev)
+        g, h = _reverse_valid(g, lengths), _reverse_valid(h, lengths)
+        e = self.alpha(g).squeeze(-1).masked_fill(~mask, float("-inf"))
+        alpha = torch.nan_to_num(torch.softmax(e, dim=1))   # an empty row gets zero weights
+        beta = torch.tanh(self.beta(h))
+        context = (alpha.unsqueeze(-1) * beta * x).sum(dim=1)
+        return self.proj(context)
+
+
+class RETAIN(Net):
+    """RETAIN: reverse-time attention over visits (nested codes) or codes."""
+
+    name = "retain"
+
+    def sequence_encoder(self, embedding_dim, hidden_dim, **options):
+        return _Retain(embedding_dim, hidden_dim)
+
+
+class _Deepr(nn.Module):
+    """Deepr (Nguyen et al., 2017): a 1-D convolution over the code sequence, then max-pooling."""
+
+    def __init__(self, embedding_dim, hidden_dim, kernel_size=3):
+        super().__init__()
+        self.conv = nn.Conv1d(embedding_dim, hidden_dim, kernel_size, padding=kernel_size // 2)
+
+    def forward(self, x, mask):
+        h = torch.relu(self.conv(x.transpose(1, 2))).transpose(1, 2)[:, : x.shape[1]]
+        return masked_max(h, mask)
+
+
+class Deepr(Net):
+    """Deepr: a CNN over code sequences."""
+
+    name = "deepr"
+
+    def __init__(self, dataset=None, *, kernel_size: int = 3, **kwargs):
+        super().__init__(dataset, kernel_size=kernel_size, **kwargs)
+
+    def sequence_encoder(self, embedding_dim, hidden_dim, kernel_size=3, **options):
+        return _Deepr(embedding_dim, hidden_dim, kernel_size)
