@@ -111,6 +111,11 @@ def test_missing_file(lake_path, demo):
                        "expected admissions.csv.gz or admissions.csv")
 
 
+def test_missing_folder(lake_path, tmp_path):
+    message = load_broken(lake_path, tmp_path / "nowhere")
+    assert message == f"error: {tmp_path / 'nowhere'}: directory not found; expected a folder holding the mimic4 export"
+
+
 def test_missing_required_column(lake_path, demo):
     rewrite(demo / "hosp" / "admissions.csv.gz", lambda lines: [",".join(
         f for i, f in enumerate(line.split(",")) if i != 3) for line in lines])  # drops dischtime (no commas inside)
