@@ -1,0 +1,158 @@
+"""Materialized feature views and online reads.
+
+`materialize` writes the view's rows to fs.<name>__v<version> and one row per
+entity to fs.<name>__latest: the features as of the entity's last row (a
+`latest` view: its last row; a `window` view: its aggregates with index_time
+at that row's time), computed by the same point-in-time join as training sets.
+
+Run again after new loads, it recomputes the view, compares it with the
+stored rows, and rewrites rows and latest values only for the entities whose
+rows changed. A new version of the view, another dataset, or full=True
+rebuilds both tables.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pyarrow as pa
+from sqlglot import exp
+
+from ..errors import ParameterError, UnknownNameError
+from ..progress import progress
+from ..sqlfiles import load_sql, render
+from .pit import ViewPart, point_in_time_query
+from .trees import fs_table, replace_columns, replace_tables
+
+SQL = "fs/materialize.sql"
+REGISTRY = "fs/registry.sql"
+
+
+def rows_table_name(name: str, version: str) -> str:
+    return f"{name}__v{version}"
+
+
+def latest_table_name(name: str) -> str:
+    return f"{name}__latest"
+
+
+def _statement(name: str, view=None, tables: dict | None = None) -> exp.Expression:
+    tree = load_sql(SQL)[name].tree.copy()
+    if tables:
+        tree = replace_tables(tree, tables)
+    if view is not None:
+        tree = replace_columns(tree, {"__key": view.key, "__event_time": view.event_time})
+    return tree
+
+
+def materialize(store, name: str, dataset: str | None = None, full: bool = False, show_progress: bool = False) -> dict:
+    """Materialize one view (its current version) for a dataset; returns what was done."""
+    lake = store.lake
+    if lake.read_only:
+        raise ParameterError("the lake is open read-only; materializing writes tables")
+    store._ensure_schema()
+    view = store.get(name)
+    dataset = store.dataset_for(dataset)
+    store._record(view)
+    part = store.parts([(view, list(view.features))], dataset)[0]
+    rows_name, latest_name = rows_table_name(view.name, view.version), latest_table_name(view.name)
+    rows_t, latest_t = fs_table(rows_name), fs_table(latest_name)
+    previous = lake.query_file(SQL, "get_record", params={"name": view.name}).to_pylist()
+    previous = previous[0] if previous else None
+    datasets = [dataset] + (["vocab"] if view.needs_vocab() else [])
+    load_ids = [r[0] for r in lake.run_file(REGISTRY, name="data_loads", params={"datasets": datasets})]
+    exists = all(lake.run_file(REGISTRY, name="table_exists", params={"schema": "fs", "table": t})[0][0]
+                 for t in (rows_name, latest_name))
+    incremental = (not full and previous is not None and exists and previous["version"] == view.version
+                   and previous["dataset"] == dataset)
+
+    def run(name, tables=None, params=None):
+        tree = _statement(name, view, tables)
+        cur = lake.execute(render(tree), params)
+        return cur.fetchall() if cur.description else []
+
+    with progress(show_progress) as bar, lake.transaction():
+        step = bar.add_task(f"materialize {view.name}", total=4, detail=f"v{view.version}")
+        run("stage_rows", {"__view": part.query.subquery()})
+        bar.advance(step)
+        if incremental:
+            run("changed_keys", {"target": rows_t})
+            changed = run("count_changed")[0][0]
+            mode = "incremental" if changed else "unchanged"
+            if changed:
+                run("delete_changed", {"target": rows_t})
+                run("insert_changed", {"target": rows_t})
+                run("latest_samples_changed")
+                run("delete_changed", {"target": latest_t})
+                _write_latest(lake, part, "insert_latest", latest_t)
+        else:
+            mode = "full"
+            run("create_rows", {"target": rows_t, "__view": exp.to_table("__fs_new")})
+            run("latest_samples_all")
+            _write_latest(lake, part, "create_latest", latest_t)
+            changed = None
+        bar.advance(step, 2)
+        row_count, _ = run("counts", {"target": rows_t})[0]
+        _, entity_count = run("counts", {"target": latest_t})[0]
+        if changed is None:
+            changed = entity_count
+        lake.run_file(SQL, name="record", params={
+            "name": view.name, "version": view.version, "dataset": dataset,
+            "rows_table": f"fs.{rows_name}", "latest_table": f"fs.{latest_name}", "load_ids": load_ids,
+            "row_count": row_count, "entity_count": entity_count, "mode": mode, "changed": changed})
+        for drop in ("drop_new", "drop_changed", "drop_latest_samples"):
+            lake.run_file(SQL, name=drop)
+        bar.advance(step)
+    _online_sql.cache_clear()
+    return {"name": view.name, "version": view.version, "dataset": dataset, "mode": mode,
+            "changed_entities": changed, "rows": row_count, "entities": entity_count,
+            "rows_table": f"fs.{rows_name}", "latest_table": f"fs.{latest_name}", "load_ids": load_ids}
+
+
+def _write_latest(lake, part: ViewPart, statement: str, target: exp.Table) -> None:
+    """Features as of each entity's last row, for the entities in __fs_latest_samples."""
+    query, params = point_in_time_query("__fs_latest_samples", [part], inclusive=True,
+                                        carry={part.view.key: part.view.key, "__index_time": "as_of"})
+    # the latest table names columns by feature, not <view>__<feature>
+    for select in query.expressions:
+        if isinstance(select, exp.Alias) and select.alias.startswith(f"{part.view.name}__"):
+            select.set("alias", exp.to_identifier(select.alias[len(part.view.name) + 2:], quoted=True))
+    tree = _statement(statement, part.view, {"target": target, "__features": query.subquery()})
+    lake.execute(render(tree), params or None)
+
+
+def online(store, features, entity_ids) -> pa.Table:
+    """Latest materialized values for entity ids (one row per id, in the order given)."""
+    selection = store.select(features)
+    keys = {view.key for view, _ in selection}
+    if len(keys) != 1:
+        raise ParameterError("online reads take features of one entity (subject or visit) at a time")
+    wanted = []
+    for view, feats in selection:
+        record = store.lake.query_file(SQL, "get_record", params={"name": view.name}).to_pylist() \
+            if store._ensure_schema() else []
+        if not record:
+            raise UnknownNameError(f"feature view '{view.name}' is not materialized; run "
+                                   f"`medlake features materialize {view.name}` first")
+        if record[0]["version"] != view.version:
+            raise UnknownNameError(f"feature view '{view.name}' is materialized at version {record[0]['version']}, "
+                                   f"not {view.version}; materialize it again")
+        wanted.append((view.name, view.key, tuple(f.name for f in feats)))
+    sql = _online_sql(tuple(wanted))
+    ids = [int(i) for i in entity_ids]
+    return store.lake.execute(sql, {"entity_ids": ids}).to_arrow_table()
+
+
+@functools.lru_cache(maxsize=256)
+def _online_sql(wanted: tuple) -> str:
+    """The online query for ((view, key, features), ...), rendered once and reused."""
+    q = _statement("online")
+    key = wanted[0][1]
+    q.set("expressions", [exp.alias_(exp.column("__key", "k"), key, quoted=True)])
+    for i, (name, _, feats) in enumerate(wanted):
+        alias = f"l{i}"
+        q = q.join(exp.alias_(fs_table(latest_table_name(name)), alias, table=True),
+                   on=exp.column(key, alias, quoted=True).eq(exp.column("__key", "k")), join_type="left")
+        for f in feats:
+            q = q.select(exp.alias_(exp.column(f, alias, quoted=True), f"{name}__{f}", quoted=True))
+    return render(q)

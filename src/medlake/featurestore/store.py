@@ -1,0 +1,281 @@
+"""FeatureStore (`lake.features`): the registry of views and the training-set entry point."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import MedlakeError, ParameterError, UnknownNameError
+from ..progress import progress
+from ..sqlfiles import SQL_ROOT, qualify, render
+from .pit import ViewPart, output_name, point_in_time_query
+from .view import ENTITY_KEYS, FeatureView, parse_duration
+
+REGISTRY = "fs/registry.sql"
+SAMPLES_RELATION = "__fs_samples"
+
+
+@functools.lru_cache(maxsize=1)
+def builtin_views() -> dict[str, FeatureView]:
+    """The feature views shipped in src/medlake/sql/features/, by name."""
+    views = {}
+    for path in sorted((SQL_ROOT / "features").glob("*.sql")):
+        view = FeatureView.from_file(path)
+        views[view.name] = view
+    return views
+
+
+class FeatureStore:
+    """Feature views, point-in-time training sets, materialization and online reads for one lake."""
+
+    def __init__(self, lake):
+        self.lake = lake
+        self._session: dict[str, FeatureView] = {}
+        self._schema_ready = False
+
+    # -- registry -------------------------------------------------------
+    def _ensure_schema(self) -> bool:
+        """Create schema fs if the lake is writable; True when the registry tables exist."""
+        if not self._schema_ready:
+            if not self.lake.read_only:
+                self.lake.run_file("fs/schema.sql")
+            self._schema_ready = bool(self.lake.run_file(REGISTRY, name="fs_ready")[0][0])
+        return self._schema_ready
+
+    def _registered_newest(self) -> dict[str, FeatureView]:
+        if not self._ensure_schema():
+            return {}
+        return {r["name"]: _from_row(r) for r in self.lake.query_file(REGISTRY, "newest").to_pylist()}
+
+    def views(self) -> dict[str, FeatureView]:
+        """The current definition of every view: registered ones, then built-ins, then this session's."""
+        return {**self._registered_newest(), **builtin_views(), **self._session}
+
+    def list(self) -> list[dict]:
+        """Every current feature view: name, entity, kind, version, features, description."""
+        out = []
+        for name, v in sorted(self.views().items()):
+            out.append({"name": name, "entity": v.entity, "kind": v.kind, "version": v.version,
+                        "ttl": v.spec()["ttl"], "features": [f.name for f in v.features],
+                        "description": v.description})
+        return out
+
+    def register(self, view: FeatureView | str | Path) -> str:
+        """Add a view (object or .sql path) to this store and the registry; returns its version."""
+        if not isinstance(view, FeatureView):
+            view = FeatureView.from_file(view)
+        self._session[view.name] = view
+        self._record(view)
+        return view.version
+
+    def _record(self, view: FeatureView) -> None:
+        if self.lake.read_only or not self._ensure_schema():
+            return
+        spec = view.spec()
+        self.lake.run_file(REGISTRY, name="register", params={
+            "name": view.name, "version": view.version, "entity": view.entity, "kind": view.kind,
+            "spec": json.dumps(spec), "sql": view.sql, "source_tables": view.source_tables()})
+
+    def get(self, name: str, version: str | None = None) -> FeatureView:
+        """A view by name: its current definition, or the registered `version`."""
+        current = self.views().get(name)
+        if version is None or (current is not None and current.version == version):
+            if current is None:
+                raise UnknownNameError(f"unknown feature view '{name}' (known: {', '.join(sorted(self.views()))})")
+            return current
+        rows = self.lake.query_file(REGISTRY, "one_version", params={"name": name, "version": version}).to_pylist() \
+            if self._ensure_schema() else []
+        if not rows:
+            known = ", ".join(v["version"] for v in self.versions(name)) or "none registered"
+            raise UnknownNameError(f"feature view '{name}' has no version '{version}' (versions: {known})")
+        return _from_row(rows[0])
+
+    def versions(self, name: str) -> list[dict]:
+        """Registered versions of a view, oldest first: version, created_at, source_tables."""
+        if not self._ensure_schema():
+            return []
+        rows = self.lake.query_file(REGISTRY, "versions", params={"name": name}).to_pylist()
+        return [{"version": r["version"], "created_at": r["created_at"], "source_tables": r["source_tables"]}
+                for r in rows]
+
+    # -- choosing features ----------------------------------------------
+    def select(self, features: list[str] | str | None, columns: list[str] | None = None) -> list[tuple]:
+        """Resolve feature names to [(view, [Feature, ...]), ...] in the order asked.
+
+        Items are 'view', 'view.feature', 'view@version' or 'view@version.feature'.
+        None means every current view whose entity key is among `columns`."""
+        if features is None:
+            return [(v, list(v.features)) for _, v in sorted(self.views().items())
+                    if columns is None or v.key in columns]
+        if isinstance(features, str):
+            features = [f.strip() for f in features.split(",") if f.strip()]
+        chosen: dict[tuple[str, str], tuple] = {}
+        for item in features:
+            head, _, feature = item.partition(".")
+            name, _, version = head.partition("@")
+            view = self.get(name, version or None)
+            entry = chosen.setdefault((view.name, view.version), (view, []))
+            picked = [view.feature(feature)] if feature else list(view.features)
+            entry[1].extend(f for f in picked if f not in entry[1])
+        return list(chosen.values())
+
+    def _check_vocab(self, view: FeatureView) -> None:
+        for table in view.source_tables():
+            schema, _, name = table.partition(".")
+            if not name:
+                continue
+            exists = self.lake.run_file(REGISTRY, name="table_exists", params={"schema": schema, "table": name})[0][0]
+            if not exists:
+                raise UnknownNameError(
+                    f"feature view '{view.name}' reads {table}, which is not in the lake; "
+                    "load the code tables first (lake.codes.load() or `medlake codes load`)")
+
+    def parts(self, selection: list[tuple], dataset: str) -> list[ViewPart]:
+        """Qualify each chosen view's query to a dataset (and check the code tables it needs)."""
+        parts = []
+        for view, feats in selection:
+            self._check_vocab(view)
+            parts.append(ViewPart(view, qualify(view.tree, {None: dataset}), feats))
+        return parts
+
+    def dataset_for(self, dataset: str | None, samples=None) -> str:
+        """The dataset a training set reads: given, the task result's, or the only one loaded."""
+        dataset = dataset or getattr(samples, "dataset", None)
+        if dataset:
+            return self.lake.require_dataset(dataset)
+        loaded = self.lake.datasets()
+        if len(loaded) == 1:
+            return loaded[0]
+        raise ParameterError(f"say which dataset the features come from (dataset=...); loaded: "
+                             f"{', '.join(loaded) or 'none'}")
+
+    # -- training sets --------------------------------------------------
+    def training_set(self, samples, features: list[str] | str | None = None, ttl=None, inclusive: bool = True,
+                     dataset: str | None = None, show_progress: bool = False) -> pa.Table:
+        """Join features to samples as of each sample's index_time; one row per sample.
+
+        `samples` is a task result, a pyarrow Table, a pandas/polars frame or a
+        table name, with index_time and subject_id (and visit_id for visit
+        views). Only rows with time <= index_time (< when inclusive=False) and
+        within the TTL count. Returns the samples' columns plus one column per
+        feature named <view>__<feature>."""
+        table = samples_table(self.lake, samples)
+        dataset = self.dataset_for(dataset, samples)
+        selection = self.select(features, table.column_names)
+        for view, _ in selection:
+            if view.key not in table.column_names:
+                raise ParameterError(f"feature view '{view.name}' needs column '{view.key}' in the samples "
+                                     f"(they have: {', '.join(table.column_names)})")
+        if "index_time" not in table.column_names:
+            raise ParameterError(f"samples need an index_time column (they have: {', '.join(table.column_names)})")
+        for view, _ in selection:
+            self._record(view)
+        with progress(show_progress) as bar:
+            task = bar.add_task("features", total=None, detail=f"{table.num_rows:,} samples")
+            values = self.compute(table, self.parts(selection, dataset), ttl=ttl, inclusive=inclusive)
+            bar.update(task, total=1, completed=1)
+        clash = sorted(set(values.column_names) & set(table.column_names))
+        if clash:
+            raise ParameterError(f"samples already have columns named like features: {', '.join(clash)}")
+        for name in values.column_names:
+            table = table.append_column(name, values.column(name))
+        return table
+
+    def compute(self, samples: pa.Table, parts: list[ViewPart], ttl=None, inclusive: bool = True,
+                carry: dict[str, str] | None = None) -> pa.Table:
+        """Feature values for an Arrow table of samples, in its row order (no sample columns)."""
+        ttl = parse_duration(ttl, "ttl")
+        keys = {"__row": pa.array(np.arange(samples.num_rows, dtype=np.int64))}
+        for key in ENTITY_KEYS.values():
+            if key in samples.column_names:
+                keys[key] = _as(samples.column(key), pa.int64(), key)
+        keys["__index_time"] = _as(samples.column("index_time"), pa.timestamp("us"), "index_time")
+        relation = pa.table(keys)
+        query, params = point_in_time_query(SAMPLES_RELATION, parts, inclusive=inclusive, ttl=ttl, carry=carry)
+        self.lake.con.register(SAMPLES_RELATION, relation)
+        try:
+            out = self.lake.execute(render(query), params or None).to_arrow_table()
+        except duckdb.Error as e:
+            names = ", ".join(p.view.name for p in parts)
+            raise MedlakeError(f"computing features of {names} failed: {e}") from None
+        finally:
+            self.lake.con.unregister(SAMPLES_RELATION)
+        return out.drop(["__row"])
+
+    def build(self, *, out: str | Path, task: str | None = None, samples=None, dataset: str | None = None,
+              features: list[str] | str | None = None, ttl=None, inclusive: bool = True,
+              params: dict | None = None, show_progress: bool = False) -> dict:
+        """Write a training set as parquet plus a manifest (<out>.manifest.json); returns the manifest."""
+        from .manifest import build_training_set
+
+        return build_training_set(self, out=out, task=task, samples=samples, dataset=dataset, features=features,
+                                  ttl=ttl, inclusive=inclusive, params=params or {}, show_progress=show_progress)
+
+    # -- materialization and online reads --------------------------------
+    def materialize(self, name: str, dataset: str | None = None, full: bool = False,
+                    show_progress: bool = False) -> dict:
+        """Write fs.<name>__v<version> and fs.<name>__latest; after new loads only changed entities are redone."""
+        from .materialize import materialize
+
+        return materialize(self, name, dataset=dataset, full=full, show_progress=show_progress)
+
+    def online(self, features: list[str] | str, entity_ids) -> pa.Table:
+        """Latest values of 'view.feature' (or whole views) for a list of entity ids, in the order given."""
+        from .materialize import online
+
+        return online(self, features, entity_ids)
+
+
+def _from_row(row: dict) -> FeatureView:
+    spec = json.loads(row["spec"]) if isinstance(row["spec"], str) else row["spec"]
+    return FeatureView.from_spec(spec, row["sql"])
+
+
+def _as(column: pa.ChunkedArray, typ: pa.DataType, name: str) -> pa.ChunkedArray:
+    if column.type == typ:
+        return column
+    if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+        raise ParameterError(f"samples column '{name}' has time zone {column.type.tz}; "
+                             "expected a TIMESTAMP without time zone, as in the lake")
+    try:
+        return pc.cast(column, typ)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+        raise ParameterError(f"samples column '{name}' of type {column.type} cannot be read as {typ}: {e}") from None
+
+
+def samples_table(lake, samples) -> pa.Table:
+    """Samples as Arrow: from a task result, Arrow, pandas, polars, a parquet path or a table name."""
+    if isinstance(samples, pa.Table):
+        return samples
+    if hasattr(samples, "to_arrow") and not isinstance(samples, (str, Path)):
+        table = samples.to_arrow()
+        return table if isinstance(table, pa.Table) else pa.table(table)
+    if type(samples).__module__.startswith("pandas"):
+        return pa.Table.from_pandas(samples, preserve_index=False)
+    if isinstance(samples, (str, Path)):
+        text = str(samples)
+        if text.endswith(".parquet"):
+            import pyarrow.parquet as pq
+
+            if not Path(text).exists():
+                raise UnknownNameError(f"samples file not found: {text}")
+            return pq.read_table(text)
+        try:
+            return lake.con.table(text).to_arrow_table()
+        except duckdb.Error:
+            raise UnknownNameError(f"no table '{text}' in the lake to read samples from") from None
+    raise ParameterError(f"samples of type {type(samples).__name__} are not supported; pass a task result, "
+                         "a pyarrow Table, a pandas or polars frame, a parquet path or a table name")
+
+
+def ttl_seconds(ttl) -> float | None:
+    """A TTL argument as seconds (for manifests)."""
+    value = parse_duration(ttl, "ttl")
+    return value.total_seconds() if isinstance(value, dt.timedelta) else None

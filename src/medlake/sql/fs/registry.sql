@@ -1,0 +1,38 @@
+/* medlake
+description: Reading and writing the feature-view registry (fs.feature_views) and lake facts it needs.
+*/
+-- name: fs_ready
+SELECT count(*) = 2 FROM duckdb_tables()
+WHERE database_name = current_database() AND schema_name = 'fs'
+  AND table_name IN ('feature_views', 'materializations');
+
+-- name: register
+INSERT INTO fs.feature_views (name, version, entity, kind, spec, sql, source_tables, created_at)
+VALUES ($name, $version, $entity, $kind, $spec, $sql, $source_tables, now()::TIMESTAMP)
+ON CONFLICT DO NOTHING;
+
+-- name: versions
+SELECT name, version, entity, kind, spec, sql, source_tables, created_at
+FROM fs.feature_views WHERE name = $name ORDER BY created_at, version;
+
+-- name: one_version
+SELECT name, version, entity, kind, spec, sql, source_tables, created_at
+FROM fs.feature_views WHERE name = $name AND version = $version;
+
+-- name: newest
+SELECT name, version, entity, kind, spec, sql, source_tables, created_at
+FROM fs.feature_views
+QUALIFY row_number() OVER (PARTITION BY name ORDER BY created_at DESC, version) = 1
+ORDER BY name;
+
+-- name: table_exists
+SELECT count(*) > 0 FROM duckdb_tables()
+WHERE database_name = current_database() AND schema_name = $schema AND table_name = $table;
+
+-- name: table_rows
+SELECT estimated_size FROM duckdb_tables()
+WHERE database_name = current_database() AND schema_name = $schema AND table_name = $table;
+
+-- name: data_loads
+SELECT load_id FROM meta.loads WHERE status = 'ok' AND dataset IN (SELECT unnest($datasets::VARCHAR[]))
+ORDER BY load_id;
