@@ -247,3 +247,15 @@ def test_loading_twice_replaces(fresh_lake, tmp_path):
     assert rows(fresh_lake, "SELECT status FROM meta.loads WHERE dataset = 'cdm' ORDER BY load_id") == \
         [("replaced",), ("ok",)]
     assert fresh_lake.datasets() == ["cdm"]
+
+
+def test_a_non_integral_csv_id_is_an_input_error_not_a_rounded_id(fresh_lake, tmp_path):
+    folder = write_csv_export(tmp_path / "cdm")
+    record = dict(EVENT_ROWS["condition_occurrence"])
+    write_csv(folder / "condition_occurrence.csv.gz", [record, {**record, "condition_concept_id": "201826.5"}])
+    with pytest.raises(InputError) as err:
+        fresh_lake.load("omop", folder)
+    e = err.value
+    assert (Path(e.path).name, e.line, e.column, e.value) == \
+        ("condition_occurrence.csv.gz", 3, "condition_concept_id", "201826.5")
+    assert fresh_lake.datasets() == []
