@@ -192,7 +192,7 @@ def test_library_error_names_its_parts_and_the_lake_stays_usable(lake_path, demo
             lake.load("mimic4", demo)
         e = err.value
         assert (Path(e.path), e.line, e.column, e.value, e.expected) == (
-            demo / "hosp" / "patients.csv.gz", 4, "anchor_age", "seventy", "an integer id")
+            demo / "hosp" / "patients.csv.gz", 4, "anchor_age", "seventy", "a whole number")
         assert lake.sql("SELECT * FROM meta.loads").equals(before)
         # the connection is not left inside a transaction: a good load right after succeeds
         result = lake.load("mimic4", mimic4_dir, tables=["icustays"])

@@ -236,15 +236,16 @@ def _reject_error(path, line, column, kind, csv_line, message, columns) -> Input
     if m:
         value, typ = m.group(1), m.group(2)
         return InputError("value does not parse", path=path, line=line, column=column, value=value,
-                          expected=_expected_for(typ))
+                          expected=_expected_for(typ, column))
     return InputError(f"malformed row ({(kind or '').lower()}): {csv_line!r}", path=path, line=line,
                       expected=f"{len(columns)} comma-separated fields matching the header")
 
 
-def _expected_for(typ: str) -> str:
+def _expected_for(typ: str, column: str | None = None) -> str:
     typ = typ.upper()
     if typ in ("BIGINT", "INTEGER", "SMALLINT", "HUGEINT"):
-        return "an integer id"
+        is_id = bool(column) and (column.lower().endswith("id") or column.lower().endswith("_id"))
+        return "an integer id" if is_id else "a whole number"
     if typ in ("TIMESTAMP", "DATE"):
         return "a timestamp like 2150-01-31 13:45:00"
     if typ in ("DOUBLE", "FLOAT", "DECIMAL"):
