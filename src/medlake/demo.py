@@ -1,0 +1,128 @@
+"""`make demo` (python -m medlake.demo): synthesize a hospital, load it, and show what is in the lake.
+
+The demo is a list of steps, each a function taking the shared `Demo`
+state; a later stage adds its own step by writing a function and listing
+it in STEPS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+import medlake
+
+from .synth import synthesize
+
+console = Console()
+
+
+@dataclass
+class Demo:
+    """What the steps share: where things go, the open lake, and notes for the closing summary."""
+
+    out: Path = Path("demo-out")
+    patients: int = 1000
+    seed: int = 0
+    dataset: str = "mimic3"
+    lake: medlake.Lake | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.out / self.dataset
+
+    @property
+    def db_path(self) -> Path:
+        return self.out / "demo.duckdb"
+
+
+def synthesize_step(demo: Demo) -> None:
+    """Write a synthetic MIMIC-III export of `demo.patients` patients."""
+    if demo.raw_dir.exists():
+        shutil.rmtree(demo.raw_dir)
+    result = synthesize(demo.dataset, demo.raw_dir, patients=demo.patients, seed=demo.seed)
+    console.print(f"[green]synthesized[/] {demo.patients:,} patients: {result.total_rows:,} raw rows "
+                  f"in {len(result.rows)} files under [bold]{demo.raw_dir}[/]")
+
+
+def load_step(demo: Demo) -> None:
+    """Load the export into the demo lake (replacing an earlier demo load)."""
+    demo.lake = medlake.connect(demo.db_path)
+    result = demo.lake.load(demo.dataset, demo.raw_dir)
+    console.print(f"[green]loaded[/] dataset [bold]{result.dataset}[/] into [bold]{demo.db_path}[/] "
+                  f"(load {result.load_id}, {result.seconds:.1f} s)")
+
+
+def summary_step(demo: Demo) -> None:
+    """Draw the lake's contents: people, stays, deaths, and events by vocabulary."""
+    schemas = {None: demo.dataset}
+    counts = demo.lake.query_file("demo/summary.sql", "counts", schemas=schemas).to_pylist()[0]
+    vocab = demo.lake.query_file("demo/summary.sql", "events_by_vocab", schemas=schemas).to_pylist()
+
+    people = Table(title=f"[bold]{demo.dataset}[/] in {demo.db_path}", title_justify="left", min_width=44)
+    people.add_column("what")
+    people.add_column("count", justify="right", style="cyan")
+    people.add_row("subjects", f"{counts['subjects']:,}")
+    people.add_row("admissions", f"{counts['admissions']:,}")
+    people.add_row("ICU stays", f"{counts['icu_stays']:,}")
+    people.add_row("deaths in hospital", f"{counts['deaths_in_hospital']:,}")
+    people.add_row("deaths (any time)", f"{counts['deaths_any_time']:,}")
+    people.add_row("events", f"{counts['events']:,}", end_section=True)
+
+    events = Table(title="events by vocabulary", title_justify="left", min_width=60)
+    for name in ("vocab", "events", "codes", "visits", "share"):
+        events.add_column(name, justify="left" if name in ("vocab", "share") else "right",
+                          style="magenta" if name == "vocab" else None)
+    total = max(counts["events"], 1)
+    for r in vocab:
+        share = r["events"] / total
+        bar = "█" * max(1, round(share * 20))
+        events.add_row(r["vocab"], f"{r['events']:,}", f"{r['codes']:,}", f"{r['visits']:,}",
+                       f"{share:6.1%} [green]{bar}[/]")
+    console.print(people)
+    console.print(events)
+
+
+STEPS = [synthesize_step, load_step, summary_step]
+
+
+def run(demo: Demo | None = None, steps=None) -> Demo:
+    """Run the demo's steps in order, timing each."""
+    demo = demo or Demo()
+    demo.out.mkdir(parents=True, exist_ok=True)
+    console.print(Panel.fit("[bold]medlake demo[/]: a synthetic hospital, loaded into one DuckDB file",
+                            border_style="blue"))
+    try:
+        for step in steps or STEPS:
+            started = time.perf_counter()
+            step(demo)
+            demo.timings[step.__name__] = time.perf_counter() - started
+    finally:
+        if demo.lake is not None:
+            demo.lake.close()
+    spent = ", ".join(f"{name.removesuffix('_step')} {s:.1f} s" for name, s in demo.timings.items())
+    console.print(f"[dim]{spent}[/]")
+    console.print(f"open it: [bold]medlake --db {demo.db_path} info[/]")
+    return demo
+
+
+def main(argv=None) -> None:
+    """Command-line entry of `python -m medlake.demo`."""
+    parser = argparse.ArgumentParser(prog="python -m medlake.demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="demo-out", help="folder for the raw files and demo.duckdb")
+    parser.add_argument("--patients", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    run(Demo(out=Path(args.out), patients=args.patients, seed=args.seed))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+"""The synthetic MIMIC generator: reproducible bytes, the real layout, a believable shape, learnable outcomes."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pytest
+from click.testing import CliRunner
+
+import medlake
+from medlake.cli import main
+from medlake.demo import Demo, run
+from medlake.errors import ParameterError
+from medlake.synth import synthesize
+from medlake.synth.conditions import ACUTE
+
+MIMIC3_FILES = ["PATIENTS", "ADMISSIONS", "ICUSTAYS", "DIAGNOSES_ICD", "PROCEDURES_ICD", "PRESCRIPTIONS", "LABEVENTS",
+                "D_ICD_DIAGNOSES", "D_ICD_PROCEDURES", "D_LABITEMS"]
+
+
+def read(path: Path) -> pa.Table:
+    """A generated file, every column as text (so the test reads what was written, not a parser's guess)."""
+    with gzip.open(path, "rb") as f:
+        header = f.readline().decode().strip().replace('"', "").split(",")
+    types = {h: pa.string() for h in header}
+    return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True))
+
+
+@pytest.fixture(scope="module")
+def m3(tmp_path_factory):
+    """3,000 synthetic MIMIC-III patients, written once for the module."""
+    out = tmp_path_factory.mktemp("synth") / "mimic3"
+    result = synthesize("mimic3", out, patients=3000, seed=7)
+    return out, result
+
+
+@pytest.fixture(scope="module")
+def m3_lake(m3, tmp_path_factory):
+    lake = medlake.connect(tmp_path_factory.mktemp("synthlake") / "lake.duckdb")
+    lake.load("mimic3", m3[0])
+    yield lake
+    lake.close()
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
+    for flavor in ("mimic3", "mimic4"):
+        a = synthesize(flavor, tmp_path / f"{flavor}_a", patients=150, seed=11)
+        b = synthesize(flavor, tmp_path / f"{flavor}_b", patients=150, seed=11)
+        c = synthesize(flavor, tmp_path / f"{flavor}_c", patients=150, seed=12)
+        files_a = sorted(p.relative_to(a.directory) for p in a.directory.rglob("*.csv.gz"))
+        assert files_a == sorted(p.relative_to(b.directory) for p in b.directory.rglob("*.csv.gz"))
+        assert len(files_a) == 10
+        for rel in files_a:
+            assert (a.directory / rel).read_bytes() == (b.directory / rel).read_bytes(), rel
+        differ = [r for r in files_a if (a.directory / r).read_bytes() != (c.directory / r).read_bytes()]
+        assert len(differ) == 7  # all but the three dictionary tables
+        assert a.rows == b.rows
+
+
+def test_mimic3_layout_has_the_release_columns(m3):
+    out, result = m3
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.csv.gz" for n in MIMIC3_FILES)
+    assert read(out / "ADMISSIONS.csv.gz").column_names[:6] == [
+        "ROW_ID", "SUBJECT_ID", "HADM_ID", "ADMITTIME", "DISCHTIME", "DEATHTIME"]
+    assert read(out / "PRESCRIPTIONS.csv.gz").column_names[-7:] == [
+        "NDC", "PROD_STRENGTH", "DOSE_VAL_RX", "DOSE_UNIT_RX", "FORM_VAL_DISP", "FORM_UNIT_DISP", "ROUTE"]
+    assert result.rows["PATIENTS"] == 3000
+    for name in MIMIC3_FILES:
+        assert read(out / f"{name}.csv.gz").num_rows == result.rows[name]
+
+
+def test_mimic3_loads_and_drops_prescriptions_without_ndc(m3, m3_lake):
+    out, result = m3
+    rx = read(out / "PRESCRIPTIONS.csv.gz")
+    ndc = rx["NDC"]
+    no_ndc = pc.sum(pc.or_kleene(pc.is_null(ndc), pc.equal(ndc, "0"))).as_py()
+    assert 0.01 * rx.num_rows < no_ndc < 0.04 * rx.num_rows
+    counts = {r["vocab"]: r["n"] for r in m3_lake.query_file("demo/summary.sql", "events_by_vocab",
+                                                              schemas={None: "mimic3"})
+              .rename_columns(["vocab", "n", "codes", "visits"]).to_pylist()}
+    assert counts == {"MIMIC3_LAB": result.rows["LABEVENTS"], "NDC": rx.num_rows - no_ndc,
+                      "ICD9CM": result.rows["DIAGNOSES_ICD"], "ICD9PROC": result.rows["PROCEDURES_ICD"]}
+    summary = m3_lake.query_file("demo/summary.sql", "counts", schemas={None: "mimic3"}).to_pylist()[0]
+    assert summary["subjects"] == 3000
+    assert summary["admissions"] == result.rows["ADMISSIONS"]
+    assert summary["icu_stays"] == result.rows["ICUSTAYS"]
+
+
+def test_mimic4_layout_loads(tmp_path):
+    result = synthesize("mimic4", tmp_path / "m4", patients=300, seed=3)
+    assert (tmp_path / "m4" / "hosp" / "patients.csv.gz").exists()
+    assert (tmp_path / "m4" / "icu" / "icustays.csv.gz").exists()
+    patients = read(tmp_path / "m4" / "hosp" / "patients.csv.gz")
+    assert patients.column_names == ["subject_id", "gender", "anchor_age", "anchor_year", "anchor_year_group", "dod"]
+    dx = read(tmp_path / "m4" / "hosp" / "diagnoses_icd.csv.gz")
+    versions = set(dx["icd_version"].to_pylist())
+    assert versions == {"9", "10"}
+    with medlake.connect(tmp_path / "lake.duckdb") as lake:
+        loaded = lake.load("mimic4", tmp_path / "m4")
+    assert loaded.row_counts["mimic4.subjects"] == 300
+    assert loaded.row_counts["mimic4_raw.labevents"] == result.rows["hosp/labevents"]
+    assert loaded.row_counts["mimic4_raw.diagnoses_icd"] == result.rows["hosp/diagnoses_icd"]
+
+
+def test_shape_of_the_records(m3):
+    out, _ = m3
+    adm = read(out / "ADMISSIONS.csv.gz")
+    subject = np.array(adm["SUBJECT_ID"].to_pylist(), dtype=np.int64)
+    admit = np.array(adm["ADMITTIME"].to_pylist(), dtype="datetime64[s]")
+    disch = np.array(adm["DISCHTIME"].to_pylist(), dtype="datetime64[s]")
+    death = adm["DEATHTIME"].to_pylist()
+    per_patient = np.bincount(np.unique(subject, return_inverse=True)[1])
+    assert per_patient.max() >= 4
+    assert 0.12 < (per_patient >= 2).mean() < 0.4
+    assert (admit.astype("datetime64[Y]").astype(int) + 1970 >= 2100).all()
+    assert (disch > admit).all()
+    # one patient's admissions never overlap
+    order = np.lexsort((admit, subject))
+    same = subject[order][1:] == subject[order][:-1]
+    assert (admit[order][1:][same] > disch[order][:-1][same]).all()
+    # in-hospital deaths: deathtime = dischtime, discharged DEAD/EXPIRED, and about one admission in ten
+    died = np.array([d is not None for d in death])
+    assert 0.05 < died.mean() < 0.2
+    assert all(d == str(x).replace("T", " ") for d, x in zip(np.array(death)[died], disch[died]))
+    assert set(np.array(adm["DISCHARGE_LOCATION"].to_pylist())[died]) == {"DEAD/EXPIRED"}
+    # skewed lengths of stay
+    los = (disch - admit).astype(np.float64) / 86400
+    assert np.mean(los) > 1.25 * np.median(los)
+    # ICU stays lie inside their admission
+    icu = read(out / "ICUSTAYS.csv.gz")
+    where = {h: i for i, h in enumerate(adm["HADM_ID"].to_pylist())}
+    k = np.array([where[h] for h in icu["HADM_ID"].to_pylist()])
+    intime = np.array(icu["INTIME"].to_pylist(), dtype="datetime64[s]")
+    outtime = np.array(icu["OUTTIME"].to_pylist(), dtype="datetime64[s]")
+    assert (intime >= admit[k]).all() and (outtime <= disch[k]).all() and (outtime > intime).all()
+    # some die after discharge
+    pat = read(out / "PATIENTS.csv.gz")
+    dod = np.array([d is not None for d in pat["DOD"].to_pylist()])
+    hosp = np.array([d is not None for d in pat["DOD_HOSP"].to_pylist()])
+    assert (dod & ~hosp).sum() > 100
+    # about 80 prescriptions and 580 lab events per admission
+    rx_rows = read(out / "PRESCRIPTIONS.csv.gz").num_rows
+    lab_rows = read(out / "LABEVENTS.csv.gz").num_rows
+    assert 70 < rx_rows / adm.num_rows < 90
+    assert 520 < lab_rows / adm.num_rows < 640
+
+
+def test_outcomes_depend_on_the_record(m3):
+    out, _ = m3
+    adm = read(out / "ADMISSIONS.csv.gz")
+    died = dict(zip(adm["HADM_ID"].to_pylist(), (d is not None for d in adm["DEATHTIME"].to_pylist())))
+    dx = read(out / "DIAGNOSES_ICD.csv.gz")
+    risky = set()
+    for cond in ACUTE:
+        if cond.name in ("sepsis", "cardiac_arrest", "intracranial_hemorrhage"):
+            risky |= set(cond.codes)
+    flagged = {h for h, c in zip(dx["HADM_ID"].to_pylist(), dx["ICD9_CODE"].to_pylist()) if c in risky}
+    with_risk = np.array([died[h] for h in died if h in flagged])
+    without = np.array([died[h] for h in died if h not in flagged])
+    assert len(with_risk) > 300
+    assert with_risk.mean() > 2.0 * without.mean()
+    # abnormal labs go with death: lactate is higher in admissions that end in death
+    labs = read(out / "LABEVENTS.csv.gz")
+    lactate = pc.equal(labs["ITEMID"], "50813")
+    hadm = labs["HADM_ID"].filter(lactate).to_pylist()
+    value = np.array(labs["VALUENUM"].filter(lactate).to_pylist(), dtype=np.float64)
+    dead = np.array([died[h] for h in hadm])
+    assert np.median(value[dead]) > 1.3 * np.median(value[~dead])
+
+
+def test_readmission_depends_on_age(m3):
+    out, _ = m3
+    adm = read(out / "ADMISSIONS.csv.gz")
+    pat = read(out / "PATIENTS.csv.gz")
+    dob = dict(zip(pat["SUBJECT_ID"].to_pylist(), np.array(pat["DOB"].to_pylist(), dtype="datetime64[s]")))
+    subject = adm["SUBJECT_ID"].to_pylist()
+    admit = np.array(adm["ADMITTIME"].to_pylist(), dtype="datetime64[s]")
+    disch = np.array(adm["DISCHTIME"].to_pylist(), dtype="datetime64[s]")
+    alive = np.array([d is None for d in adm["DEATHTIME"].to_pylist()])
+    order = np.lexsort((admit, np.array(subject, dtype=np.int64)))
+    s = np.array(subject)[order]
+    nxt = np.zeros(len(s), dtype=bool)
+    nxt[:-1] = (s[1:] == s[:-1]) & ((admit[order][1:] - disch[order][:-1]) <= np.timedelta64(30, "D"))
+    age = np.array([(admit[i] - dob[subject[i]]).astype(np.float64) / (365.25 * 86400) for i in order])
+    keep = alive[order]
+    old, young = nxt[keep & (age >= 75)].mean(), nxt[keep & (age < 50)].mean()
+    assert old > 1.3 * young
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ParameterError, match="unknown flavor 'eicu'"):
+        synthesize("eicu", "/nonexistent", patients=10)
+    with pytest.raises(ParameterError, match="patients must be a positive integer"):
+        synthesize("mimic3", "/nonexistent", patients=0)
+
+
+def test_cli_writes_uncompressed_files(tmp_path):
+    result = CliRunner().invoke(main, ["synth", "mimic3", str(tmp_path / "o"), "--patients", "40", "--seed", "2",
+                                       "--no-gzip", "--silent"])
+    assert result.exit_code == 0, result.output
+    assert "PATIENTS" in result.output
+    header = (tmp_path / "o" / "PATIENTS.csv").read_text().splitlines()[0]
+    assert header == '"ROW_ID","SUBJECT_ID","GENDER","DOB","DOD","DOD_HOSP","DOD_SSN","EXPIRE_FLAG"'
+    assert len((tmp_path / "o" / "PATIENTS.csv").read_text().splitlines()) == 41
+    bad = CliRunner().invoke(main, ["synth", "mimic9", str(tmp_path / "x")])
+    assert bad.exit_code == 2
+
+
+def test_demo_runs_its_steps(tmp_path):
+    demo = run(Demo(out=tmp_path / "demo", patients=60, seed=1))
+    assert list(demo.timings) == ["synthesize_step", "load_step", "summary_step"]
+    with medlake.connect(demo.db_path, read_only=True) as lake:
+        assert lake.datasets() == ["mimic3"]
+        counts = lake.query_file("demo/summary.sql", "counts", schemas={None: "mimic3"}).to_pylist()[0]
+    assert counts["subjects"] == 60
