@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import click
@@ -18,11 +17,6 @@ from ._output import print_table, stdout, write_table
 def register(main: click.Group) -> None:
     main.add_command(tasks)
     main.add_command(task)
-
-
-def _first_sentence(text: str) -> str:
-    m = re.match(r"(.+?[.?])(\s|$)", text)
-    return m.group(1) if m else text
 
 
 def _lists_as_counts(table: pa.Table) -> pa.Table:
@@ -47,11 +41,14 @@ def list_cmd():
     """List the built-in tasks."""
     from ..tasks import list_tasks
 
-    t = Table("task", "label", "datasets", "parameters", "retrospective", "description", title="tasks")
+    t = Table(title="tasks (details: medlake task show NAME)")
+    for col in ("task", "label", "retrospective"):
+        t.add_column(col, no_wrap=True)
+    t.add_column("datasets")
+    t.add_column("parameters")
     for spec in list_tasks():
         params = ", ".join(f"{n}={p.default}" for n, p in spec.params.items())
-        t.add_row(spec.name, spec.label_type, ", ".join(spec.datasets), params, "yes" if spec.retrospective else "",
-                  _first_sentence(spec.description))
+        t.add_row(spec.name, spec.label_type, "yes" if spec.retrospective else "no", ", ".join(spec.datasets), params)
     stdout.print(t)
 
 

@@ -70,12 +70,14 @@ class TaskResult:
         return pl.from_arrow(self.to_arrow())
 
     def to_ibis(self):
-        """The samples as an ibis table on the lake's connection (a temporary table, not stored in the file)."""
+        """The samples as an ibis table on the lake's connection, so they join the lake's
+        tables; they are registered in the session only, never stored in the file."""
         import ibis
 
-        con = ibis.duckdb.from_connection(self._lake.con)
         tag = "_".join(filter(None, [self.name, self.dataset, "split" if self.split_fractions else ""]))
-        return con.create_table(f"_medlake_task_{tag}", self.to_arrow(), temp=True, overwrite=True)
+        name = f"_medlake_task_{tag}"
+        self._lake.con.register(name, self.to_arrow())
+        return ibis.duckdb.from_connection(self._lake.con).table(name)
 
     def __len__(self) -> int:
         return self.to_arrow().num_rows
