@@ -119,7 +119,7 @@ classified AS (
             ELSE 'ICD10CM'
         END AS vocab
     FROM diagnosis_codes
-    WHERE raw_code <> ''
+    WHERE ml_strip_code(raw_code) IS NOT NULL
 )
 SELECT * FROM (
     SELECT s.subject_id, s.hospital_visit_id AS visit_id, s.unit_admit_time + to_minutes(c.diagnosisoffset) AS time,

@@ -32,7 +32,8 @@ INSERT INTO subjects
 SELECT
     p.person_id AS subject_id,
     coalesce(p.birth_datetime,
-             make_timestamp(p.year_of_birth, coalesce(p.month_of_birth, 1), coalesce(p.day_of_birth, 1), 0, 0, 0))
+             CAST(make_date(p.year_of_birth, 1, 1) AS TIMESTAMP)
+                 + to_months(coalesce(p.month_of_birth, 1) - 1) + to_days(coalesce(p.day_of_birth, 1) - 1))
         AS birth_time,
     CASE p.gender_concept_id WHEN 8507 THEN 'M' WHEN 8532 THEN 'F' END AS sex,
     coalesce(race.concept_name, nullif(trim(p.race_source_value), '')) AS race,
