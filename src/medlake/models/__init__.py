@@ -1,6 +1,18 @@
-"""Arrow -> torch: streaming samples, the model zoo, the trainer, metrics and calibration."""
+"""Arrow -> torch: streaming samples, the model zoo, the trainer, metrics and calibration.
 
+    samples = SampleSet.build(lake.task("mortality", dataset="mimic3").split())
+    net = Transformer(dataset=samples)
+    Trainer(net, epochs=5).fit(samples.stream("train", shuffle=True), samples.stream("val"))
+"""
+
+from .calibration import ConformalLabel, HistogramBinning, TemperatureScaling
+from .metrics import bootstrap_ci, compute_metrics
+from .nets import GAMENet, MLP, MODELS, RETAIN, RNN, Deepr, LogisticRegression, Transformer, build_model
 from .stream import SampleSet, SampleStream
+from .trainer import Predictions, Trainer, load_checkpoint, save_checkpoint, seed_everything
 from .vocab import Encoders, LabelEncoder, Vocabulary
 
-__all__ = ["SampleSet", "SampleStream", "Encoders", "LabelEncoder", "Vocabulary"]
+__all__ = ["SampleSet", "SampleStream", "Encoders", "LabelEncoder", "Vocabulary", "Trainer", "Predictions",
+           "save_checkpoint", "load_checkpoint", "seed_everything", "MODELS", "build_model", "LogisticRegression",
+           "MLP", "RNN", "Transformer", "RETAIN", "Deepr", "GAMENet", "compute_metrics", "bootstrap_ci",
+           "TemperatureScaling", "HistogramBinning", "ConformalLabel"]

@@ -62,7 +62,7 @@ class TemperatureScaling:
             return loss
 
         opt.step(closure)
-        self.temperature = float(log_t.exp())
+        self.temperature = float(log_t.detach().exp())
         return self
 
     def transform(self, logits) -> np.ndarray:

@@ -81,6 +81,7 @@ class _CodeWeights(nn.Module):
         super().__init__()
         self.kind = kind
         self.weights = nn.Embedding(vocab_size, out, padding_idx=0)
+        nn.init.zeros_(self.weights.weight)     # a linear model starts from zero weights
         if kind == "series":
             self.values = nn.Linear(1, out)
 

@@ -1,0 +1,200 @@
+"""Training runs on disk: `train`, `evaluate` and `calibrate` (what `medlake train|evaluate|calibrate` call).
+
+A run directory holds config.json (how the samples and the network were
+made), encoders.json (vocabularies and label classes), model.pt (the best
+checkpoint), history.json, metrics.json (test metrics with bootstrap
+intervals), roc.png / calibration.png, and calibration_<method>.json.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError, ParameterError
+from .calibration import ConformalLabel, HistogramBinning, TemperatureScaling, class_probabilities
+from .metrics import bootstrap_ci, compute_metrics, expected_calibration_error
+from .nets import build_model, ddi_matrix
+from .plots import write_curves
+from .stream import SampleSet
+from .trainer import Trainer, load_checkpoint, seed_everything, write_json
+from .vocab import Encoders
+
+CALIBRATION_METHODS = ("temperature", "histogram", "conformal")
+
+
+def _task_samples(lake, task: str, dataset: str, task_params: dict | None, split: dict, encoders=None,
+                  **build) -> SampleSet:
+    result = lake.task(task, dataset=dataset, **(task_params or {})).split(**split)
+    return SampleSet.build(result, encoders=encoders, **build)
+
+
+def _ddi(lake, ddi: str | None, encoders: Encoders):
+    if not ddi:
+        return None
+    from .ddi import read_ddi_pairs
+
+    if encoders.label_type != "multilabel":
+        raise ParameterError(f"a DDI table applies to drug recommendation (a multilabel label), "
+                             f"not to a {encoders.label_type} label")
+    return ddi_matrix(read_ddi_pairs(lake, ddi), encoders.label_encoder.classes)
+
+
+def train(lake, task: str, dataset: str, out: str | Path, *, model: str = "transformer", epochs: int = 5,
+          task_params: dict | None = None, split: dict | None = None, ddi: str | None = None,
+          min_count: int = 1, max_len: int | None = None, show_progress: bool = False, **options) -> dict:
+    """Run a task, split it by subject, train a network and write the run directory; returns the metrics."""
+    split = split or {"train": 0.7, "val": 0.1, "test": 0.2, "seed": 0}
+    samples = _task_samples(lake, task, dataset, task_params, split, min_count=min_count, max_len=max_len)
+    source = {"task": task, "dataset": dataset, "task_params": task_params or {}, "split": split}
+    ddi_adj = _ddi(lake, ddi, samples.encoders)
+    return train_samples(samples, out, model=model, epochs=epochs, source=source, ddi_adjacency=ddi_adj,
+                         ddi=ddi, show_progress=show_progress, **options)
+
+
+def train_samples(samples: SampleSet, out: str | Path, *, model: str = "transformer", epochs: int = 5,
+                  batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 0.0, optimizer: str = "adam",
+                  patience: int | None = None, monitor: str | None = None, seed: int = 0,
+                  embedding_dim: int = 64, hidden_dim: int = 64, dropout: float = 0.1, device: str | None = None,
+                  n_boot: int = 200, source: dict | None = None, ddi_adjacency=None, ddi: str | None = None,
+                  show_progress: bool = False) -> dict:
+    """Train on a SampleSet's train split (validating on val), test on test, and write the run directory."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    splits = samples.splits
+    if not splits.get("train"):
+        raise InputError("no training samples", column="split", expected="rows with split = 'train'")
+    seed_everything(seed)
+    net_options = {"embedding_dim": embedding_dim, "hidden_dim": hidden_dim, "dropout": dropout}
+    if ddi_adjacency is not None:
+        net_options["ddi_adjacency"] = ddi_adjacency
+    net = build_model(model, samples, **net_options)
+    metric_options = {"ddi_adjacency": ddi_adjacency} if ddi_adjacency is not None else {}
+    trainer = Trainer(net, epochs=epochs, optimizer=optimizer, lr=lr, weight_decay=weight_decay, monitor=monitor,
+                      patience=patience, checkpoint_dir=out, seed=seed, device=device,
+                      metric_options=metric_options, show_progress=show_progress)
+    val = samples.stream("val", batch_size=batch_size) if splits.get("val") else None
+    history = trainer.fit(samples.stream("train", batch_size=batch_size, shuffle=True, seed=seed), val)
+    samples.encoders.save(out / "encoders.json")
+    config = {"source": source, "model": model, "options": net.options | {"ddi": ddi}, "epochs": epochs,
+              "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay, "optimizer": optimizer,
+              "seed": seed, "monitor": trainer.monitor, "best_epoch": trainer.best_epoch, "splits": splits}
+    config["options"].pop("ddi_adjacency", None)
+    write_json(out / "config.json", config)
+    write_json(out / "history.json", history)
+    if ddi_adjacency is not None:
+        np.save(out / "ddi.npy", ddi_adjacency)
+    result = {"run": str(out), "model": model, "best_epoch": trainer.best_epoch, "monitor": trainer.monitor,
+              "best_score": trainer.best_score, "splits": splits}
+    test_split = "test" if splits.get("test") else None
+    if test_split:
+        result.update(_evaluate_on(trainer, samples, test_split, out, batch_size, n_boot, metric_options))
+    write_json(out / "metrics.json", result)
+    return result
+
+
+def _evaluate_on(trainer: Trainer, samples: SampleSet, split: str, out: Path, batch_size: int, n_boot: int,
+                 metric_options: dict) -> dict:
+    pred = trainer.predict(samples.stream(split, batch_size=batch_size))
+    probs = pred.probs
+    metrics = compute_metrics(pred.label_type, pred.y_true, probs, **metric_options)
+    ci = bootstrap_ci(pred.label_type, pred.y_true, probs, n_boot=n_boot, **metric_options) if n_boot else {}
+    plots = write_curves(out, pred.y_true, probs, pred.label_type, title=f"({split})")
+    return {"split": split, "samples": int(len(pred.y_true)), "metrics": metrics,
+            "ci95": {k: list(v) for k, v in ci.items()}, "plots": [p.name for p in plots]}
+
+
+def open_run(run_dir: str | Path, lake=None, samples: SampleSet | None = None):
+    """(config, samples, network) of a run directory; the samples are rebuilt with the run's encoders."""
+    run_dir = Path(run_dir)
+    config_path = run_dir / "config.json"
+    if not config_path.exists():
+        raise InputError("not a training run (no config.json)", path=run_dir,
+                         expected="a directory written by `medlake train --out`")
+    config = json.loads(config_path.read_text())
+    encoders = Encoders.load(run_dir / "encoders.json")
+    if samples is None:
+        source = config.get("source")
+        if not source or lake is None:
+            raise ParameterError(f"run {run_dir} was trained on samples given in Python; pass samples= to reuse it")
+        samples = _task_samples(lake, source["task"], source["dataset"], source["task_params"], source["split"],
+                                encoders=encoders)
+    else:
+        samples = SampleSet(samples.encoded, encoders, samples.describe) if samples.encoders is not encoders \
+            else samples
+    net = load_checkpoint(run_dir / "model.pt", encoders=encoders)
+    return config, samples, net
+
+
+def _metric_options(run_dir: Path) -> dict:
+    path = run_dir / "ddi.npy"
+    return {"ddi_adjacency": np.load(path)} if path.exists() else {}
+
+
+def evaluate(lake, run_dir: str | Path, split: str = "test", n_boot: int = 200, samples: SampleSet | None = None,
+             device: str | None = None, show_progress: bool = False) -> dict:
+    """Metrics (with bootstrap intervals) of a trained run on one split; writes metrics_<split>.json."""
+    run_dir = Path(run_dir)
+    config, samples, net = open_run(run_dir, lake, samples)
+    if not samples.splits.get(split):
+        raise InputError(f"no samples in split '{split}'", column="split",
+                         expected=f"one of: {', '.join(samples.splits)}")
+    options = _metric_options(run_dir)
+    trainer = Trainer(net, device=device, metric_options=options, show_progress=show_progress)
+    result = {"run": str(run_dir), "model": config["model"],
+              **_evaluate_on(trainer, samples, split, run_dir, config["batch_size"], n_boot, options)}
+    write_json(run_dir / f"metrics_{split}.json", result)
+    return result
+
+
+def calibrate(lake, run_dir: str | Path, method: str = "temperature", alpha: float = 0.1, bins: int = 15,
+              fit_split: str = "val", test_split: str = "test", samples: SampleSet | None = None,
+              device: str | None = None) -> dict:
+    """Fit a calibration method on one split's predictions and report it on another.
+
+    temperature / histogram: ECE and metrics before and after; conformal: coverage
+    (overall and per class) and mean set size at level 1 - alpha."""
+    if method not in CALIBRATION_METHODS:
+        raise ParameterError(f"unknown calibration method '{method}' (expected {', '.join(CALIBRATION_METHODS)})")
+    run_dir = Path(run_dir)
+    config, samples, net = open_run(run_dir, lake, samples)
+    for s in (fit_split, test_split):
+        if not samples.splits.get(s):
+            raise InputError(f"no samples in split '{s}'", column="split",
+                             expected=f"one of: {', '.join(samples.splits)}")
+    trainer = Trainer(net, device=device)
+    fit = trainer.predict(samples.stream(fit_split, batch_size=config["batch_size"]))
+    test = trainer.predict(samples.stream(test_split, batch_size=config["batch_size"]))
+    label_type = fit.label_type
+    result = {"run": str(run_dir), "method": method, "fit_split": fit_split, "test_split": test_split,
+              "fit_samples": int(len(fit.y_true)), "test_samples": int(len(test.y_true))}
+    if method == "conformal":
+        conformal = ConformalLabel(label_type, alpha).fit(fit.probs, fit.y_true)
+        result.update(conformal.report(test.probs, test.y_true))
+        result["state"] = conformal.state()
+    else:
+        if label_type == "regression":
+            raise ParameterError("calibration needs a classification label, not regression")
+        if method == "temperature":
+            cal = TemperatureScaling(label_type).fit(fit.logits, fit.y_true)
+            after = cal.transform(test.logits)
+        else:
+            cal = HistogramBinning(label_type, bins).fit(fit.probs, fit.y_true)
+            after = cal.transform(test.probs)
+        result["state"] = cal.state()
+        if label_type in ("binary", "multiclass"):
+            result["ece_before"] = expected_calibration_error(test.y_true, test.probs)
+            result["ece_after"] = expected_calibration_error(test.y_true, after)
+        result["metrics_before"] = compute_metrics(label_type, test.y_true, test.probs)
+        result["metrics_after"] = compute_metrics(label_type, test.y_true, after)
+        plots = write_curves(run_dir, test.y_true, test.probs, label_type, title=f"({test_split}, {method})",
+                             calibrated=after)
+        result["plots"] = [p.name for p in plots]
+    write_json(run_dir / f"calibration_{method}.json", result)
+    return result
+
+
+__all__ = ["train", "train_samples", "evaluate", "calibrate", "open_run", "CALIBRATION_METHODS",
+           "class_probabilities"]
