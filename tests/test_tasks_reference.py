@@ -15,6 +15,10 @@ from pathlib import Path
 
 import pytest
 
+import medlake
+from medlake.errors import MedlakeError
+from medlake.tasks import check_leakage
+
 # -- reading the raw files ------------------------------------------------------------------------
 
 
@@ -265,3 +269,90 @@ def test_in_hospital_mortality_48h_matches_reference(case):
     want = ref_mortality_48h(raw)
     assert_same(from_lake(lake.task("in_hospital_mortality_48h", dataset=ds), ("labs", "drugs")), want)
     assert sum(len(v[2]) for v in want.values()) > 1000
+
+
+# -- drug recommendation (needs the NDC/GSN -> ATC maps) -----------------------------------------
+
+
+def load_ndc_atc_maps(lake, codes_dir: Path) -> None:
+    """Only the NDC/GSN -> ATC part of the code tables (a full `lake.codes.load` takes half a minute)."""
+    from medlake.ontology.readers import READERS
+    from medlake.ontology.sources import resolve
+    from medlake.ontology.staging import Staging
+
+    found, _ = resolve(codes_dir)
+    staging = Staging()
+    for res in found:
+        if res.path.name.startswith("ndc_gsn_atc"):
+            READERS[res.input](res, staging)
+    maps = staging.arrow()[2]
+    lake.run_file("vocab/schema.sql")
+    lake.con.register("staged_maps", maps)
+    lake.run_file("vocab/build.sql", name="insert_maps")
+    lake.con.unregister("staged_maps")
+
+
+def atc3_maps(codes_dir: Path):
+    by_ndc, by_gsn = defaultdict(set), defaultdict(set)
+    for r in rows(codes_dir / "ndc_gsn_atc.csv.gz"):
+        atc = r["atc"].strip()
+        if len(atc) < 4:
+            continue
+        if r["ndc"].strip():
+            by_ndc[r["ndc"].strip()].add(atc[:4])
+        if r["gsn"].strip():
+            by_gsn[r["gsn"].strip()].add(atc[:4])
+    return by_ndc, by_gsn
+
+
+def ref_drug_recommendation(root: Path, version: int, raw: Raw, codes_dir: Path):
+    by_ndc, by_gsn = atc3_maps(codes_dir)
+    hosp = root / "hosp" if version == 4 else root
+    atc = defaultdict(list)  # hadm -> ((start, order), atc3)
+    for r in rows(hosp / ("prescriptions.csv.gz" if version == 4 else "PRESCRIPTIONS.csv.gz")):
+        code = ndc(r["ndc"])
+        start = ts(r["startdate"] if version == 3 else r["starttime"])
+        if not code or start is None or not r["hadm_id"].strip() or int(r["hadm_id"]) not in raw.adm:
+            continue
+        if start > raw.adm[int(r["hadm_id"])]["disch"]:
+            continue
+        gsn = r["gsn"].strip().split(" ")[0] if r["gsn"].strip() else ""
+        order = int(r["row_id"]) if version == 3 else r["_line"]
+        for a in sorted(by_ndc.get(code) or by_gsn.get(gsn, ())):
+            atc[int(r["hadm_id"])].append(((start, order), a))
+    out = {}
+    for visits in raw.subject_visits().values():
+        valid = []
+        for a in visits:
+            c, p, _ = raw.inputs(a)
+            drugs = distinct_in_order(atc[a["hadm"]])
+            if c and p and drugs:
+                valid.append((a, c, p, drugs))
+        if len(valid) < 2:
+            continue
+        for i, (a, c, p, drugs) in enumerate(valid):
+            out[f"{a['subject']}-{a['hadm']}"] = (
+                a["disch"], drugs,
+                [v[1] for v in valid[: i + 1]], [v[2] for v in valid[: i + 1]],
+                [v[3] for v in valid[:i]] + [[]],
+            )
+    return out
+
+
+def test_drug_recommendation_matches_reference(demo_lake, tmp_path_factory, mimic3_dir, mimic4_dir, codes_dir):
+    with pytest.raises(MedlakeError, match="medlake codes load --from DIR"):
+        demo_lake.task("drug_recommendation", dataset="mimic3")
+    demo_lake.con.execute("CHECKPOINT")
+    path = tmp_path_factory.mktemp("drugs") / "lake.duckdb"
+    path.write_bytes(Path(demo_lake.path).read_bytes())
+    with medlake.connect(path) as lake:
+        load_ndc_atc_maps(lake, codes_dir)
+        for ds, root, version in (("mimic3", mimic3_dir, 3), ("mimic4", mimic4_dir, 4)):
+            if ds not in lake.datasets():
+                continue
+            want = ref_drug_recommendation(root, version, Raw(root, version), codes_dir)
+            got = from_lake(lake.task("drug_recommendation", dataset=ds), ("conditions", "procedures", "drugs_hist"))
+            assert_same(got, want)
+            assert len(want) > 20
+        report = check_leakage(lake, "drug_recommendation", "mimic3")
+        assert report.ok and report.compared > 0 and report.dropped and report.lookahead

@@ -118,7 +118,7 @@ def check(lake, spec: TaskSpec, file: SqlFile, dataset: str, params: dict, subje
         if k is not None and k == r["subject_id"]:
             recomputed[(k, original_visit, r["index_time"])] = r
     report = LeakageReport(spec.name, dataset, spec.retrospective, len(chosen), len(originals), 0, 0,
-                           lookahead=str(spec.extra.get("lookahead") or ""))
+                           lookahead=str(spec.extra.get("lookahead") or "").strip())
     for k, orig in enumerate(originals, start=1):
         new = recomputed.get((k, orig["visit_id"], orig["index_time"]))
         if new is None:
