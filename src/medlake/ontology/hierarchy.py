@@ -42,21 +42,23 @@ ICD10PCS_LENGTHS = (1, 2, 3, 4, 5, 6, 7)
 
 def complete(st: Staging) -> None:
     """Add the structural edges (and the intermediate nodes they need) to `st`."""
-    attach_by_prefix(st, "ICD9CM")
-    attach_by_prefix(st, "ICD10CM")
-    icd9proc_structure(st)
-    prefix_tree(st, "ICD10PCS", ICD10PCS_LENGTHS)
-    prefix_tree(st, "ATC", ATC_LENGTHS)
+    codes = st.codes_by_vocab()
+    parented = st.parented_by_vocab()
+    for vocab in ("ICD9CM", "ICD10CM"):
+        attach_by_prefix(st, vocab, codes.get(vocab, set()), parented.get(vocab, set()))
+    icd9proc_structure(st, codes.get("ICD9PROC", set()))
+    prefix_tree(st, "ICD10PCS", ICD10PCS_LENGTHS, codes.get("ICD10PCS", set()))
+    prefix_tree(st, "ATC", ATC_LENGTHS, codes.get("ATC", set()))
 
 
 def _plain(code: str) -> bool:
     return bool(code) and "-" not in code
 
 
-def attach_by_prefix(st: Staging, vocab: str) -> None:
+def attach_by_prefix(st: Staging, vocab: str, seen: set[str], has_parent: set[str]) -> None:
     """Give every parentless code its longest known proper prefix as parent."""
-    codes = {c.replace(".", "") for c in st.codes_of(vocab) if _plain(c)}
-    parented = {c.replace(".", "") for c in st.has_parent(vocab)}
+    codes = {c.replace(".", "") for c in seen if _plain(c)}
+    parented = {c.replace(".", "") for c in has_parent}
     for code in sorted(codes - parented):
         for k in range(len(code) - 1, 2, -1):
             if code[:k] in codes:
@@ -74,9 +76,9 @@ def _icd9proc_chapter(two_digits: str) -> tuple[str, str] | None:
     return None
 
 
-def icd9proc_structure(st: Staging) -> None:
+def icd9proc_structure(st: Staging, seen: set[str]) -> None:
     """Chapter -> 2-digit -> 3-digit -> 4-digit edges for every ICD-9-CM procedure code seen."""
-    codes = {c.replace(".", "") for c in st.codes_of("ICD9PROC") if _plain(c)}
+    codes = {c.replace(".", "") for c in seen if _plain(c)}
     chapters_seen: set[str] = set()
     linked: set[str] = set()
     for code in sorted(codes):
@@ -97,9 +99,9 @@ def icd9proc_structure(st: Staging) -> None:
         linked.add(top)
 
 
-def prefix_tree(st: Staging, vocab: str, lengths: tuple[int, ...]) -> None:
+def prefix_tree(st: Staging, vocab: str, lengths: tuple[int, ...], seen: set[str]) -> None:
     """Edges from each code to its prefix at the next shorter allowed length."""
-    codes = {c for c in st.codes_of(vocab) if _plain(c)}
+    codes = {c for c in seen if _plain(c)}
     linked: set[str] = set()
     for code in sorted(codes):
         chain = [code[:k] for k in lengths if k < len(code)] + [code]

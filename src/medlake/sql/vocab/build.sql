@@ -7,25 +7,35 @@ description: >
   several inputs title one code, the lowest rank wins.
 */
 -- name: insert_concepts
+-- Distinct codes as written first, then std_code once per distinct code (the files repeat codes a lot).
 INSERT INTO vocab.concepts (vocab, code, name, level, is_leaf)
 WITH seen AS (
-    SELECT vocab, vocab.std_code(vocab, code) AS code, name, rank FROM staged_concepts
-    UNION ALL SELECT vocab, vocab.std_code(vocab, child), NULL, 99 FROM staged_edges
-    UNION ALL SELECT vocab, vocab.std_code(vocab, parent), NULL, 99 FROM staged_edges
-    UNION ALL SELECT src_vocab, vocab.std_code(src_vocab, src_code), NULL, 99 FROM staged_maps
-    UNION ALL SELECT dst_vocab, vocab.std_code(dst_vocab, dst_code), NULL, 99 FROM staged_maps
+    SELECT vocab, code, name, rank FROM staged_concepts
+    UNION ALL SELECT vocab, child, NULL, 99 FROM staged_edges
+    UNION ALL SELECT vocab, parent, NULL, 99 FROM staged_edges
+    UNION ALL SELECT src_vocab, src_code, NULL, 99 FROM staged_maps
+    UNION ALL SELECT dst_vocab, dst_code, NULL, 99 FROM staged_maps
+),
+as_written AS (
+    SELECT vocab, code, arg_min(name, rank) FILTER (WHERE name IS NOT NULL) AS name,
+           min(rank) FILTER (WHERE name IS NOT NULL) AS rank
+    FROM seen
+    GROUP BY vocab, code
 )
-SELECT vocab, code, arg_min(name, rank) FILTER (WHERE name IS NOT NULL) AS name, 1, true
-FROM seen
-WHERE code IS NOT NULL AND code <> ''
-GROUP BY vocab, code
-ORDER BY vocab, code;
+SELECT vocab, std, arg_min(name, rank) FILTER (WHERE name IS NOT NULL) AS name, 1, true
+FROM (SELECT vocab, vocab.std_code(vocab, code) AS std, name, rank FROM as_written)
+WHERE std IS NOT NULL AND std <> ''
+GROUP BY vocab, std
+ORDER BY vocab, std;
 
 -- name: insert_edges
 INSERT INTO vocab.edges (vocab, child, parent)
-SELECT DISTINCT vocab, vocab.std_code(vocab, child) AS child, vocab.std_code(vocab, parent) AS parent
-FROM staged_edges
-WHERE vocab.std_code(vocab, child) <> vocab.std_code(vocab, parent)
+SELECT DISTINCT vocab, child, parent
+FROM (
+    SELECT vocab, vocab.std_code(vocab, child) AS child, vocab.std_code(vocab, parent) AS parent
+    FROM (SELECT DISTINCT vocab, child, parent FROM staged_edges)
+)
+WHERE child <> parent
 ORDER BY vocab, child, parent;
 
 -- name: insert_closure
@@ -62,7 +72,8 @@ SELECT src_vocab, src_code, dst_vocab, dst_code, kind, min(flags)
 FROM (
     SELECT src_vocab, vocab.std_code(src_vocab, src_code) AS src_code, dst_vocab,
            vocab.std_code(dst_vocab, dst_code) AS dst_code, kind, flags
-    FROM staged_maps
+    FROM (SELECT src_vocab, src_code, dst_vocab, dst_code, kind, min(flags) AS flags
+          FROM staged_maps GROUP BY src_vocab, src_code, dst_vocab, dst_code, kind)
 )
 GROUP BY src_vocab, src_code, dst_vocab, dst_code, kind
 ORDER BY src_vocab, dst_vocab, src_code, dst_code;
