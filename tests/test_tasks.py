@@ -42,7 +42,7 @@ WHERE len(v.conditions) > 0
 
 def test_builtin_specs():
     specs = {s.name: s for s in list_tasks()}
-    assert sorted(specs) >= BUILTIN
+    assert sorted(specs) == sorted(BUILTIN + ["drug_recommendation"])
     assert specs["length_of_stay"].retrospective and specs["los_gt_7d"].retrospective
     assert not specs["mortality"].retrospective
     assert specs["length_of_stay"].label_type == "multiclass" and len(specs["length_of_stay"].classes) == 10
@@ -50,6 +50,8 @@ def test_builtin_specs():
     assert specs["readmission"].params["window_days"].default == 15
     assert specs["readmission"].params["anchor"].choices == ("discharge", "admission")
     assert specs["mortality"].datasets == ("mimic3", "mimic4")
+    assert specs["drug_recommendation"].label_type == "multilabel"
+    assert specs["drug_recommendation"].inputs["drugs_hist"] == "nested_codes"
 
 
 def test_describe_shows_the_sql_with_its_shared_blocks(demo_lake):

@@ -98,8 +98,8 @@ def _prepare(lake, name: str, dataset: str, params: dict) -> tuple[_Task, dict, 
     if spec.builtin and source not in spec.datasets:
         raise UnknownNameError(f"task '{spec.name}' does not support dataset '{dataset}' (source {source}); "
                                f"it supports: {', '.join(spec.datasets)}")
-    if spec.name == "drug_recommendation":
-        _require_atc_maps(lake)
+    for need in spec.extra.get("requires", []):
+        _require(lake, spec.name, need)
     bound = spec.bind(params)
     return task, bound, task_query(task.file, dataset)
 
@@ -137,7 +137,8 @@ def task_relation_sql(lake, name: str, dataset: str, **params) -> tuple[str, dic
 def install(lake, dataset: str, names: list[str] | None = None, show_progress: bool = False) -> list[str]:
     """Create, in the dataset's schema, a table macro `task_<name>(param := default, ...)`
     and a view `<name>` (the macro with its defaults) for each built-in task the
-    dataset supports. Returns the views created."""
+    dataset supports (without `names`, tasks whose requirements, such as the code
+    tables, are missing are skipped). Returns the views created."""
     source = _source_of(lake, dataset)
     created = []
     wanted = names or _builtin_names()
@@ -150,18 +151,36 @@ def install(lake, dataset: str, names: list[str] | None = None, show_progress: b
                 if names:
                     raise UnknownNameError(f"task '{n}' does not support dataset '{dataset}' (source {source})")
                 continue
+            needs = task.spec.extra.get("requires", [])
+            if not names and not all(REQUIREMENTS[r][0](lake) for r in needs if r in REQUIREMENTS):
+                continue  # e.g. drug_recommendation before the code tables are loaded
+            for need in needs:
+                _require(lake, task.spec.name, need)
             lake.execute(macro_statement(task.file, task.spec, dataset))
             lake.execute(view_statement(task.spec, dataset))
             created.append(f"{dataset}.{task.spec.name}")
     return created
 
 
-def _require_atc_maps(lake) -> None:
-    have = (lake.run_file("tasks/_lib/vocab.sql", name="has_maps_table")[0][0]
-            and lake.run_file("tasks/_lib/vocab.sql", name="has_atc_maps")[0][0])
-    if not have:
-        raise MedlakeError("drug_recommendation needs the NDC -> ATC maps of the code tables, which are not loaded; "
-                           "run `medlake codes load --from DIR` (DIR holding ndc_gsn_atc.csv.gz) first")
+def _has_ndc_atc_maps(lake) -> bool:
+    return bool(lake.run_file("tasks/_lib/vocab.sql", name="has_maps_table")[0][0]
+                and lake.run_file("tasks/_lib/vocab.sql", name="has_atc_maps")[0][0])
+
+
+# What a task header's `requires:` may name: a check and how to satisfy it.
+REQUIREMENTS = {
+    "ndc_atc_maps": (_has_ndc_atc_maps, "the NDC -> ATC maps of the code tables, which are not loaded; run "
+                                        "`medlake codes load --from DIR` (DIR holding ndc_gsn_atc.csv.gz) first"),
+}
+
+
+def _require(lake, task: str, need: str) -> None:
+    if need not in REQUIREMENTS:
+        raise MedlakeError(f"task '{task}' requires '{need}', which medlake does not know "
+                           f"(known: {', '.join(REQUIREMENTS)})")
+    check, how = REQUIREMENTS[need]
+    if not check(lake):
+        raise MedlakeError(f"task '{task}' needs {how}")
 
 
 def check_leakage(lake, name: str, dataset: str, subjects: int = 50, seed: int = 0, show_progress: bool = False,

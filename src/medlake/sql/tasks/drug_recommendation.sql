@@ -18,6 +18,7 @@ inputs:
   procedures: nested_codes
   drugs_hist: nested_codes
 retrospective: true
+requires: [ndc_atc_maps]
 lookahead: >
   only subjects with at least 2 valid admissions are kept (PyHealth's cohort),
   so a first admission is a sample only because a later one is valid
