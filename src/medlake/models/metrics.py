@@ -7,12 +7,26 @@ present) is NaN. `bootstrap_ci` resamples rows to give percentile intervals.
 
 from __future__ import annotations
 
+import functools
 import math
+import warnings
 
 import numpy as np
 from sklearn import metrics as skm
+from sklearn.exceptions import UndefinedMetricWarning
 
 from ..errors import ParameterError
+
+
+def _quiet(fn):
+    """Undefined metrics are reported as NaN, not as warnings on every call."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return fn(*args, **kwargs)
+    return wrapper
 
 
 def _safe(fn, *args, **kwargs) -> float:
@@ -41,6 +55,7 @@ def expected_calibration_error(y_true, y_prob, bins: int = 10) -> float:
     return float(gap.sum() / counts.sum())
 
 
+@_quiet
 def binary_metrics(y_true, y_prob, threshold: float = 0.5) -> dict[str, float]:
     """roc_auc, pr_auc, accuracy, balanced_accuracy, f1, precision, recall, cohen_kappa, ece."""
     y_true = np.asarray(y_true).astype(np.int64)
@@ -59,6 +74,7 @@ def binary_metrics(y_true, y_prob, threshold: float = 0.5) -> dict[str, float]:
     }
 
 
+@_quiet
 def multiclass_metrics(y_true, y_prob) -> dict[str, float]:
     """accuracy, f1 macro/micro/weighted, roc_auc ovr/ovo (macro), cohen_kappa, ece."""
     y_true = np.asarray(y_true).astype(np.int64)
@@ -86,6 +102,7 @@ def ddi_rate(y_pred, ddi_adjacency) -> float:
     return float(bad / pairs) if pairs else 0.0
 
 
+@_quiet
 def multilabel_metrics(y_true, y_prob, threshold: float = 0.5, ddi_adjacency=None) -> dict[str, float]:
     """roc_auc, pr_auc, f1, jaccard (micro/macro/samples), hamming_loss, and ddi_rate when a DDI matrix is given."""
     y_true = np.asarray(y_true).astype(np.int64)
@@ -103,6 +120,7 @@ def multilabel_metrics(y_true, y_prob, threshold: float = 0.5, ddi_adjacency=Non
     return out
 
 
+@_quiet
 def regression_metrics(y_true, y_pred) -> dict[str, float]:
     """mse, mae, r2."""
     y_true, y_pred = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)

@@ -1,0 +1,127 @@
+"""`medlake train`, `medlake evaluate`, `medlake calibrate`: training runs on a task's samples."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from ..errors import ParameterError
+from ._options import db_option, open_lake, parse_params
+from ._output import stdout
+
+
+def register(main: click.Group) -> None:
+    main.add_command(train)
+    main.add_command(evaluate)
+    main.add_command(calibrate)
+
+
+def _fractions(text: str) -> dict:
+    try:
+        train_f, val_f, test_f = (float(x) for x in text.split(","))
+    except ValueError:
+        raise ParameterError(f"--split {text!r}: expected three fractions TRAIN,VAL,TEST such as 0.7,0.1,0.2") from None
+    return {"train": train_f, "val": val_f, "test": test_f}
+
+
+def _show_metrics(result: dict) -> None:
+    if "metrics" not in result:
+        stdout.print("no test split: no test metrics")
+        return
+    t = Table("metric", "value", "95% CI", title=f"{result['model']} on {result['split']} ({result['samples']} samples)")
+    for k, v in result["metrics"].items():
+        lo, hi = result.get("ci95", {}).get(k, (None, None))
+        ci = f"{lo:.4f} - {hi:.4f}" if lo is not None and lo == lo else ""
+        t.add_row(k, "nan" if v != v else f"{v:.4f}", ci)
+    stdout.print(t)
+
+
+@click.command()
+@click.option("--task", required=True, help="Task name (see `medlake task list`).")
+@click.option("--dataset", required=True, help="Dataset the task runs on.")
+@click.option("--model", default="transformer", show_default=True,
+              help="logistic_regression, mlp, rnn (gru, lstm), transformer, retain, deepr or gamenet.")
+@click.option("--epochs", default=5, show_default=True, type=int)
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Run directory to write.")
+@click.option("--param", "-p", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
+@click.option("--split", "split_text", default="0.7,0.1,0.2", show_default=True, help="Train,val,test fractions.")
+@click.option("--split-seed", default=0, show_default=True, type=int)
+@click.option("--batch-size", default=64, show_default=True, type=int)
+@click.option("--lr", default=1e-3, show_default=True, type=float)
+@click.option("--weight-decay", default=0.0, show_default=True, type=float)
+@click.option("--optimizer", default="adam", show_default=True, type=click.Choice(["adam", "adamw", "sgd"]))
+@click.option("--patience", default=None, type=int, help="Stop after this many epochs without improvement.")
+@click.option("--monitor", default=None, help="Validation metric to select the best epoch (default per label type).")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--embedding-dim", default=64, show_default=True, type=int)
+@click.option("--hidden-dim", default=64, show_default=True, type=int)
+@click.option("--min-count", default=1, show_default=True, type=int, help="Drop codes seen fewer times in training.")
+@click.option("--max-len", default=None, type=int, help="Keep at most the last N codes of each list.")
+@click.option("--ddi", default=None, help="DDI pairs (table or CSV with drug_a, drug_b) for drug recommendation.")
+@click.option("--device", default=None, help="cpu or cuda (default: cuda when present).")
+@click.option("--silent", is_flag=True, help="No progress display.")
+@db_option
+def train(task, dataset, model, epochs, out, params, split_text, split_seed, batch_size, lr, weight_decay, optimizer,
+          patience, monitor, seed, embedding_dim, hidden_dim, min_count, max_len, ddi, device, silent, db_path):
+    """Train a network on a task's samples; writes metrics, checkpoint and vocabularies to --out."""
+    from ..models import runs
+
+    with open_lake(db_path, read_only=True) as lake:
+        result = runs.train(lake, task, dataset, out, model=model, epochs=epochs, task_params=parse_params(params),
+                            split={**_fractions(split_text), "seed": split_seed}, ddi=ddi, min_count=min_count,
+                            max_len=max_len, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                            optimizer=optimizer, patience=patience, monitor=monitor, seed=seed,
+                            embedding_dim=embedding_dim, hidden_dim=hidden_dim, device=device,
+                            show_progress=not silent)
+    stdout.print(f"run written to [bold]{result['run']}[/] (best epoch {result['best_epoch']}, "
+                 f"{result['monitor']} {result['best_score']:.4f})" if result["best_score"] is not None
+                 else f"run written to [bold]{result['run']}[/]", highlight=False)
+    _show_metrics(result)
+
+
+@click.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--split", default="test", show_default=True, help="Split to evaluate on.")
+@click.option("--bootstrap", "n_boot", default=200, show_default=True, type=int, help="Bootstrap draws for CIs.")
+@click.option("--device", default=None)
+@db_option
+def evaluate(run_dir, split, n_boot, device, db_path):
+    """Metrics of a trained run on one split (with bootstrap 95% intervals)."""
+    from ..models import runs
+
+    with open_lake(db_path, read_only=True) as lake:
+        result = runs.evaluate(lake, run_dir, split=split, n_boot=n_boot, device=device)
+    _show_metrics(result)
+
+
+@click.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--method", type=click.Choice(["temperature", "histogram", "conformal"]), default="temperature",
+              show_default=True)
+@click.option("--alpha", default=0.1, show_default=True, type=float, help="Conformal miscoverage level.")
+@click.option("--bins", default=15, show_default=True, type=int, help="Histogram bins.")
+@click.option("--device", default=None)
+@db_option
+def calibrate(run_dir, method, alpha, bins, device, db_path):
+    """Calibrate a trained run on its validation split and report on its test split."""
+    from ..models import runs
+
+    with open_lake(db_path, read_only=True) as lake:
+        r = runs.calibrate(lake, run_dir, method=method, alpha=alpha, bins=bins, device=device)
+    t = Table("measure", "value", title=f"{method} calibration (fit on {r['fit_split']}, "
+                                        f"reported on {r['test_split']})")
+    if method == "conformal":
+        t.add_row("target coverage", f"{1 - r['alpha']:.3f}")
+        t.add_row("coverage", f"{r['coverage']:.3f}")
+        for k, v in r["class_coverage"].items():
+            t.add_row(f"coverage of class {k}", "nan" if v != v else f"{v:.3f}")
+        t.add_row("mean set size", f"{r['mean_set_size']:.3f}")
+        t.add_row("empty sets", str(r["empty_sets"]))
+    else:
+        if "ece_before" in r:
+            t.add_row("ECE before", f"{r['ece_before']:.4f}")
+            t.add_row("ECE after", f"{r['ece_after']:.4f}")
+        if method == "temperature":
+            t.add_row("temperature", f"{r['state']['temperature']:.4f}")
+    stdout.print(t)
+    stdout.print(f"written to {run_dir}/calibration_{method}.json", highlight=False)
