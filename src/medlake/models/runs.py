@@ -65,7 +65,7 @@ def train_samples(samples: SampleSet, out: str | Path, *, model: str = "transfor
     out.mkdir(parents=True, exist_ok=True)
     splits = samples.splits
     if not splits.get("train"):
-        raise InputError("no training samples", column="split", expected="rows with split = 'train'")
+        raise InputError("no training samples (column 'split')", expected="rows with split = 'train'")
     seed_everything(seed)
     net_options = {"embedding_dim": embedding_dim, "hidden_dim": hidden_dim, "dropout": dropout}
     if ddi_adjacency is not None:
@@ -139,7 +139,7 @@ def evaluate(lake, run_dir: str | Path, split: str = "test", n_boot: int = 200, 
     run_dir = Path(run_dir)
     config, samples, net = open_run(run_dir, lake, samples)
     if not samples.splits.get(split):
-        raise InputError(f"no samples in split '{split}'", column="split",
+        raise InputError(f"no samples in split '{split}'",
                          expected=f"one of: {', '.join(samples.splits)}")
     options = _metric_options(run_dir)
     trainer = Trainer(net, device=device, metric_options=options, show_progress=show_progress)
@@ -162,7 +162,7 @@ def calibrate(lake, run_dir: str | Path, method: str = "temperature", alpha: flo
     config, samples, net = open_run(run_dir, lake, samples)
     for s in (fit_split, test_split):
         if not samples.splits.get(s):
-            raise InputError(f"no samples in split '{s}'", column="split",
+            raise InputError(f"no samples in split '{s}'",
                              expected=f"one of: {', '.join(samples.splits)}")
     trainer = Trainer(net, device=device)
     fit = trainer.predict(samples.stream(fit_split, batch_size=config["batch_size"]))

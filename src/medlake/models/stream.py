@@ -75,7 +75,7 @@ def resolve_source(source, lake=None, params: dict | None = None, inputs: dict |
     check_kinds(inputs, label_type)
     for col in [*inputs, "label", "sample_id"]:
         if col not in table.column_names:
-            raise InputError("missing column in samples", column=col,
+            raise InputError(f"missing column '{col}' in samples",
                              expected=f"one of the sample columns: {', '.join(table.column_names)}")
     if "split" not in table.column_names:
         # no split column: every row is training data
@@ -112,7 +112,7 @@ def build_encoders(con: duckdb.DuckDBPyConnection, rows: SourceRows, min_count: 
         n = sqlparts.query(con, "label_count", "label").column("n")[0].as_py()
         label_encoder = LabelEncoder([str(c) for c in rows.classes] if rows.classes else [str(i) for i in range(n)])
         if n > len(label_encoder):
-            raise InputError("label out of range", column="label", value=n - 1,
+            raise InputError("class number in column 'label' out of range", value=n - 1,
                              expected=f"class numbers 0 to {len(label_encoder) - 1}")
     elif rows.label_type in ("multiclass", "multilabel"):
         classes = rows.classes
@@ -218,8 +218,9 @@ class SampleSet:
                 encoders = build_encoders(con, rows, min_count, train_split, max_len, max_visits)
                 con.unregister("samples")
                 if all(len(v) == 2 for v in encoders.vocabularies.values()) and encoders.vocabularies:
-                    raise InputError(f"no codes in the '{train_split}' split to build a vocabulary from",
-                                     column=", ".join(encoders.vocabularies), expected="a non-empty training split")
+                    raise InputError(f"no codes in columns {', '.join(encoders.vocabularies)} of the "
+                                     f"'{train_split}' split to build a vocabulary from",
+                                     expected="a training split with codes")
             encoded = encode_rows(con, rows.table, encoders)
         finally:
             con.close()

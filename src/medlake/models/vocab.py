@@ -122,6 +122,6 @@ def check_kinds(inputs: dict[str, str], label_type: str) -> None:
     """InputError unless every input kind and the label type are known."""
     for col, kind in inputs.items():
         if kind not in INPUT_KINDS:
-            raise InputError("unknown input kind", column=col, value=kind, expected=" | ".join(INPUT_KINDS))
+            raise InputError(f"unknown kind of input '{col}'", value=kind, expected=" | ".join(INPUT_KINDS))
     if label_type not in LABEL_TYPES:
-        raise InputError("unknown label type", column="label", value=label_type, expected=" | ".join(LABEL_TYPES))
+        raise InputError("unknown label type", value=label_type, expected=" | ".join(LABEL_TYPES))
