@@ -66,7 +66,7 @@ def point_in_time_query(samples: str, parts: list[ViewPart], *, inclusive: bool 
     final = _template("final")
     final = replace_tables(final, {"__samples": exp.to_table(samples)})
     for column, alias in (carry or {}).items():
-        final = final.select(exp.alias_(exp.column(column, "s", quoted=True), alias, quoted=True))
+        final = final.select(exp.alias_(exp.column(column, "s", quoted=True), alias, quoted=True), copy=False)
     ctes = []
     for i, part in enumerate(parts):
         cte_name = f"__part{i}"
@@ -77,15 +77,15 @@ def point_in_time_query(samples: str, parts: list[ViewPart], *, inclusive: bool 
             body, outputs = _latest_part(samples, part, view_ttl, inclusive, lookback_param)
         ctes.append((cte_name, body))
         final = final.join(exp.to_table(cte_name), on=exp.column("__row", cte_name).eq(exp.column("__row", "s")),
-                           join_type="left")
+                           join_type="left", copy=False)
         for feature, expr in outputs:
             column = exp.column(feature.name, cte_name, quoted=True)
             if part.view.kind == "window" and feature.agg == "count":
                 column = _fill(_template_expr("zero_if_missing"), column)
             cast = exp.Cast(this=column, to=exp.DataType.build(feature.type, dialect=DIALECT))
-            final = final.select(exp.alias_(cast, output_name(part.view, feature), quoted=True))
+            final = final.select(exp.alias_(cast, output_name(part.view, feature), quoted=True), copy=False)
     for name, body in ctes:
-        final = final.with_(name, as_=body)
+        final = final.with_(name, as_=body, copy=False)
     return final, params
 
 
@@ -114,7 +114,7 @@ def _window_part(samples, part: ViewPart, ttl, inclusive, lookback_param):
             conditions.append(exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())))
         if conditions:
             agg = _with_filter(agg, exp.and_(*conditions))
-        q = q.select(exp.alias_(agg, feature.name, quoted=True))
+        q = q.select(exp.alias_(agg, feature.name, quoted=True), copy=False)
         outputs.append((feature, agg))
     return q, outputs
 
@@ -129,7 +129,7 @@ def _latest_part(samples, part: ViewPart, ttl, inclusive, lookback_param):
         if ttl is not None:
             value = _fill(_template_expr("latest_within"), value)
             value = _fill_placeholder(value, lookback_param(ttl))
-        q = q.select(exp.alias_(value, feature.name, quoted=True))
+        q = q.select(exp.alias_(value, feature.name, quoted=True), copy=False)
         outputs.append((feature, value))
     return q, outputs
 

@@ -1,0 +1,15 @@
+/* medlake
+name: demographics
+entity: subject
+kind: window
+event_time: birth_time
+description: >
+  Age in years at index_time (365.25-day years from birth_time) and sex, from
+  subjects. MIMIC shifts the birth of patients older than 89 far into the past,
+  so their age reads about 300.
+features:
+  age: {type: DOUBLE, agg: years_since}
+  sex: {type: VARCHAR, agg: last, value: sex}
+*/
+SELECT subject_id, birth_time, sex
+FROM subjects

@@ -1,0 +1,19 @@
+/* medlake
+name: diagnosis_ccs
+entity: subject
+kind: window
+event_time: time
+description: >
+  Diagnosis history rolled up to single-level CCS categories (vocab.maps
+  ICD9CM/ICD10CM -> CCSCM): per category, the number of diagnosis codes
+  recorded in the last 30 days, the last 365 days and ever before
+  index_time. A billing diagnosis is known at its admission's discharge.
+features:
+  ccs_30d: {type: "MAP(VARCHAR, BIGINT)", agg: histogram, value: ccs, window: 30 days}
+  ccs_365d: {type: "MAP(VARCHAR, BIGINT)", agg: histogram, value: ccs, window: 365 days}
+  ccs_all: {type: "MAP(VARCHAR, BIGINT)", agg: histogram, value: ccs}
+*/
+SELECT e.subject_id, e.time, m.dst_code AS ccs
+FROM events AS e
+JOIN vocab.maps AS m ON m.src_vocab = e.vocab AND m.src_code = e.code AND m.dst_vocab = 'CCSCM'
+WHERE e.vocab IN ('ICD9CM', 'ICD10CM')
