@@ -116,7 +116,7 @@ def _write_latest(lake, part: ViewPart, statement: str, target: exp.Table) -> No
     # the latest table names columns by feature, not <view>__<feature>
     for select in query.expressions:
         if isinstance(select, exp.Alias) and select.alias.startswith(f"{part.view.name}__"):
-            select.set("alias", exp.to_identifier(select.alias[len(part.view.name) + 2:], quoted=True), copy=False)
+            select.set("alias", exp.to_identifier(select.alias[len(part.view.name) + 2:], quoted=True))
     tree = _statement(statement, part.view, {"target": target, "__features": query.subquery()})
     lake.execute(render(tree), params or None)
 
@@ -154,5 +154,5 @@ def _online_sql(wanted: tuple) -> str:
         q = q.join(exp.alias_(fs_table(latest_table_name(name)), alias, table=True),
                    on=exp.column(key, alias, quoted=True).eq(exp.column("__key", "k")), join_type="left", copy=False)
         for f in feats:
-            q = q.select(exp.alias_(exp.column(f, alias, quoted=True), f"{name}__{f}", quoted=True), copy=False)
+            q = q.select(exp.alias_(exp.column(f, alias, quoted=True), f"{name}__{f}", quoted=True))
     return render(q)

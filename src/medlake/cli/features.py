@@ -1,0 +1,124 @@
+"""`medlake features list|show|register|build|materialize|get`: the feature store from the shell."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.syntax import Syntax
+from rich.table import Table
+
+from ._options import db_option, open_lake, parse_params
+from ._output import print_table, stdout, write_table
+
+
+def register(main: click.Group) -> None:
+    main.add_command(features)
+
+
+@click.group()
+def features():
+    """Feature views, point-in-time training sets, materialization and online reads."""
+
+
+@features.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@db_option
+def list_views(fmt, db_path):
+    """List the feature views with their entity, kind, version and features."""
+    with open_lake(db_path) as lake:
+        views = lake.features.list()
+    if fmt == "json":
+        click.echo(json.dumps(views, indent=2))
+        return
+    t = Table("name", "entity", "kind", "version", "ttl", "features", title="feature views")
+    for v in views:
+        shown = ", ".join(v["features"][:6]) + (f", ... ({len(v['features'])} in all)" if len(v["features"]) > 6 else "")
+        t.add_row(v["name"], v["entity"], v["kind"], v["version"], v["ttl"] or "", shown)
+    stdout.print(t)
+
+
+@features.command()
+@click.argument("name")
+@click.option("--version", "version", default=None, help="A registered version (default: the current one).")
+@db_option
+def show(name, version, db_path):
+    """Show one view as a file (header and SQL) and its registered versions."""
+    with open_lake(db_path) as lake:
+        view = lake.features.get(name, version)
+        versions = lake.features.versions(name)
+    stdout.print(f"[bold]{view.name}[/] version {view.version}")
+    stdout.print(Syntax(view.text(), "sql", word_wrap=True))
+    if versions:
+        t = Table("version", "registered", "source tables", title="registered versions")
+        for v in versions:
+            t.add_row(v["version"], str(v["created_at"])[:19], ", ".join(v["source_tables"]))
+        stdout.print(t)
+
+
+@features.command("register")
+@click.argument("path", type=click.Path(dir_okay=False, exists=True))
+@db_option
+def register_view(path, db_path):
+    """Register a feature view from a .sql file (a new version when its logic changed)."""
+    with open_lake(db_path) as lake:
+        version = lake.features.register(path)
+    stdout.print(f"registered {path} as version {version}")
+
+
+@features.command()
+@click.option("--task", default=None, help="Task whose samples get the features (medlake task list).")
+@click.option("--dataset", default=None, help="Dataset the task and the features read.")
+@click.option("--samples", default=None, help="Instead of a task: a table name or a parquet file of samples.")
+@click.option("--features", "feature_list", default=None,
+              help="Comma-separated views or view.feature names (default: every view that fits the samples).")
+@click.option("--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
+@click.option("--ttl", default=None, help="Ignore rows older than this before index_time, e.g. '365 days'.")
+@click.option("--exclusive", is_flag=True, help="Use only rows strictly before index_time.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Parquet file to write.")
+@click.option("--silent", is_flag=True, help="No progress display.")
+@db_option
+def build(task, dataset, samples, feature_list, params, ttl, exclusive, out, silent, db_path):
+    """Write a point-in-time training set (parquet) and its manifest (<out>.manifest.json)."""
+    with open_lake(db_path) as lake:
+        manifest = lake.features.build(out=out, task=task, samples=samples, dataset=dataset,
+                                       features=feature_list, ttl=ttl, inclusive=not exclusive,
+                                       params=parse_params(params), show_progress=not silent)
+    views = ", ".join(f"{f['view']}@{f['version']}" for f in manifest["features"])
+    stdout.print(f"wrote {manifest['rows']['training_set']:,} rows x {manifest['rows']['feature_columns']} "
+                 f"features to {out} ({views})")
+
+
+@features.command()
+@click.argument("name")
+@click.option("--dataset", default=None, help="Dataset to read (default: the only one loaded).")
+@click.option("--full", is_flag=True, help="Rebuild everything instead of only the entities that changed.")
+@click.option("--silent", is_flag=True, help="No progress display.")
+@db_option
+def materialize(name, dataset, full, silent, db_path):
+    """Write fs.<NAME>__v<version> and fs.<NAME>__latest (incrementally after new loads)."""
+    with open_lake(db_path) as lake:
+        r = lake.features.materialize(name, dataset=dataset, full=full, show_progress=not silent)
+    stdout.print(f"{r['name']} v{r['version']}: {r['mode']}, {r['changed_entities']:,} entities rewritten; "
+                 f"{r['rows_table']} has {r['rows']:,} rows, {r['latest_table']} {r['entities']:,} entities")
+
+
+@features.command()
+@click.argument("feature_list")
+@click.option("--ids", required=True, help="Comma-separated entity ids (subject_id or visit_id).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@db_option
+def get(feature_list, ids, fmt, db_path):
+    """Online read: latest materialized values of FEATURE_LIST (view.feature,...) for entity ids."""
+    from ..errors import ParameterError
+
+    try:
+        entity_ids = [int(i) for i in ids.split(",") if i.strip()]
+    except ValueError:
+        raise ParameterError(f"--ids must be whole numbers separated by commas, got {ids!r}") from None
+    with open_lake(db_path, read_only=True) as lake:
+        table = lake.features.online(feature_list, entity_ids)
+    if fmt == "table":
+        print_table(table)
+    else:
+        write_table(table, fmt, None)
