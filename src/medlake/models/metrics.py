@@ -25,6 +25,7 @@ def _quiet(fn):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UndefinedMetricWarning)
             warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", UserWarning)     # "y_pred contains classes not in y_true"
             return fn(*args, **kwargs)
     return wrapper
 
