@@ -93,3 +93,14 @@ def test_materialize_then_get(db):
     assert got[1]["prior_utilization__admissions_365d"] is None
     r = run("features", "get", "prior_utilization.admissions_365d", "--ids", "x", "--db", db)
     assert r.exit_code == 2 and "--ids must be whole numbers" in r.output
+
+
+def test_build_without_features_uses_every_view_the_lake_can_serve(db, tmp_path):
+    out = tmp_path / "all.parquet"
+    r = run("features", "build", "--task", "mortality", "--dataset", "mimic3", "--out", str(out), "--silent",
+            "--db", db)
+    assert r.exit_code == 0, r.output
+    manifest = json.loads((tmp_path / "all.manifest.json").read_text())
+    # no code tables in this lake: the views over vocab.maps are left out
+    assert [f["view"] for f in manifest["features"]] == ["demographics", "lab_stats", "prior_utilization"]
+    assert manifest["rows"]["feature_columns"] == 85

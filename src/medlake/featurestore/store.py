@@ -110,10 +110,11 @@ class FeatureStore:
         """Resolve feature names to [(view, [Feature, ...]), ...] in the order asked.
 
         Items are 'view', 'view.feature', 'view@version' or 'view@version.feature'.
-        None means every current view whose entity key is among `columns`."""
+        None means every current view whose entity key is among `columns` and whose
+        tables are all in the lake (views over code tables need them loaded)."""
         if features is None:
             return [(v, list(v.features)) for _, v in sorted(self.views().items())
-                    if columns is None or v.key in columns]
+                    if (columns is None or v.key in columns) and self._missing_table(v) is None]
         if isinstance(features, str):
             features = [f.strip() for f in features.split(",") if f.strip()]
         chosen: dict[tuple[str, str], tuple] = {}
@@ -126,16 +127,20 @@ class FeatureStore:
             entry[1].extend(f for f in picked if f not in entry[1])
         return list(chosen.values())
 
-    def _check_vocab(self, view: FeatureView) -> None:
+    def _missing_table(self, view: FeatureView) -> str | None:
+        """The first schema-qualified table (e.g. vocab.maps) a view reads that the lake lacks."""
         for table in view.source_tables():
             schema, _, name = table.partition(".")
-            if not name:
-                continue
-            exists = self.lake.run_file(REGISTRY, name="table_exists", params={"schema": schema, "table": name})[0][0]
-            if not exists:
-                raise UnknownNameError(
-                    f"feature view '{view.name}' reads {table}, which is not in the lake; "
-                    "load the code tables first (lake.codes.load() or `medlake codes load`)")
+            if name and not self.lake.run_file(REGISTRY, name="table_exists",
+                                               params={"schema": schema, "table": name})[0][0]:
+                return table
+        return None
+
+    def _check_vocab(self, view: FeatureView) -> None:
+        table = self._missing_table(view)
+        if table:
+            raise UnknownNameError(f"feature view '{view.name}' reads {table}, which is not in the lake; "
+                                   "load the code tables first (lake.codes.load() or `medlake codes load`)")
 
     def parts(self, selection: list[tuple], dataset: str) -> list[ViewPart]:
         """Qualify each chosen view's query to a dataset (and check the code tables it needs)."""
