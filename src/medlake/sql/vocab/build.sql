@@ -35,8 +35,7 @@ FROM (
     SELECT vocab, vocab.std_code(vocab, child) AS child, vocab.std_code(vocab, parent) AS parent
     FROM (SELECT DISTINCT vocab, child, parent FROM staged_edges)
 )
-WHERE child <> parent
-ORDER BY vocab, child, parent;
+WHERE child <> parent;
 
 -- name: insert_closure
 -- One vocabulary's transitive closure; distance is the shortest path (0 = the code itself).
@@ -52,8 +51,7 @@ WITH RECURSIVE walk (descendant, ancestor, distance) AS (
 )
 SELECT $vocab, descendant, ancestor, min(distance)
 FROM walk
-GROUP BY descendant, ancestor
-ORDER BY descendant, ancestor;
+GROUP BY descendant, ancestor;
 
 -- name: set_levels
 UPDATE vocab.concepts AS c
@@ -75,8 +73,7 @@ FROM (
     FROM (SELECT src_vocab, src_code, dst_vocab, dst_code, kind, min(flags) AS flags
           FROM staged_maps GROUP BY src_vocab, src_code, dst_vocab, dst_code, kind)
 )
-GROUP BY src_vocab, src_code, dst_vocab, dst_code, kind
-ORDER BY src_vocab, dst_vocab, src_code, dst_code;
+GROUP BY src_vocab, src_code, dst_vocab, dst_code, kind;
 
 -- name: vocabularies
 SELECT DISTINCT vocab FROM vocab.concepts ORDER BY vocab;

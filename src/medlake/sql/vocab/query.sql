@@ -25,44 +25,48 @@ SELECT input, origin, path, package, version, rows, loaded_at FROM vocab.meta OR
 SELECT vocab.std_code($vocab, input) AS code FROM codes_input ORDER BY ord;
 
 -- name: lookup
+WITH i AS (SELECT ord, input, vocab.std_code($vocab, input) AS code FROM codes_input)
 SELECT i.input, c.code, c.name, c.level, c.is_leaf
-FROM codes_input AS i
-LEFT JOIN vocab.concepts AS c ON c.vocab = $vocab AND c.code = vocab.std_code($vocab, i.input)
+FROM i
+LEFT JOIN vocab.concepts AS c ON c.vocab = $vocab AND c.code = i.code
 ORDER BY i.ord;
 
 -- name: ancestors
+WITH i AS (SELECT ord, input, vocab.std_code($vocab, input) AS code FROM codes_input)
 SELECT i.input, a.descendant AS code, a.ancestor, a.distance
-FROM codes_input AS i
-JOIN vocab.ancestors AS a ON a.vocab = $vocab AND a.descendant = vocab.std_code($vocab, i.input)
+FROM i
+JOIN vocab.ancestors AS a ON a.vocab = $vocab AND a.descendant = i.code
 WHERE a.distance >= $min_distance
 ORDER BY i.ord, a.distance;
 
 -- name: descendants
+WITH i AS (SELECT ord, input, vocab.std_code($vocab, input) AS code FROM codes_input)
 SELECT i.input, a.ancestor AS code, a.descendant, a.distance
-FROM codes_input AS i
-JOIN vocab.ancestors AS a ON a.vocab = $vocab AND a.ancestor = vocab.std_code($vocab, i.input)
+FROM i
+JOIN vocab.ancestors AS a ON a.vocab = $vocab AND a.ancestor = i.code
 WHERE a.distance >= $min_distance
 ORDER BY i.ord, a.distance, a.descendant;
 
 -- name: map
-SELECT i.input, vocab.std_code($src, i.input) AS src_code, m.dst_code, m.kind, m.flags
-FROM codes_input AS i
+WITH i AS (SELECT ord, input, vocab.std_code($src, input) AS src_code FROM codes_input)
+SELECT i.input, i.src_code, m.dst_code, m.kind, m.flags
+FROM i
 LEFT JOIN vocab.maps AS m
-  ON m.src_vocab = $src AND m.dst_vocab = $dst AND m.src_code = vocab.std_code($src, i.input)
- AND ($kind IS NULL OR m.kind = $kind)
+  ON m.src_vocab = $src AND m.dst_vocab = $dst AND m.src_code = i.src_code AND ($kind IS NULL OR m.kind = $kind)
 ORDER BY i.ord, m.dst_code;
 
 -- name: map_level
 -- Mapped codes rolled up (or kept) at one level of the target's hierarchy, e.g. NDC -> ATC level 3.
-SELECT i.input, vocab.std_code($src, i.input) AS src_code, r.dst_code
-FROM codes_input AS i
+WITH i AS (SELECT ord, input, vocab.std_code($src, input) AS src_code FROM codes_input)
+SELECT i.input, i.src_code, r.dst_code
+FROM i
 LEFT JOIN (
     SELECT DISTINCT m.src_code, a.ancestor AS dst_code
     FROM vocab.maps AS m
     JOIN vocab.ancestors AS a ON a.vocab = m.dst_vocab AND a.descendant = m.dst_code
     JOIN vocab.concepts AS c ON c.vocab = a.vocab AND c.code = a.ancestor AND c.level = $level
     WHERE m.src_vocab = $src AND m.dst_vocab = $dst AND ($kind IS NULL OR m.kind = $kind)
-) AS r ON r.src_code = vocab.std_code($src, i.input)
+) AS r ON r.src_code = i.src_code
 ORDER BY i.ord, r.dst_code;
 
 -- name: graph_nodes
@@ -73,9 +77,13 @@ SELECT parent, child FROM vocab.edges WHERE vocab = $vocab ORDER BY parent, chil
 
 -- name: rollup
 -- A code's ancestor (or itself) at one level of its own hierarchy, e.g. ATC M01AE51 at level 3 is M01A.
-SELECT i.input, vocab.std_code($src, i.input) AS src_code, c.code AS dst_code
-FROM codes_input AS i
-LEFT JOIN vocab.ancestors AS a ON a.vocab = $src AND a.descendant = vocab.std_code($src, i.input)
-LEFT JOIN vocab.concepts AS c ON c.vocab = a.vocab AND c.code = a.ancestor AND c.level = $level
-QUALIFY c.code IS NOT NULL OR count(c.code) OVER (PARTITION BY i.ord) = 0
+WITH i AS (SELECT ord, input, vocab.std_code($src, input) AS src_code FROM codes_input)
+SELECT i.input, i.src_code, r.ancestor AS dst_code
+FROM i
+LEFT JOIN (
+    SELECT a.descendant, a.ancestor
+    FROM vocab.ancestors AS a
+    JOIN vocab.concepts AS c ON c.vocab = a.vocab AND c.code = a.ancestor AND c.level = $level
+    WHERE a.vocab = $src
+) AS r ON r.descendant = i.src_code
 ORDER BY i.ord;

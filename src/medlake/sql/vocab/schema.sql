@@ -58,22 +58,17 @@ CREATE TABLE vocab.meta (
     loaded_at TIMESTAMP NOT NULL
 );
 
--- name: dotted
-CREATE MACRO vocab.dotted(v, s) AS
-    CASE
-        WHEN v = 'ICD9CM' AND s LIKE 'E%' THEN CASE WHEN length(s) > 4 THEN s[1:4] || '.' || s[5:] ELSE s END
-        WHEN v = 'ICD9PROC' THEN CASE WHEN length(s) > 2 THEN s[1:2] || '.' || s[3:] ELSE s END
-        ELSE CASE WHEN length(s) > 3 THEN s[1:3] || '.' || s[4:] ELSE s END
-    END;
-
 -- name: std_code
 -- ICD codes are written with their dot (ICD9CM after 3 characters, after 4 for E codes; ICD9PROC after 2;
 -- ICD10CM after 3); ICD10PCS without one; hyphenated NDCs become 11 digits (5-4-2). Ranges stay as written.
+-- Each branch names its input once: a macro argument used twice is computed twice.
 CREATE MACRO vocab.std_code(v, c) AS
     CASE
         WHEN c IS NULL THEN NULL
         WHEN contains(c, '-') AND v <> 'NDC' THEN upper(trim(c))
-        WHEN v IN ('ICD9CM', 'ICD9PROC', 'ICD10CM') THEN vocab.dotted(v, upper(replace(replace(c, '.', ''), ' ', '')))
+        WHEN v = 'ICD9CM' THEN regexp_replace(upper(replace(replace(c, '.', ''), ' ', '')), '^(E...|[^E]..)(.+)$', '\1.\2')
+        WHEN v = 'ICD9PROC' THEN regexp_replace(upper(replace(replace(c, '.', ''), ' ', '')), '^(..)(.+)$', '\1.\2')
+        WHEN v = 'ICD10CM' THEN regexp_replace(upper(replace(replace(c, '.', ''), ' ', '')), '^(...)(.+)$', '\1.\2')
         WHEN v = 'ICD10PCS' THEN upper(replace(replace(c, '.', ''), ' ', ''))
         WHEN v = 'NDC' AND contains(c, '-') THEN
             lpad(split_part(trim(c), '-', 1), 5, '0') || lpad(split_part(trim(c), '-', 2), 4, '0')
