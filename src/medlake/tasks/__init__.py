@@ -13,6 +13,7 @@ and replaces the generic file for datasets loaded from that source.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,9 +48,19 @@ def _load_builtin(relpath: str) -> _Task:
     return _Task(spec, file)
 
 
+def _variants(name: str) -> list[str]:
+    """Sources that have their own variant of a built-in task (sql/tasks/<source>/<name>.sql)."""
+    return sorted(p.parent.name for p in TASK_DIR.glob(f"*/{name}.sql") if not p.parent.name.startswith("_"))
+
+
 def list_tasks() -> list[TaskSpec]:
-    """Specs of the built-in tasks, by name."""
-    return [_load_builtin(f"tasks/{n}.sql").spec for n in _builtin_names()]
+    """Specs of the built-in tasks, by name; `datasets` includes the sources that have a variant."""
+    out = []
+    for n in _builtin_names():
+        spec = _load_builtin(f"tasks/{n}.sql").spec
+        extra = [v for v in _variants(n) if v not in spec.datasets]
+        out.append(dataclasses.replace(spec, datasets=spec.datasets + tuple(extra)) if extra else spec)
+    return out
 
 
 def _is_path(name: str) -> bool:

@@ -59,3 +59,61 @@ LEFT JOIN (
     FROM visit_codes
     GROUP BY visit_id
 ) AS c ON c.visit_id = a.visit_id;
+
+-- name: unit_stays
+-- eICU: ICU unit stays of each subject ordered by hospital stay, then unit
+-- admission (the unit visit number's order), with what the next unit stay
+-- looks like; `died` is the stay's hospital discharge status (Expired).
+SELECT
+    u.visit_id,
+    u.subject_id,
+    u.parent_visit_id AS hospital_visit_id,
+    u.start_time,
+    u.end_time,
+    h.died,
+    row_number() OVER w AS visit_index,
+    lead(u.visit_id) OVER w AS next_visit_id,
+    lead(u.parent_visit_id) OVER w AS next_hospital_visit_id,
+    lead(h.died) OVER w AS next_died
+FROM visits AS u
+JOIN visits AS h ON h.visit_id = u.parent_visit_id AND h.subject_id = u.subject_id AND h.kind = 'inpatient'
+WHERE u.kind = 'icu' AND u.start_time IS NOT NULL
+WINDOW w AS (PARTITION BY u.subject_id ORDER BY u.parent_visit_id, u.start_time, u.visit_id);
+
+-- name: unit_stay_codes
+-- eICU: distinct codes charted during each unit stay (events carry the
+-- hospital stay's id, so a unit stay owns those timed within it): diagnoses,
+-- treatments (as procedures) and medications (HICL code, else drug name).
+SELECT
+    u.visit_id,
+    CASE
+        WHEN e.vocab IN ('ICD9CM', 'ICD10CM') THEN 'conditions'
+        WHEN e.vocab = 'EICU_TREATMENT' THEN 'procedures'
+        ELSE 'drugs'
+    END AS domain,
+    e.code,
+    min({'time': e.time, 'seq': e.seq}) AS first_seen
+FROM events AS e
+JOIN unit_stays AS u ON u.hospital_visit_id = e.visit_id AND u.subject_id = e.subject_id
+WHERE e.vocab IN ('ICD9CM', 'ICD10CM', 'EICU_TREATMENT', 'EICU_DRUG')
+    AND e.time >= u.start_time AND e.time <= u.end_time
+GROUP BY u.visit_id, domain, e.code;
+
+-- name: unit_stay_inputs
+-- eICU: one row per unit stay with its code lists and validity.
+SELECT
+    u.*,
+    coalesce(c.conditions, CAST([] AS VARCHAR[])) AS conditions,
+    coalesce(c.procedures, CAST([] AS VARCHAR[])) AS procedures,
+    coalesce(c.drugs, CAST([] AS VARCHAR[])) AS drugs,
+    coalesce(len(c.conditions) > 0 AND len(c.procedures) > 0 AND len(c.drugs) > 0, false) AS valid
+FROM unit_stays AS u
+LEFT JOIN (
+    SELECT
+        visit_id,
+        list(code ORDER BY first_seen, code) FILTER (WHERE domain = 'conditions') AS conditions,
+        list(code ORDER BY first_seen, code) FILTER (WHERE domain = 'procedures') AS procedures,
+        list(code ORDER BY first_seen, code) FILTER (WHERE domain = 'drugs') AS drugs
+    FROM unit_stay_codes
+    GROUP BY visit_id
+) AS c ON c.visit_id = u.visit_id;
