@@ -7,6 +7,7 @@ file) and in meta.loads (source 'codes', dataset 'vocab').
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from dataclasses import dataclass, field
@@ -64,7 +65,7 @@ def load_codes(lake, directory: str | Path | None = None, show_progress: bool = 
         steps["read"] = t.seconds
         concepts, edges, maps = st.arrow()
         con = lake.con
-        with lake.transaction():
+        with _no_duckdb_progress_bar(lake), lake.transaction():
             bar.update(task, detail="tables ...")
             with Timer() as t:
                 lake.run_file(SCHEMA_SQL)
@@ -92,6 +93,17 @@ def load_codes(lake, directory: str | Path | None = None, show_progress: bool = 
             load_id = _record(lake, directory, inputs, counts, started)
             bar.advance(task)
     return CodesLoadResult(load_id, inputs, missing, counts, total.seconds, steps)
+
+
+@contextlib.contextmanager
+def _no_duckdb_progress_bar(lake):
+    shown = bool(lake.run_file(BUILD_SQL, name="progress_bar_shown")[0][0])
+    lake.run_file(BUILD_SQL, name="progress_bar_off")
+    try:
+        yield
+    finally:
+        if shown:
+            lake.run_file(BUILD_SQL, name="progress_bar_on")
 
 
 def _input_row(res: Resolved, rows: int) -> dict:

@@ -87,3 +87,13 @@ SELECT 'vocab.concepts' AS "table", count(*) AS "rows" FROM vocab.concepts
 UNION ALL SELECT 'vocab.edges', count(*) FROM vocab.edges
 UNION ALL SELECT 'vocab.ancestors', count(*) FROM vocab.ancestors
 UNION ALL SELECT 'vocab.maps', count(*) FROM vocab.maps;
+
+-- name: progress_bar_shown
+-- DuckDB draws its own progress bar on stdout for long statements; the load turns it off and back on.
+SELECT current_setting('enable_progress_bar');
+
+-- name: progress_bar_off
+SET enable_progress_bar = false;
+
+-- name: progress_bar_on
+SET enable_progress_bar = true;
