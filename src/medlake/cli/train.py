@@ -66,7 +66,7 @@ def train(task, dataset, model, epochs, out, params, split_text, split_seed, bat
     """Train a network on a task's samples; writes metrics, checkpoint and vocabularies to --out."""
     from ..models import runs
 
-    with open_lake(db_path, read_only=True) as lake:
+    with open_lake(db_path) as lake:
         result = runs.train(lake, task, dataset, out, model=model, epochs=epochs, task_params=parse_params(params),
                             split={**_fractions(split_text), "seed": split_seed}, ddi=ddi, min_count=min_count,
                             max_len=max_len, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
@@ -89,7 +89,7 @@ def evaluate(run_dir, split, n_boot, device, db_path):
     """Metrics of a trained run on one split (with bootstrap 95% intervals)."""
     from ..models import runs
 
-    with open_lake(db_path, read_only=True) as lake:
+    with open_lake(db_path) as lake:
         result = runs.evaluate(lake, run_dir, split=split, n_boot=n_boot, device=device)
     _show_metrics(result)
 
@@ -106,7 +106,7 @@ def calibrate(run_dir, method, alpha, bins, device, db_path):
     """Calibrate a trained run on its validation split and report on its test split."""
     from ..models import runs
 
-    with open_lake(db_path, read_only=True) as lake:
+    with open_lake(db_path) as lake:
         r = runs.calibrate(lake, run_dir, method=method, alpha=alpha, bins=bins, device=device)
     t = Table("measure", "value", title=f"{method} calibration (fit on {r['fit_split']}, "
                                         f"reported on {r['test_split']})")

@@ -1,0 +1,161 @@
+"""The model zoo, the trainer, run directories and `medlake train|evaluate|calibrate`."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+import pytest
+import torch
+from click.testing import CliRunner
+
+from medlake.cli import main
+from medlake.errors import ParameterError
+from medlake.models import GAMENet, SampleSet, Trainer, Transformer, build_model, load_checkpoint, seed_everything
+from medlake.models import runs
+from medlake.models.nets import MODELS
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Small models on 2 shared cores run several times faster on one intra-op thread."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+SMALL = {"embedding_dim": 8, "hidden_dim": 8}
+
+
+def code_table(n: int, label_type: str = "binary", seed: int = 0) -> pa.Table:
+    """Random code lists and visits; the label is decided by which marker codes a sample holds."""
+    rng = np.random.default_rng(seed)
+    codes = [[f"C{int(c)}" for c in rng.choice(40, rng.integers(1, 9), replace=False)] for _ in range(n)]
+    visits = [[[f"V{int(c)}" for c in rng.integers(0, 10, rng.integers(1, 4))] for _ in range(rng.integers(1, 4))]
+              for _ in range(n)]
+    if label_type == "binary":
+        label = pa.array([int("C7" in c) for c in codes])
+    elif label_type == "multiclass":
+        label = pa.array([0 if "C7" in c else 1 if "C8" in c else 2 for c in codes])
+    else:
+        label = pa.array([[f"D{int(x[1:]) % 5}" for x in c[:3]] for c in codes], pa.list_(pa.string()))
+    split = rng.choice(["train", "val", "test"], n, p=[0.6, 0.2, 0.2])
+    return pa.table({"sample_id": np.arange(n), "split": split, "codes": codes,
+                     "visits": pa.array(visits, pa.list_(pa.list_(pa.string()))),
+                     "age": rng.uniform(20, 90, n), "label": label})
+
+
+INPUTS = {"codes": "codes", "visits": "nested_codes", "age": "numeric"}
+
+
+@pytest.fixture(scope="module")
+def binary_samples():
+    return SampleSet.build(code_table(500), inputs=INPUTS, label_type="binary")
+
+
+def test_a_model_learns_a_label_that_depends_on_a_code(binary_samples):
+    seed_everything(0)
+    net = Transformer(dataset=binary_samples, embedding_dim=16, hidden_dim=16, heads=2, layers=1)
+    trainer = Trainer(net, epochs=6, lr=5e-3, seed=0)
+    trainer.fit(binary_samples.stream("train", batch_size=32, shuffle=True), binary_samples.stream("val"))
+    metrics = trainer.evaluate(binary_samples.stream("test"))
+    assert metrics["roc_auc"] > 0.9
+    assert trainer.history[-1]["train_loss"] < trainer.history[0]["train_loss"]
+
+
+@pytest.mark.parametrize("label_type", ["binary", "multiclass", "multilabel"])
+@pytest.mark.parametrize("name", ["logistic_regression", "mlp", "rnn", "lstm", "transformer", "retain", "deepr"])
+def test_every_model_for_every_label_type(name, label_type):
+    samples = SampleSet.build(code_table(40, label_type), inputs=INPUTS, label_type=label_type)
+    net = build_model(name, samples, **SMALL, **({"heads": 2} if name == "transformer" else {}))
+    batch = next(iter(samples.stream("train", batch_size=16)))
+    out = net(batch)
+    k = samples.encoders.output_size
+    assert out.shape == ((16,) if label_type == "binary" else (16, k))
+    assert k == {"binary": 1, "multiclass": 3, "multilabel": 5}[label_type]
+    Trainer(net, epochs=1).fit(samples.stream("train", batch_size=16))
+
+
+def test_model_names():
+    assert set(MODELS) == {"logistic_regression", "mlp", "rnn", "transformer", "retain", "deepr", "gamenet"}
+    with pytest.raises(Exception, match="unknown model 'resnet'"):
+        build_model("resnet", None)
+
+
+def test_gamenet_with_a_ddi_penalty(tmp_path):
+    samples = SampleSet.build(code_table(120, "multilabel"), inputs={"visits": "nested_codes"},
+                              label_type="multilabel")
+    ddi = np.zeros((5, 5), np.float32)
+    ddi[0, 1] = ddi[1, 0] = 1
+    seed_everything(0)
+    net = GAMENet(dataset=samples, ddi_adjacency=ddi, **SMALL)
+    batch = next(iter(samples.stream("train", batch_size=8)))
+    assert float(net.extra_loss(net(batch)).detach()) > 0
+    result = runs.train_samples(samples, tmp_path / "run", model="gamenet", epochs=2, ddi_adjacency=ddi,
+                                n_boot=0, **SMALL)
+    assert "ddi_rate" in result["metrics"] and 0 <= result["metrics"]["ddi_rate"] <= 1
+    again = runs.evaluate(None, tmp_path / "run", samples=samples, n_boot=0)
+    assert again["metrics"] == result["metrics"]
+    plain = GAMENet(dataset=samples, **SMALL)
+    assert plain.extra_loss(plain(batch)) is None
+    with pytest.raises(ParameterError, match="multilabel"):
+        GAMENet(dataset=SampleSet.build(code_table(20), inputs=INPUTS, label_type="binary"))
+
+
+def test_checkpoint_round_trip_and_run_directory(tmp_path, binary_samples):
+    result = runs.train_samples(binary_samples, tmp_path / "run", model="mlp", epochs=2, n_boot=20, **SMALL)
+    run = tmp_path / "run"
+    for name in ("config.json", "encoders.json", "model.pt", "history.json", "metrics.json"):
+        assert (run / name).exists(), name
+    assert set(json.loads((run / "metrics.json").read_text())["metrics"]) >= {"roc_auc", "pr_auc", "ece"}
+    assert result["ci95"]["roc_auc"][0] <= result["metrics"]["roc_auc"] <= result["ci95"]["roc_auc"][1]
+    _, samples, net = runs.open_run(run, samples=binary_samples)
+    first = next(iter(binary_samples.stream("test", batch_size=50)))
+    reloaded = load_checkpoint(run / "model.pt", encoders=samples.encoders)
+    assert torch.equal(net(first), reloaded(first))
+    evaluated = runs.evaluate(None, run, samples=binary_samples, n_boot=0)
+    assert evaluated["metrics"] == result["metrics"]
+    temp = runs.calibrate(None, run, "temperature", samples=binary_samples)
+    assert temp["state"]["temperature"] > 0 and "ece_after" in temp
+    conformal = runs.calibrate(None, run, "conformal", alpha=0.2, samples=binary_samples)
+    assert conformal["test_samples"] == binary_samples.splits["test"]
+    assert (run / "calibration_conformal.json").exists()
+
+
+def test_early_stopping_and_seeded_runs(binary_samples):
+    def history(**kwargs):
+        seed_everything(1)
+        net = build_model("mlp", binary_samples, **SMALL)
+        trainer = Trainer(net, epochs=8, seed=1, **kwargs)
+        return trainer.fit(binary_samples.stream("train", batch_size=32, shuffle=True), binary_samples.stream("val"))
+
+    # nothing changes with lr 0, so the first epoch stays best and patience 1 stops after two more
+    assert len(history(lr=0.0, patience=1)) == 3
+    a, b = history(lr=1e-2, patience=None), history(lr=1e-2, patience=None)
+    assert a == b and len(a) == 8
+    with pytest.raises(ParameterError, match="cannot monitor 'f2'"):
+        history(monitor="f2")
+
+
+def test_cli_train_evaluate_calibrate(demo_lake, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "runs" / "mort"
+    db = ["--db", demo_lake.path]
+    r = runner.invoke(main, ["train", "--task", "los_gt_7d", "--dataset", "mimic3", "--model", "rnn",
+                             "--epochs", "2", "--embedding-dim", "8", "--hidden-dim", "8", "--out", str(out),
+                             "--silent", *db])
+    assert r.exit_code == 0, r.output
+    assert "run written to" in r.output and "roc_auc" in r.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["splits"] == {"train": 78, "val": 11, "test": 18}
+    encoders = json.loads((out / "encoders.json").read_text())
+    assert encoders["vocabularies"]["conditions"][:2] == ["<pad>", "<unk>"]
+    r = runner.invoke(main, ["evaluate", str(out), "--split", "val", "--bootstrap", "10", *db])
+    assert r.exit_code == 0, r.output
+    assert "on val (11 samples)" in r.output
+    r = runner.invoke(main, ["calibrate", str(out), "--method", "conformal", "--alpha", "0.1", *db])
+    assert r.exit_code == 0, r.output
+    assert "target coverage" in r.output and "0.900" in r.output
+    r = runner.invoke(main, ["evaluate", str(tmp_path / "nothing"), *db])
+    assert r.exit_code == 2 and "not a training run" in r.output
