@@ -59,7 +59,7 @@ def load_codes(lake, directory: str | Path | None = None, show_progress: bool = 
                 bar.update(task, detail=f"{res.path.name} ...")
                 n = READERS[res.input](res, st)
                 inputs.append(_input_row(res, n))
-                bar.log(f"  {res.input:<24} {n:>9,} records  ({res.origin}: {res.path.name})")
+                bar.log(f"  {res.input:<22} {n:>8,}  {res.origin:<9} {res.path.name}")
                 bar.advance(task)
             complete(st)
         steps["read"] = t.seconds

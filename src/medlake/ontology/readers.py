@@ -21,7 +21,6 @@ from .sources import Resolved
 from .staging import (RANK_ABBREVIATED, RANK_MAP_FILE, RANK_OFFICIAL, RANK_PACKAGE, RANK_SECONDARY,
                       Staging)
 
-_HCUP_FIELD = re.compile(r"'([^']*)'|\"([^\"]*)\"")
 
 
 def open_text(path: Path, encoding: str = "utf-8") -> io.TextIOBase:
@@ -45,19 +44,25 @@ def _code_title_lines(path: Path, encoding: str) -> Iterator[tuple[int, str, str
 
 
 def _hcup_rows(path: Path, header_starts: str) -> Iterator[tuple[int, list[str]]]:
-    """Rows of an HCUP CSV: fields quoted with ' or \", data after the header line."""
+    """Rows of an HCUP CSV, data after the header line. Fields are quoted with " or with ' (sometimes
+    doubled: ''Miscellaneous mental health disorders''); single-quoted fields hold no commas."""
     with open_text(path, "latin-1") as f:
-        seen_header = False
-        for i, line in enumerate(f, start=1):
-            if not seen_header:
-                seen_header = line.startswith(header_starts)
-                continue
-            if not line.strip():
-                continue
-            fields = [a if a or not b else b for a, b in _HCUP_FIELD.findall(line)]
-            yield i, [x.strip() for x in fields]
-    if not seen_header:
-        raise InputError("header not found", path=path, expected=f"a header line starting with {header_starts}")
+        lines = iter(enumerate(f, start=1))
+        for _, line in lines:
+            if line.startswith(header_starts):
+                break
+        else:
+            raise InputError("header not found", path=path, expected=f"a header line starting with {header_starts}")
+        numbers: list[int] = []
+
+        def data():
+            for i, line in lines:
+                if line.strip():
+                    numbers.append(i)
+                    yield line
+
+        for row in csv.reader(data(), quotechar='"'):
+            yield numbers[-1], [x.strip().strip("'").strip() for x in row]
 
 
 # -- ICD-9-CM -------------------------------------------------------------
