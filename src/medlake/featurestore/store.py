@@ -38,6 +38,7 @@ class FeatureStore:
     def __init__(self, lake):
         self.lake = lake
         self._session: dict[str, FeatureView] = {}
+        self._parsed_rows: dict[tuple[str, str], FeatureView] = {}
         self._schema_ready = False
 
     # -- registry -------------------------------------------------------
@@ -52,7 +53,14 @@ class FeatureStore:
     def _registered_newest(self) -> dict[str, FeatureView]:
         if not self._ensure_schema():
             return {}
-        return {r["name"]: _from_row(r) for r in self.lake.query_file(REGISTRY, "newest").to_pylist()}
+        return {r["name"]: self._parsed(r) for r in self.lake.query_file(REGISTRY, "newest").to_pylist()}
+
+    def _parsed(self, row: dict) -> FeatureView:
+        """A registry row as a FeatureView, parsed once per (name, version)."""
+        key = (row["name"], row["version"])
+        if key not in self._parsed_rows:
+            self._parsed_rows[key] = _from_row(row)
+        return self._parsed_rows[key]
 
     def views(self) -> dict[str, FeatureView]:
         """The current definition of every view: registered ones, then built-ins, then this session's."""
@@ -83,19 +91,20 @@ class FeatureStore:
             "name": view.name, "version": view.version, "entity": view.entity, "kind": view.kind,
             "spec": json.dumps(spec), "sql": view.sql, "source_tables": view.source_tables()})
 
-    def get(self, name: str, version: str | None = None) -> FeatureView:
+    def get(self, name: str, version: str | None = None, views: dict | None = None) -> FeatureView:
         """A view by name: its current definition, or the registered `version`."""
-        current = self.views().get(name)
+        views = self.views() if views is None else views
+        current = views.get(name)
         if version is None or (current is not None and current.version == version):
             if current is None:
-                raise UnknownNameError(f"unknown feature view '{name}' (known: {', '.join(sorted(self.views()))})")
+                raise UnknownNameError(f"unknown feature view '{name}' (known: {', '.join(sorted(views))})")
             return current
         rows = self.lake.query_file(REGISTRY, "one_version", params={"name": name, "version": version}).to_pylist() \
             if self._ensure_schema() else []
         if not rows:
             known = ", ".join(v["version"] for v in self.versions(name)) or "none registered"
             raise UnknownNameError(f"feature view '{name}' has no version '{version}' (versions: {known})")
-        return _from_row(rows[0])
+        return self._parsed(rows[0])
 
     def versions(self, name: str) -> list[dict]:
         """Registered versions of a view, oldest first: version, created_at, source_tables."""
@@ -118,10 +127,11 @@ class FeatureStore:
         if isinstance(features, str):
             features = [f.strip() for f in features.split(",") if f.strip()]
         chosen: dict[tuple[str, str], tuple] = {}
+        views = self.views()
         for item in features:
             head, _, feature = item.partition(".")
             name, _, version = head.partition("@")
-            view = self.get(name, version or None)
+            view = self.get(name, version or None, views)
             entry = chosen.setdefault((view.name, view.version), (view, []))
             picked = [view.feature(feature)] if feature else list(view.features)
             entry[1].extend(f for f in picked if f not in entry[1])

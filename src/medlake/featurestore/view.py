@@ -17,6 +17,7 @@ definitions), so whitespace, comments and the description do not change it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -190,7 +191,7 @@ class FeatureView:
         """The query without comments, with normalized identifiers and layout."""
         return normalize_identifiers(self.tree.copy(), dialect=DIALECT).sql(dialect=DIALECT, comments=False)
 
-    @property
+    @functools.cached_property
     def version(self) -> str:
         """12 hex digits of a hash of the normalized SQL and the result-changing header fields."""
         feats = []
