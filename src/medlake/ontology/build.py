@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+
 from .. import __version__
 from ..errors import InputError
 from ..etl.base import statement
@@ -61,9 +63,11 @@ def load_codes(lake, directory: str | Path | None = None, show_progress: bool = 
                 inputs.append(_input_row(res, n))
                 bar.log(f"  {res.input:<22} {n:>8,}  {res.origin:<9} {res.path.name}")
                 bar.advance(task)
-            complete(st)
+            concepts, edges, maps = st.arrow()
+            extra_concepts, extra_edges, _ = complete(concepts, edges, maps).arrow()
+            concepts = pa.concat_tables([concepts, extra_concepts])
+            edges = pa.concat_tables([edges, extra_edges])
         steps["read"] = t.seconds
-        concepts, edges, maps = st.arrow()
         con = lake.con
         with _no_duckdb_progress_bar(lake), lake.transaction():
             bar.update(task, detail="tables ...")

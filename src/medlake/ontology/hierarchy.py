@@ -12,6 +12,9 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from .staging import RANK_OFFICIAL, Staging
 
 # ICD-9-CM volume 3 (procedures): chapters by the two-digit categories they hold.
@@ -40,15 +43,32 @@ ATC_LENGTHS = (1, 3, 4, 5, 7)
 ICD10PCS_LENGTHS = (1, 2, 3, 4, 5, 6, 7)
 
 
-def complete(st: Staging) -> None:
-    """Add the structural edges (and the intermediate nodes they need) to `st`."""
-    codes = st.codes_by_vocab()
-    parented = st.parented_by_vocab()
+STRUCTURED = ("ICD9CM", "ICD10CM", "ICD9PROC", "ICD10PCS", "ATC")
+
+
+def complete(concepts: pa.Table, edges: pa.Table, maps: pa.Table) -> Staging:
+    """The structural edges (and the intermediate nodes they need) for the staged rows, as a new Staging."""
+    codes = _codes_by_vocab([(concepts, "vocab", "code"), (edges, "vocab", "child"), (edges, "vocab", "parent"),
+                             (maps, "src_vocab", "src_code"), (maps, "dst_vocab", "dst_code")])
+    parented = _codes_by_vocab([(edges, "vocab", "child")])
+    st = Staging()
     for vocab in ("ICD9CM", "ICD10CM"):
         attach_by_prefix(st, vocab, codes.get(vocab, set()), parented.get(vocab, set()))
     icd9proc_structure(st, codes.get("ICD9PROC", set()))
     prefix_tree(st, "ICD10PCS", ICD10PCS_LENGTHS, codes.get("ICD10PCS", set()))
     prefix_tree(st, "ATC", ATC_LENGTHS, codes.get("ATC", set()))
+    return st
+
+
+def _codes_by_vocab(columns: list[tuple[pa.Table, str, str]]) -> dict[str, set[str]]:
+    """Distinct codes of the structured vocabularies found in (table, vocab column, code column) pairs."""
+    pairs = pa.concat_tables([t.select([v, c]).rename_columns(["vocab", "code"]) for t, v, c in columns])
+    pairs = pairs.filter(pc.is_in(pairs["vocab"], value_set=pa.array(STRUCTURED)))
+    pairs = pairs.group_by(["vocab", "code"]).aggregate([])
+    out: dict[str, set[str]] = {}
+    for vocab, code in zip(pairs["vocab"].to_pylist(), pairs["code"].to_pylist()):
+        out.setdefault(vocab, set()).add(code)
+    return out
 
 
 def _plain(code: str) -> bool:

@@ -49,23 +49,6 @@ class Staging:
         m["kind"].append(kind)
         m["flags"].append(flags)
 
-    def codes_by_vocab(self) -> dict[str, set[str]]:
-        """Every code seen so far (concepts, edge ends, map ends), by vocabulary."""
-        out: dict[str, set[str]] = {}
-        c, e, m = self.concepts, self.edges, self.maps
-        for pairs in (zip(c["vocab"], c["code"]), zip(e["vocab"], e["child"]), zip(e["vocab"], e["parent"]),
-                      zip(m["src_vocab"], m["src_code"]), zip(m["dst_vocab"], m["dst_code"])):
-            for vocab, code in pairs:
-                out.setdefault(vocab, set()).add(code)
-        return out
-
-    def parented_by_vocab(self) -> dict[str, set[str]]:
-        """Codes that already have a parent edge, by vocabulary."""
-        out: dict[str, set[str]] = {}
-        for vocab, child in zip(self.edges["vocab"], self.edges["child"]):
-            out.setdefault(vocab, set()).add(child)
-        return out
-
     def arrow(self) -> tuple[pa.Table, pa.Table, pa.Table]:
         """(concepts, edges, maps) as Arrow tables."""
         concepts = pa.table({
