@@ -103,7 +103,7 @@ def materialize(store, name: str, dataset: str | None = None, full: bool = False
         for drop in ("drop_new", "drop_changed", "drop_latest_samples"):
             lake.run_file(SQL, name=drop)
         bar.advance(step)
-    _online_sql.cache_clear()
+    store._online_plans.clear()
     return {"name": view.name, "version": view.version, "dataset": dataset, "mode": mode,
             "changed_entities": changed, "rows": row_count, "entities": entity_count,
             "rows_table": f"fs.{rows_name}", "latest_table": f"fs.{latest_name}", "load_ids": load_ids}
@@ -122,7 +122,20 @@ def _write_latest(lake, part: ViewPart, statement: str, target: exp.Table) -> No
 
 
 def online(store, features, entity_ids) -> pa.Table:
-    """Latest materialized values for entity ids (one row per id, in the order given)."""
+    """Latest materialized values for entity ids (one row per id, in the order given).
+
+    The query for a list of features is checked and rendered once per store and
+    reused until this store materializes or registers a view again."""
+    key = features if isinstance(features, str) else tuple(features)
+    sql = store._online_plans.get(key)
+    if sql is None:
+        sql = store._online_plans[key] = _online_plan(store, features)
+    ids = [int(i) for i in entity_ids]
+    return store.lake.execute(sql, {"entity_ids": ids}).to_arrow_table()
+
+
+def _online_plan(store, features) -> str:
+    """Check that the views are materialized at their current version; the online query's text."""
     selection = store.select(features)
     keys = {view.key for view, _ in selection}
     if len(keys) != 1:
@@ -138,9 +151,7 @@ def online(store, features, entity_ids) -> pa.Table:
             raise UnknownNameError(f"feature view '{view.name}' is materialized at version {record[0]['version']}, "
                                    f"not {view.version}; materialize it again")
         wanted.append((view.name, view.key, tuple(f.name for f in feats)))
-    sql = _online_sql(tuple(wanted))
-    ids = [int(i) for i in entity_ids]
-    return store.lake.execute(sql, {"entity_ids": ids}).to_arrow_table()
+    return _online_sql(tuple(wanted))
 
 
 @functools.lru_cache(maxsize=256)

@@ -39,6 +39,7 @@ class FeatureStore:
         self.lake = lake
         self._session: dict[str, FeatureView] = {}
         self._parsed_rows: dict[tuple[str, str], FeatureView] = {}
+        self._online_plans: dict = {}
         self._schema_ready = False
 
     # -- registry -------------------------------------------------------
@@ -80,6 +81,7 @@ class FeatureStore:
         if not isinstance(view, FeatureView):
             view = FeatureView.from_file(view)
         self._session[view.name] = view
+        self._online_plans.clear()
         self._record(view)
         return view.version
 
