@@ -1,6 +1,6 @@
 """PyHealth 1.1.6 side of benchmarks/stream.py; runs in PyHealth's own venv.
 
-Reads mortality-shaped samples (JSON lines), builds PyHealth's SampleDataset,
+Reads mortality-shaped samples (JSON lines), builds PyHealth's SampleEHRDataset,
 then times one pass of `get_dataloader` + its collate function, and one pass
 that also turns each batch into tensors with PyHealth's own tokenizers (what its
 models do first in forward). Prints JSON.
@@ -11,7 +11,7 @@ import sys
 import time
 
 import torch
-from pyhealth.datasets import SampleDataset
+from pyhealth.datasets import SampleEHRDataset
 from pyhealth.datasets.utils import get_dataloader
 from pyhealth.tokenizer import Tokenizer
 
@@ -22,7 +22,7 @@ def main(path: str, batch_size: int) -> None:
     with open(path) as f:
         samples = [json.loads(line) for line in f]
     t0 = time.perf_counter()
-    dataset = SampleDataset(samples, dataset_name="bench", task_name="mortality")
+    dataset = SampleEHRDataset(samples, dataset_name="bench", task_name="mortality")
     build_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     n = 0

@@ -219,3 +219,19 @@ def test_stream_from_a_sql_query_on_a_lake(fresh_lake):
     samples = SampleSet.build("SELECT * FROM my_samples WHERE split = 'train'", lake=fresh_lake,
                               inputs={"conditions": "codes"}, label_type="binary")
     assert samples.splits == {"train": 12}
+
+
+def test_prepadded_and_gathered_lists_give_the_same_batches(monkeypatch):
+    from medlake.models.stream import ListSource
+
+    samples = SampleSet.build(make_table(n=40), inputs=INPUTS, label_type="binary")
+    prepadded = list(samples.stream(None, batch_size=6, shuffle=True))
+    monkeypatch.setattr(ListSource, "MAX_PADDING", 0.0)
+    stream = samples.stream(None, batch_size=6, shuffle=True)
+    assert all(src.padded is None for src in stream.flat.values())
+    gathered = list(stream)
+    assert len(prepadded) == len(gathered) == 7
+    for a, b in zip(prepadded, gathered):
+        assert a.keys() == b.keys()
+        for k in a:
+            assert torch.equal(a[k], b[k]), k

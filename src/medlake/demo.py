@@ -91,7 +91,25 @@ def summary_step(demo: Demo) -> None:
     console.print(events)
 
 
-STEPS = [synthesize_step, load_step, summary_step]
+def train_step(demo: Demo) -> None:
+    """Train a small model on the mortality task for a few epochs and print its test metrics."""
+    from .models import runs
+
+    run_dir = demo.out / "runs" / "mortality-rnn"
+    result = runs.train(demo.lake, "mortality", demo.dataset, run_dir, model="rnn", epochs=3, batch_size=64,
+                        embedding_dim=32, hidden_dim=32, n_boot=50)
+    table = Table(title=f"rnn on mortality: test split ({result.get('samples', 0)} samples)", title_justify="left")
+    for name in ("metric", "value", "95% CI"):
+        table.add_column(name, justify="left" if name == "metric" else "right")
+    for k in ("roc_auc", "pr_auc", "accuracy", "f1", "ece"):
+        value, (lo, hi) = result["metrics"][k], result["ci95"][k]
+        table.add_row(k, f"{value:.3f}", f"{lo:.3f} - {hi:.3f}")
+    console.print(table)
+    console.print(f"run in [bold]{run_dir}[/]: checkpoint, vocabularies, metrics, ROC and calibration curves; "
+                  f"try [bold]medlake --db {demo.db_path} calibrate {run_dir} --method conformal[/]")
+
+
+STEPS = [synthesize_step, load_step, summary_step, train_step]
 
 
 def run(demo: Demo | None = None, steps=None) -> Demo:

@@ -23,7 +23,7 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from ..errors import InputError, ParameterError
 from . import sqlparts
-from .tensors import multi_hot, pad_lists, pad_nested
+from .tensors import flat_lists, gather_padded, multi_hot, pad_lists, pad_nested
 from .vocab import Encoders, LabelEncoder, Vocabulary, check_kinds
 
 BIG = 2**31 - 1      # "no limit" for list slices in SQL
@@ -161,34 +161,96 @@ def encode_rows(con: duckdb.DuckDBPyConnection, table: pa.Table, enc: Encoders) 
     return pa.table(cols)
 
 
-def arrow_batch(table: pa.Table, enc: Encoders) -> dict[str, torch.Tensor]:
-    """One Arrow slice of encoded rows -> a dict of tensors (see SampleStream)."""
-    batch: dict[str, torch.Tensor] = {}
+def arrow_arrays(table: pa.Table, enc: Encoders, skip: tuple = ()) -> dict[str, np.ndarray]:
+    """Encoded Arrow rows -> padded numpy arrays and masks (padded to the longest row of the table).
+
+    Columns named in `skip` are left out (the stream gathers those itself)."""
+    out: dict[str, np.ndarray] = {}
     for col, kind in enc.inputs.items():
+        if col in skip:
+            continue
         if kind == "codes":
-            ids, mask = pad_lists(table.column(col))
-            batch[col], batch[col + "_mask"] = torch.from_numpy(ids), torch.from_numpy(mask)
+            out[col], out[col + "_mask"] = pad_lists(table.column(col))
         elif kind == "nested_codes":
-            ids, mask, visits = pad_nested(table.column(col))
-            batch[col], batch[col + "_mask"] = torch.from_numpy(ids), torch.from_numpy(mask)
-            batch[col + "_visits"] = torch.from_numpy(visits)
+            out[col], out[col + "_mask"], out[col + "_visits"] = pad_nested(table.column(col))
         elif kind == "series":
-            ids, mask = pad_lists(table.column(col))
-            batch[col], batch[col + "_mask"] = torch.from_numpy(ids), torch.from_numpy(mask)
-            batch[col + "_value"] = torch.from_numpy(pad_lists(table.column(col + "_value"), np.float32)[0])
-            batch[col + "_hours"] = torch.from_numpy(pad_lists(table.column(col + "_hours"), np.float32)[0])
+            out[col], out[col + "_mask"] = pad_lists(table.column(col))
+            out[col + "_value"] = pad_lists(table.column(col + "_value"), np.float32)[0]
+            out[col + "_hours"] = pad_lists(table.column(col + "_hours"), np.float32)[0]
         elif kind == "categorical":
-            batch[col] = torch.from_numpy(table.column(col).to_numpy().astype(np.int64))
+            out[col] = table.column(col).to_numpy().astype(np.int64)
         else:
-            batch[col] = torch.from_numpy(table.column(col).to_numpy().astype(np.float32))
+            out[col] = table.column(col).to_numpy().astype(np.float32)
     label = table.column("label")
     if enc.label_type == "multilabel":
-        batch["label"] = torch.from_numpy(multi_hot(label, len(enc.label_encoder)))
+        out["label"] = multi_hot(label, len(enc.label_encoder))
     elif enc.label_type == "multiclass":
-        batch["label"] = torch.from_numpy(label.to_numpy().astype(np.int64))
+        out["label"] = label.to_numpy().astype(np.int64)
     else:
-        batch["label"] = torch.from_numpy(label.fill_null(float("nan")).to_numpy().astype(np.float32))
+        out["label"] = label.fill_null(float("nan")).to_numpy().astype(np.float32)
+    return out
+
+
+def _width(mask: np.ndarray, axis) -> int:
+    """How far along the last axis any row of `mask` reaches (at least 1)."""
+    reach = mask.any(axis=axis)
+    return int(np.flatnonzero(reach)[-1]) + 1 if reach.any() else 1
+
+
+def slice_batch(arrays: dict[str, np.ndarray], enc: Encoders, start: int, stop: int) -> dict[str, torch.Tensor]:
+    """Rows start:stop of padded arrays as tensors, padding trimmed to these rows' longest list."""
+    batch: dict[str, torch.Tensor] = {}
+    for col, kind in enc.inputs.items():
+        if kind in ("codes", "series"):
+            mask = arrays[col + "_mask"][start:stop]
+            w = _width(mask, 0)
+            names = [col, col + "_mask"] + ([col + "_value", col + "_hours"] if kind == "series" else [])
+            for name in names:
+                batch[name] = torch.from_numpy(np.ascontiguousarray(arrays[name][start:stop, :w]))
+        elif kind == "nested_codes":
+            visits = arrays[col + "_visits"][start:stop]
+            v = _width(visits, 0)
+            mask = arrays[col + "_mask"][start:stop, :v]
+            c = _width(mask, (0, 1))
+            batch[col] = torch.from_numpy(np.ascontiguousarray(arrays[col][start:stop, :v, :c]))
+            batch[col + "_mask"] = torch.from_numpy(np.ascontiguousarray(mask[:, :, :c]))
+            batch[col + "_visits"] = torch.from_numpy(np.ascontiguousarray(visits[:, :v]))
+        else:
+            batch[col] = torch.from_numpy(arrays[col][start:stop])
+    batch["label"] = torch.from_numpy(arrays["label"][start:stop])
     return batch
+
+
+def arrow_batch(table: pa.Table, enc: Encoders) -> dict[str, torch.Tensor]:
+    """One Arrow slice of encoded rows -> a dict of tensors (see SampleStream)."""
+    return slice_batch(arrow_arrays(table, enc), enc, 0, table.num_rows)
+
+
+class ListSource:
+    """One list column of a stream, ready to hand out padded rows."""
+
+    MAX_PADDING = 3.0     # pre-pad when the padded matrix holds at most this many cells per value
+
+    def __init__(self, column, dtype):
+        offsets, values = flat_lists(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
+        self.dtype = dtype
+        self.lengths = np.diff(offsets)
+        width = max(int(self.lengths.max(initial=0)), 1)
+        if len(self.lengths) * width <= self.MAX_PADDING * max(len(values), 1) + len(self.lengths):
+            self.padded = np.zeros((len(self.lengths), width), dtype=values.dtype)
+            self.padded[np.arange(width) < self.lengths[:, None]] = values
+            self.offsets = self.values = None
+        else:
+            self.padded = None
+            self.offsets, self.values = offsets, values
+
+    def rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(padded [B, C], mask [B, C]) of the given rows, C = the longest of them (at least 1)."""
+        if self.padded is None:
+            return gather_padded(self.offsets, self.values, rows, self.dtype)
+        lengths = self.lengths[rows]
+        width = max(int(lengths.max(initial=0)), 1)
+        return self.padded[rows, :width].astype(self.dtype), np.arange(width) < lengths[:, None]
 
 
 class SampleSet:
@@ -268,6 +330,17 @@ class SampleStream(IterableDataset):
         self.encoders = encoders
         self.batch_size, self.shuffle, self.seed, self.drop_last = batch_size, shuffle, seed, drop_last
         self.epoch = 0
+        self.chunk_batches = max(1, 8192 // batch_size)
+        # flat lists (codes, series) leave Arrow once: padded to the longest row when that costs
+        # little memory (a chunk is then a row gather), else kept as offsets + values
+        self.flat: dict[str, ListSource] = {}
+        for col, kind in encoders.inputs.items():
+            if kind in ("codes", "series"):
+                self.flat[col] = ListSource(self.table.column(col), np.int64)
+            if kind == "series":
+                self.flat[col + "_value"] = ListSource(self.table.column(col + "_value"), np.float32)
+                self.flat[col + "_hours"] = ListSource(self.table.column(col + "_hours"), np.float32)
+        self.rest = self.table.drop_columns(list(self.flat))
         self.index = pa.table({"sample_row": pa.array(np.arange(table.num_rows, dtype=np.int64)),
                                "sample_id": table.column("sample_id")})
 
@@ -306,11 +379,26 @@ class SampleStream(IterableDataset):
         info = get_worker_info()
         worker, workers = (info.id, info.num_workers) if info is not None else (0, 1)
         rows = self.epoch_rows(worker, workers)
-        for start in range(0, len(rows), self.batch_size):
-            take = rows[start:start + self.batch_size]
-            batch = arrow_batch(self.table.take(pa.array(take)), self.encoders)
-            batch["row"] = torch.from_numpy(take.astype(np.int64))
-            yield batch
+        # rows for several batches are taken and padded at once, then cut into batches
+        chunk = self.batch_size * self.chunk_batches
+        for first in range(0, len(rows), chunk):
+            take = rows[first:first + chunk]
+            arrays = self.chunk_arrays(take)
+            for start in range(0, len(take), self.batch_size):
+                stop = min(start + self.batch_size, len(take))
+                batch = slice_batch(arrays, self.encoders, start, stop)
+                batch["row"] = torch.from_numpy(take[start:stop].astype(np.int64))
+                yield batch
+
+    def chunk_arrays(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Padded numpy arrays of the given rows (the longest row of the chunk sets the width)."""
+        arrays = arrow_arrays(self.rest.take(pa.array(rows)), self.encoders, skip=tuple(self.flat))
+        for name, source in self.flat.items():
+            padded, mask = source.rows(rows)
+            arrays[name] = padded
+            if name in self.encoders.inputs:
+                arrays[name + "_mask"] = mask
+        return arrays
 
     def loader(self, num_workers: int = 0, pin_memory: bool | None = None, **kwargs) -> DataLoader:
         """A DataLoader over this stream (batches are made here, so batch_size=None there)."""

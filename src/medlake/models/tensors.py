@@ -28,6 +28,29 @@ def pad_offsets(offsets: np.ndarray, values: np.ndarray, dtype=np.int64) -> tupl
     return out, mask
 
 
+def flat_lists(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, values) of a LIST column as numpy, offsets starting at 0."""
+    offsets, values = _offsets_values(arr)
+    return offsets.astype(np.int64), values.to_numpy(zero_copy_only=False)
+
+
+def gather_padded(offsets: np.ndarray, values: np.ndarray, rows: np.ndarray,
+                  dtype=np.int64) -> tuple[np.ndarray, np.ndarray]:
+    """Rows `rows` of a list column given as (offsets, values) -> (padded [B, C], mask [B, C]).
+
+    The flat positions of the chosen rows' values come from one repeat and one
+    arange, so this is one numpy gather instead of a per-row loop."""
+    starts = offsets[rows]
+    lengths = offsets[rows + 1] - starts
+    ends = np.cumsum(lengths)
+    positions = np.repeat(starts - (ends - lengths), lengths) + np.arange(ends[-1] if len(ends) else 0)
+    width = max(int(lengths.max(initial=0)), 1)
+    mask = np.arange(width) < lengths[:, None]
+    out = np.zeros((len(rows), width), dtype=dtype)
+    out[mask] = values[positions]
+    return out, mask
+
+
 def pad_lists(arr: pa.Array, dtype=np.int64) -> tuple[np.ndarray, np.ndarray]:
     """A LIST column -> (padded [B, C], mask [B, C])."""
     offsets, values = _offsets_values(arr)
