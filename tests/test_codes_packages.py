@@ -9,18 +9,13 @@ import medlake
 from medlake.cli import main
 from medlake.errors import UnknownNameError
 
-OMOP_VOCABULARY_TABLES = ("concept", "concept_ancestor", "concept_relationship")
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, omop_dir):
-    """A lake whose omop_raw schema holds the Eunomia vocabulary tables (as the OMOP loader stages them),
-    with code systems built from packages only (no directory)."""
+    """A lake with the Eunomia GiBleed OMOP dataset (its vocabulary tables land in omop_raw) and code
+    systems built from installed packages only (no directory)."""
     path = tmp_path_factory.mktemp("codes_pkg") / "codes.duckdb"
     lake = medlake.connect(path)
-    lake.execute("CREATE SCHEMA omop_raw")
-    for table in OMOP_VOCABULARY_TABLES:
-        lake.con.read_parquet(str(omop_dir / f"{table}.parquet")).create(f"omop_raw.{table}")
+    lake.load("omop", omop_dir)
     result = lake.codes.load()
     lake.close()
     return path, result
@@ -65,16 +60,24 @@ def test_what_only_a_directory_provides_is_reported_missing(lake, built):
 def test_omop_vocabulary_is_usable(lake):
     codes = lake.codes
     assert codes.map("ICD10CM", "SNOMED", "K92.2") == ["74474003"]
-    assert codes.map("NDC", "RxNorm", "00025152531") == ["213469"]
+    assert codes.map("NDC", "RxNorm", "00025152531") == ["213469"]  # vocabulary names are case-insensitive
     assert codes.lookup("SNOMED", "74474003")["name"] == "Gastrointestinal hemorrhage"
     assert codes.ancestors("SNOMED", "62564004") == ["110030002", "127295002"]
     assert "62564004" in codes.descendants("SNOMED", "127295002")
     # ICD-10-CM keeps the hierarchy and titles of the tabular list, not OMOP's
     assert codes.lookup("ICD10CM", "K92.2")["name"] == "Gastrointestinal hemorrhage, unspecified"
     assert codes.ancestors("ICD10CM", "K92.2")[-1] == "K00-K95"
-    edges = lake.sql("SELECT vocab, count(*) AS n FROM vocab.edges WHERE vocab IN ('SNOMED', 'RxNorm') "
+    edges = lake.sql("SELECT vocab, count(*) AS n FROM vocab.edges WHERE vocab IN ('SNOMED', 'RXNORM') "
                      "GROUP BY vocab ORDER BY vocab").to_pylist()
-    assert edges == [{"vocab": "RxNorm", "n": 5}, {"vocab": "SNOMED", "n": 14}]
+    assert edges == [{"vocab": "RXNORM", "n": 5}, {"vocab": "SNOMED", "n": 14}]
+
+
+def test_every_omop_event_code_is_a_concept(lake):
+    rows = lake.sql("SELECT e.vocab, count(*) AS events, count(c.code) AS found FROM omop.events AS e "
+                    "LEFT JOIN vocab.concepts AS c ON c.vocab = e.vocab AND c.code = e.code "
+                    "GROUP BY e.vocab ORDER BY e.vocab").to_pylist()
+    assert {"LOINC", "RXNORM", "SNOMED"} <= {r["vocab"] for r in rows}
+    assert [r for r in rows if r["events"] != r["found"]] == []
 
 
 def test_cli(lake_path):
