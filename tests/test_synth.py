@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 import medlake
 from medlake.cli import main
-from medlake.demo import Demo, run
+from medlake.demo import Demo, load_step, run, summary_step, synthesize_step
 from medlake.errors import ParameterError
 from medlake.synth import synthesize
 from medlake.synth.conditions import ACUTE
@@ -212,9 +212,30 @@ def test_cli_writes_uncompressed_files(tmp_path):
 
 
 def test_demo_runs_its_steps(tmp_path):
-    demo = run(Demo(out=tmp_path / "demo", patients=60, seed=1))
+    demo = run(Demo(out=tmp_path / "demo", patients=60, seed=1), steps=[synthesize_step, load_step, summary_step])
     assert list(demo.timings) == ["synthesize_step", "load_step", "summary_step"]
     with medlake.connect(demo.db_path, read_only=True) as lake:
         assert lake.datasets() == ["mimic3"]
         counts = lake.query_file("demo/summary.sql", "counts", schemas={None: "mimic3"}).to_pylist()[0]
     assert counts["subjects"] == 60
+
+
+def test_events_built_in_subject_ranges_equal_one_sort(m3, tmp_path, monkeypatch):
+    """The loader may build events one range of subjects at a time (to bound memory); the table is the same."""
+    from medlake.etl import _tuning
+
+    out, _ = m3
+    tables = ["diagnoses_icd", "procedures_icd", "prescriptions"]
+    with medlake.connect(tmp_path / "one.duckdb") as lake:
+        lake.load("mimic3", out, tables=tables)
+        one = lake.query_file("demo/summary.sql", "events_in_order", schemas={None: "mimic3"})
+    monkeypatch.setattr(_tuning, "EVENTS_PER_RANGE", 50_000)
+    cuts = []
+    real_bounds = _tuning._subject_bounds
+    monkeypatch.setattr(_tuning, "_subject_bounds", lambda *a: cuts.append(real_bounds(*a)) or cuts[-1])
+    with medlake.connect(tmp_path / "ranges.duckdb") as lake:
+        lake.load("mimic3", out, tables=tables)
+        ranged = lake.query_file("demo/summary.sql", "events_in_order", schemas={None: "mimic3"})
+    assert one.num_rows > 300_000
+    assert len(cuts) == 1 and len(cuts[0]) >= 6  # five ranges of subjects or more
+    assert ranged.equals(one)

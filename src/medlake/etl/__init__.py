@@ -21,6 +21,7 @@ from sqlglot import exp
 from .. import __version__
 from ..errors import InputError, UnknownNameError
 from ..progress import Timer, progress
+from ._tuning import load_settings, run_canonical
 from .base import FoundFile, Source, create_empty, find_files, schema_statement, sha256_of, stage_csv, statement
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -76,7 +77,8 @@ def load(lake, source: str, directory: Path, tables: list[str] | None = None, na
     counts: dict[str, int] = {}
     seconds: dict[str, float] = {}
     con = lake.con
-    with ThreadPoolExecutor(max_workers=1) as pool, progress(show_progress) as bar, Timer() as total:
+    with ThreadPoolExecutor(max_workers=1) as pool, progress(show_progress) as bar, load_settings(con), \
+            Timer() as total:
         hashes = pool.map(sha256_of, [f.path for f in found])  # beside the load; hashlib releases the GIL
         task = bar.add_task(f"{src.name} -> {dataset}", total=len(found) + 1)
         with lake.transaction():
@@ -99,7 +101,7 @@ def load(lake, source: str, directory: Path, tables: list[str] | None = None, na
             with Timer() as t:
                 lake.run_file("schema/core.sql", schemas={None: dataset})
                 lake.run_file("etl/macros.sql")
-                lake.run_file(src.etl_sql, schemas={None: dataset, "raw": raw_schema})
+                run_canonical(lake, src.etl_sql, {None: dataset, "raw": raw_schema}, sum(counts.values()))
             for tbl in ("subjects", "visits", "events"):
                 counts[f"{dataset}.{tbl}"] = con.execute(
                     statement("count_rows", target=exp.table_(tbl, db=dataset, quoted=True))).fetchone()[0]

@@ -21,3 +21,6 @@ SELECT
 FROM events
 GROUP BY vocab
 ORDER BY events DESC, vocab;
+
+-- name: events_in_order
+SELECT subject_id, time, source, seq, code FROM events;

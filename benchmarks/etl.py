@@ -1,0 +1,130 @@
+"""ETL benchmark: load a synthetic MIMIC-III (or -IV) export and report time, rows/s and peak memory as JSON.
+
+    .venv/bin/python benchmarks/etl.py --patients 46500
+
+The raw files are generated first (in a child process, not timed) and kept
+in benchmarks/out/ for the next run; the load then runs in this process
+into a fresh lake file, while a thread samples the process's resident
+memory from /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import medlake
+
+HERE = Path(__file__).resolve().parent
+
+
+class PeakRss:
+    """Samples VmRSS of this process every few milliseconds; `peak` is the largest seen, in bytes."""
+
+    def __init__(self, interval: float = 0.02):
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _rss())
+            time.sleep(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss())
+
+
+def _rss() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def raw_files(flavor: str, patients: int, seed: int, compress: bool) -> tuple[Path, float | None]:
+    """The cached export for these settings, generated (in a child process) when missing."""
+    folder = HERE / "out" / f"{flavor}-{patients}-seed{seed}{'' if compress else '-csv'}"
+    done = folder / ".complete"
+    if done.exists():
+        return folder, None
+    cli = Path(sys.executable).parent / "medlake"
+    cmd = [str(cli), "synth", flavor, str(folder), "--patients", str(patients), "--seed", str(seed), "--silent"]
+    if not compress:
+        cmd.append("--no-gzip")
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    done.write_text("")
+    return folder, time.perf_counter() - started
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=46500)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--flavor", choices=["mimic3", "mimic4"], default="mimic3")
+    parser.add_argument("--csv", action="store_true", help="load uncompressed .csv files instead of .csv.gz")
+    parser.add_argument("--keep", action="store_true", help="keep the lake file (benchmarks/out/etl.duckdb)")
+    args = parser.parse_args(argv)
+
+    folder, generate_s = raw_files(args.flavor, args.patients, args.seed, compress=not args.csv)
+    db = HERE / "out" / f"etl-{os.getpid()}.duckdb"
+    for p in (db, db.with_suffix(".duckdb.wal")):
+        p.unlink(missing_ok=True)
+    try:
+        with PeakRss() as rss:
+            started = time.perf_counter()
+            with medlake.connect(db) as lake:
+                result = lake.load(args.flavor, folder)
+            wall = time.perf_counter() - started
+    finally:
+        if not args.keep:
+            for p in (db, db.with_suffix(".duckdb.wal")):
+                p.unlink(missing_ok=True)
+    rows = result.row_counts
+    raw_rows = sum(v for k, v in rows.items() if k.startswith(f"{result.dataset}_raw."))
+    tables = {}
+    for name, seconds in result.table_seconds.items():
+        n = rows.get(name)
+        if n is None:  # the canonical step builds three tables at once
+            n = sum(v for k, v in rows.items() if not k.startswith(f"{result.dataset}_raw."))
+        tables[name] = {"seconds": round(seconds, 3), "rows": n, "rows_per_s": round(n / max(seconds, 1e-9))}
+    report = {
+        "command": " ".join([Path(sys.executable).name, "benchmarks/etl.py", *(argv or sys.argv[1:])]),
+        "flavor": args.flavor,
+        "patients": args.patients,
+        "seed": args.seed,
+        "files": "csv" if args.csv else "csv.gz",
+        "raw_bytes": sum(p.stat().st_size for p in folder.rglob("*.csv*")),
+        "generate_seconds": None if generate_s is None else round(generate_s, 1),
+        "load_seconds": round(wall, 2),
+        "raw_rows": raw_rows,
+        "canonical_rows": {k: v for k, v in rows.items() if not k.startswith(f"{result.dataset}_raw.")},
+        "rows_per_s": round(raw_rows / wall),
+        "peak_rss_bytes": rss.peak,
+        "peak_rss_gb": round(rss.peak / 2**30, 2),
+        "ru_maxrss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 2**30, 2),
+        "cpu_count": os.cpu_count(),
+        "tables": tables,
+    }
+    print(json.dumps(report, indent=2))
+    return report
+
+
+if __name__ == "__main__":
+    main()
