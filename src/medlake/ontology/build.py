@@ -52,51 +52,67 @@ def load_codes(lake, directory: str | Path | None = None, show_progress: bool = 
     started = dt.datetime.now()
     steps: dict[str, float] = {}
     found, missing = resolve(directory)
-    st = Staging()
-    inputs: list[dict] = []
     with progress(show_progress) as bar, Timer() as total:
         task = bar.add_task("codes", total=len(found) + 3)
         with Timer() as t:
-            for res in found:
-                bar.update(task, detail=f"{res.path.name} ...")
-                n = READERS[res.input](res, st)
-                inputs.append(_input_row(res, n))
-                bar.log(f"  {res.input:<22} {n:>8,}  {res.origin:<9} {res.path.name}")
-                bar.advance(task)
-            concepts, edges, maps = st.arrow()
-            extra_concepts, extra_edges, _ = complete(concepts, edges, maps).arrow()
-            concepts = pa.concat_tables([concepts, extra_concepts])
-            edges = pa.concat_tables([edges, extra_edges])
+            staged, inputs = _read_inputs(found, bar, task)
         steps["read"] = t.seconds
-        con = lake.con
         with _no_duckdb_progress_bar(lake), lake.transaction():
             bar.update(task, detail="tables ...")
             with Timer() as t:
-                lake.run_file(SCHEMA_SQL)
-                for name, table in zip(STAGED, (concepts, edges, maps)):
-                    con.register(name, table)
-                try:
-                    for stmt in ("insert_concepts", "insert_edges", "insert_maps"):
-                        lake.run_file(BUILD_SQL, name=stmt)
-                finally:
-                    for name in STAGED:
-                        con.unregister(name)
+                _write_tables(lake, staged)
                 inputs += omop.import_vocabularies(lake)
             steps["tables"] = t.seconds
             bar.advance(task)
             bar.update(task, detail="closure ...")
             with Timer() as t:
-                for (vocab,) in lake.run_file(BUILD_SQL, name="vocabularies"):
-                    with Timer() as tv:
-                        lake.run_file(BUILD_SQL, name="insert_closure", params={"vocab": vocab})
-                    steps[f"closure {vocab}"] = tv.seconds
-                lake.run_file(BUILD_SQL, name="set_levels")
+                steps.update(_build_closure(lake))
             steps["closure"] = t.seconds
             bar.advance(task)
             counts = {table: rows for table, rows in lake.run_file(BUILD_SQL, name="row_counts")}
             load_id = _record(lake, directory, inputs, counts, started)
             bar.advance(task)
     return CodesLoadResult(load_id, inputs, missing, counts, total.seconds, steps)
+
+
+def _read_inputs(found: list[Resolved], bar, task) -> tuple[tuple[pa.Table, pa.Table, pa.Table], list[dict]]:
+    """Read every input file; returns the staged (concepts, edges, maps) with structural edges, and meta rows."""
+    st = Staging()
+    inputs = []
+    for res in found:
+        bar.update(task, detail=f"{res.path.name} ...")
+        n = READERS[res.input](res, st)
+        inputs.append(_input_row(res, n))
+        bar.log(f"  {res.input:<22} {n:>8,}  {res.origin:<9} {res.path.name}")
+        bar.advance(task)
+    concepts, edges, maps = st.arrow()
+    extra_concepts, extra_edges, _ = complete(concepts, edges, maps).arrow()
+    return (pa.concat_tables([concepts, extra_concepts]), pa.concat_tables([edges, extra_edges]), maps), inputs
+
+
+def _write_tables(lake, staged: tuple[pa.Table, pa.Table, pa.Table]) -> None:
+    """Create the vocab schema and fill concepts, edges and maps from the staged Arrow tables."""
+    con = lake.con
+    lake.run_file(SCHEMA_SQL)
+    for name, table in zip(STAGED, staged):
+        con.register(name, table)
+    try:
+        for stmt in ("insert_concepts", "insert_edges", "insert_maps"):
+            lake.run_file(BUILD_SQL, name=stmt)
+    finally:
+        for name in STAGED:
+            con.unregister(name)
+
+
+def _build_closure(lake) -> dict[str, float]:
+    """The ancestors table, one vocabulary at a time, then levels and leaf flags; seconds per vocabulary."""
+    seconds = {}
+    for (vocab,) in lake.run_file(BUILD_SQL, name="vocabularies"):
+        with Timer() as t:
+            lake.run_file(BUILD_SQL, name="insert_closure", params={"vocab": vocab})
+        seconds[f"closure {vocab}"] = t.seconds
+    lake.run_file(BUILD_SQL, name="set_levels")
+    return seconds
 
 
 @contextlib.contextmanager
