@@ -286,3 +286,19 @@ def test_other_examples_run(lake):
                                                                                   reverse=True)
     atc = lake.query_file("vocab/examples.sql", "patients_per_atc3", schemas={None: "mimic3"}).to_pylist()
     assert all(len(r["atc3"]) == 4 for r in atc) and atc[0]["patients"] <= 100
+
+
+def test_kinds_standardize_many_and_vocabularies(codes):
+    assert codes.map("ICD10CM", "ICD9CM", "I50.9", kind="gem") == ["428.0", "428.9"]
+    with pytest.raises(UnknownNameError, match="no map of kind 'ccs' from ICD10CM to ICD9CM"):
+        codes.map("ICD10CM", "ICD9CM", "I50.9", kind="ccs")
+    assert codes.map("ICD10CM", "CCSCM_MULTI", "I50.9") == ["7.2"]
+    assert codes.ancestors("CCSCM_MULTI", "7.2") == ["7"]
+    assert codes.standardize("ICD9CM", ["4280", "E8800", None]) == ["428.0", "E880.0", None]
+    assert codes.lookup("icd9cm", "428.0")["vocab"] == "ICD9CM"
+    vocabs = {r["vocab"]: r for r in codes.vocabularies().to_pylist()}
+    assert sorted(vocabs) == ["ATC", "CCSCM", "CCSCM_MULTI", "CCSPROC", "CCSPROC_MULTI", "GSN", "ICD10CM",
+                              "ICD10PCS", "ICD9CM", "ICD9PROC", "NDC"]
+    assert vocabs["ATC"]["levels"] == 5 and vocabs["ATC"]["titled"] == 0
+    assert vocabs["ICD10CM"]["titled"] == vocabs["ICD10CM"]["concepts"]
+    assert vocabs["CCSPROC"]["concepts"] == 231
