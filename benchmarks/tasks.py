@@ -95,6 +95,7 @@ def main(argv=None) -> dict:
             target = TARGET_S.get(spec.name, DEFAULT_TARGET_S)
             tasks[spec.name] = {"samples": n, "first_seconds": round(times[0], 2), "best_seconds": round(min(times), 2),
                                 "target_seconds": target, "within_target": min(times) <= target}
+            print(f"{spec.name}: {tasks[spec.name]}", file=sys.stderr, flush=True)
         report["tasks"] = tasks
     print(json.dumps(report, indent=2))
     return report

@@ -35,7 +35,7 @@ atc_of_gsn AS (
 ),
 prescribed AS (
     -- ATC-3 codes of each prescription known by its admission's discharge: by NDC, else by GSN
-    SELECT e.visit_id, e.time, e.seq, coalesce(n.atc3, g.atc3) AS atc3
+    SELECT e.visit_id, epoch_us(e.time)::HUGEINT * 1099511627776 + coalesce(e.seq, 0) AS seen, coalesce(n.atc3, g.atc3) AS atc3
     FROM events AS e
     JOIN admissions AS a ON a.visit_id = e.visit_id AND a.subject_id = e.subject_id
     LEFT JOIN atc_of_ndc AS n ON n.code = e.code
@@ -43,28 +43,39 @@ prescribed AS (
     WHERE e.vocab = 'NDC' AND e.time <= a.end_time
 ),
 visit_drugs AS (
-    SELECT visit_id, list(atc3 ORDER BY first_seen, atc3) AS drugs
+    SELECT visit_id, list_transform(list_sort(list({'first_seen': first_seen, 'atc3': atc3})), x -> x.atc3) AS drugs
     FROM (
-        SELECT visit_id, atc3, min({'time': time, 'seq': seq}) AS first_seen
+        SELECT visit_id, atc3, min(seen) AS first_seen
         FROM prescribed
         WHERE atc3 IS NOT NULL
         GROUP BY visit_id, atc3
     )
     GROUP BY visit_id
 ),
+diagnoses_procedures AS (
+    -- only these two domains: the filter reaches the scan, so NDC codes are never grouped here
+    SELECT
+        visit_id,
+        any_value(codes) FILTER (WHERE domain = 'conditions') AS conditions,
+        any_value(codes) FILTER (WHERE domain = 'procedures') AS procedures
+    FROM visit_code_lists
+    WHERE domain IN ('conditions', 'procedures')
+    GROUP BY visit_id
+),
 valid AS (
     SELECT
-        v.subject_id,
-        v.visit_id,
-        v.end_time,
-        v.conditions,
-        v.procedures,
+        a.subject_id,
+        a.visit_id,
+        a.end_time,
+        c.conditions,
+        c.procedures,
         d.drugs,
-        row_number() OVER (PARTITION BY v.subject_id ORDER BY v.start_time, v.end_time, v.visit_id) AS k,
-        count(*) OVER (PARTITION BY v.subject_id) AS n_valid
-    FROM visit_inputs AS v
-    JOIN visit_drugs AS d ON d.visit_id = v.visit_id
-    WHERE len(v.conditions) > 0 AND len(v.procedures) > 0
+        row_number() OVER (PARTITION BY a.subject_id ORDER BY a.start_time, a.end_time, a.visit_id) AS k,
+        count(*) OVER (PARTITION BY a.subject_id) AS n_valid
+    FROM admissions AS a
+    JOIN diagnoses_procedures AS c ON c.visit_id = a.visit_id
+    JOIN visit_drugs AS d ON d.visit_id = a.visit_id
+    WHERE c.conditions IS NOT NULL AND c.procedures IS NOT NULL
 ),
 history AS (
     SELECT

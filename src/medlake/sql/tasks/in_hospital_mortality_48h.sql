@@ -33,8 +33,12 @@ WITH cohort AS (
 labs AS (
     SELECT
         c.visit_id,
-        list({'code': e.code, 'value': e.numeric_value, 'hours': epoch(e.time - c.start_time) / 3600.0}
-             ORDER BY e.time, e.seq, e.code) AS labs
+        list_transform(
+            list_sort(list({'seen': epoch_us(e.time)::HUGEINT * 1099511627776 + coalesce(e.seq, 0),
+                            'code': e.code, 'value': e.numeric_value,
+                            'hours': epoch(e.time - c.start_time) / 3600.0})),
+            x -> {'code': x.code, 'value': x.value, 'hours': x.hours}
+        ) AS labs
     FROM cohort AS c
     JOIN events AS e ON e.subject_id = c.subject_id
     WHERE ends_with(e.vocab, '_LAB')
@@ -44,9 +48,9 @@ labs AS (
     GROUP BY c.visit_id
 ),
 drugs AS (
-    SELECT visit_id, list(code ORDER BY first_seen, code) AS drugs
+    SELECT visit_id, list_transform(list_sort(list({'first_seen': first_seen, 'code': code})), x -> x.code) AS drugs
     FROM (
-        SELECT c.visit_id, e.code, min({'time': e.time, 'seq': e.seq}) AS first_seen
+        SELECT c.visit_id, e.code, min(epoch_us(e.time)::HUGEINT * 1099511627776 + coalesce(e.seq, 0)) AS first_seen
         FROM cohort AS c
         JOIN events AS e ON e.visit_id = c.visit_id AND e.subject_id = c.subject_id
         WHERE e.vocab = 'NDC' AND e.time < c.index_time
