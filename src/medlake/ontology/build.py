@@ -42,8 +42,11 @@ class CodesLoadResult:
     step_seconds: dict[str, float] = field(default_factory=dict)
 
 
-def load_codes(lake, directory: str | Path | None = None, show_progress: bool = False) -> CodesLoadResult:
-    """Rebuild the vocab schema from installed packages and, when given, a directory (which wins)."""
+def load_codes(lake, directory: str | Path | None = None, show_progress: bool = False,
+               only: list[str] | None = None) -> CodesLoadResult:
+    """Rebuild the vocab schema from installed packages and, when given, a directory (which wins).
+
+    `only` names the inputs to read (see sources.INPUTS, e.g. ["ndc_atc", "atc_codes"]); default all."""
     if directory is not None:
         directory = Path(directory)
         if not directory.is_dir():
@@ -51,7 +54,7 @@ def load_codes(lake, directory: str | Path | None = None, show_progress: bool = 
                              expected="a folder of code-system files (see docs/codes.md)")
     started = dt.datetime.now()
     steps: dict[str, float] = {}
-    found, missing = resolve(directory)
+    found, missing = resolve(directory, only)
     with progress(show_progress) as bar, Timer() as total:
         task = bar.add_task("codes", total=len(found) + 3)
         with Timer() as t:
@@ -70,7 +73,7 @@ def load_codes(lake, directory: str | Path | None = None, show_progress: bool = 
             steps["closure"] = t.seconds
             bar.advance(task)
             counts = {table: rows for table, rows in lake.run_file(BUILD_SQL, name="row_counts")}
-            load_id = _record(lake, directory, inputs, counts, started)
+            load_id = _record(lake, directory, inputs, counts, started, only)
             bar.advance(task)
     return CodesLoadResult(load_id, inputs, missing, counts, total.seconds, steps)
 
@@ -131,7 +134,8 @@ def _input_row(res: Resolved, rows: int) -> dict:
             "version": res.version, "sha256": res.sha256(), "rows": rows}
 
 
-def _record(lake, directory: Path | None, inputs: list[dict], counts: dict[str, int], started) -> int:
+def _record(lake, directory: Path | None, inputs: list[dict], counts: dict[str, int], started,
+            only: list[str] | None) -> int:
     con = lake.con
     finished = dt.datetime.now()
     for row in inputs:
@@ -145,6 +149,6 @@ def _record(lake, directory: Path | None, inputs: list[dict], counts: dict[str, 
         "directory": str(directory.resolve()) if directory is not None else None,
         "files": files, "table_names": list(counts), "table_rows": list(counts.values()),
         "started_at": started, "finished_at": finished, "version": __version__,
-        "options": json.dumps({"inputs": [r["input"] for r in inputs]}),
+        "options": json.dumps({"only": only, "inputs": [r["input"] for r in inputs]}),
     })
     return load_id

@@ -37,9 +37,13 @@ class Codes:
         self._pairs: dict[tuple[str, str], set[str]] | None = None
 
     # -- building -------------------------------------------------------
-    def load(self, directory: str | Path | None = None, show_progress: bool = False) -> CodesLoadResult:
-        """(Re)build the vocab tables from installed packages and, when given, a directory (its files win)."""
-        result = load_codes(self.lake, directory, show_progress=show_progress)
+    def load(self, directory: str | Path | None = None, show_progress: bool = False,
+             only: list[str] | None = None) -> CodesLoadResult:
+        """(Re)build the vocab tables from installed packages and, when given, a directory (its files win).
+
+        `only` limits the build to some inputs, e.g. only=["ndc_atc", "atc_codes"] for the drug maps alone
+        (input names: medlake.ontology.sources.INPUTS)."""
+        result = load_codes(self.lake, directory, show_progress=show_progress, only=only)
         self._vocabs = self._pairs = None
         return result
 

@@ -14,6 +14,8 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import UnknownNameError
+
 
 @dataclass(frozen=True)
 class PackageFile:
@@ -90,13 +92,18 @@ INPUTS: tuple[Input, ...] = (
 )
 
 
-def resolve(directory: Path | None) -> tuple[list[Resolved], list[str]]:
-    """Find every input: in `directory` when given (it wins), else in installed packages.
-
-    Returns (found, names of inputs found nowhere)."""
+def resolve(directory: Path | None, only: list[str] | None = None) -> tuple[list[Resolved], list[str]]:
+    """Find every input (or the inputs named in `only`): in `directory` when given (it wins), else in
+    installed packages. Returns (found, names of inputs found nowhere)."""
+    known = [inp.name for inp in INPUTS]
+    for name in only or ():
+        if name not in known:
+            raise UnknownNameError(f"unknown code-system input '{name}' (known: {', '.join(known)})")
     found: list[Resolved] = []
     missing: list[str] = []
     for inp in INPUTS:
+        if only and inp.name not in only:
+            continue
         hit = _in_directory(inp, directory) if directory is not None else None
         if hit is None:
             hit = _in_packages(inp)
