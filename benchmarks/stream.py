@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/stream.py --db lake.duckdb --task mortality --dataset mimic3
 
 Without --task the samples are mortality-shaped (three code lists of 20-40
-codes, sql/models/bench.sql). `prepare` = fetching the rows, building the
+codes from vocabularies of 5000, 1500 and 3000 codes). `prepare` = fetching the rows, building the
 vocabularies and encoding every code in SQL (once per run); `epoch` = one
 shuffled pass to padded tensors (every epoch). PyHealth runs in its own venv in a
 subprocess on the same samples: its `get_dataloader` + collate alone only groups
