@@ -205,26 +205,34 @@ class FeatureStore:
             table = table.append_column(name, values.column(name))
         return table
 
-    def compute(self, samples: pa.Table, parts: list[ViewPart], ttl=None, inclusive: bool = True,
-                carry: dict[str, str] | None = None) -> pa.Table:
-        """Feature values for an Arrow table of samples, in its row order (no sample columns)."""
+    def compute(self, samples: pa.Table, parts: list[ViewPart], ttl=None, inclusive: bool = True) -> pa.Table:
+        """Feature values for an Arrow table of samples, in its row order (no sample columns).
+
+        Each view is one point-in-time query, run in turn: DuckDB then holds
+        one view's join and aggregates at a time, which keeps memory low."""
         ttl = parse_duration(ttl, "ttl")
         keys = {"__row": pa.array(np.arange(samples.num_rows, dtype=np.int64))}
         for key in ENTITY_KEYS.values():
             if key in samples.column_names:
                 keys[key] = _as(samples.column(key), pa.int64(), key)
         keys["__index_time"] = _as(samples.column("index_time"), pa.timestamp("us"), "index_time")
-        relation = pa.table(keys)
-        query, params = point_in_time_query(SAMPLES_RELATION, parts, inclusive=inclusive, ttl=ttl, carry=carry)
-        self.lake.con.register(SAMPLES_RELATION, relation)
+        self.lake.con.register(SAMPLES_RELATION, pa.table(keys))
+        columns: dict[str, pa.ChunkedArray] = {}
         try:
-            out = self.lake.execute(render(query), params or None).to_arrow_table()
-        except duckdb.Error as e:
-            names = ", ".join(p.view.name for p in parts)
-            raise MedlakeError(f"computing features of {names} failed: {e}") from None
+            for part in parts:
+                query, params = point_in_time_query(SAMPLES_RELATION, [part], inclusive=inclusive, ttl=ttl)
+                try:
+                    out = self.lake.execute(render(query), params or None).to_arrow_table()
+                except duckdb.Error as e:
+                    raise MedlakeError(f"computing the features of view '{part.view.name}' failed: {e}") from None
+                for name in out.column_names[1:]:
+                    if name in columns:
+                        raise ParameterError(f"two versions of view '{part.view.name}' in one training set "
+                                             f"would both give column '{name}'")
+                    columns[name] = out.column(name)
         finally:
             self.lake.con.unregister(SAMPLES_RELATION)
-        return out.drop(["__row"])
+        return pa.table(columns) if columns else pa.table({})
 
     def build(self, *, out: str | Path, task: str | None = None, samples=None, dataset: str | None = None,
               features: list[str] | str | None = None, ttl=None, inclusive: bool = True,

@@ -16,24 +16,25 @@ features:
   atc2_counts_90d: {type: "MAP(VARCHAR, BIGINT)", agg: histogram, value: atc2}
 */
 WITH rx AS (
-    SELECT subject_id, time, code, alt_code, seq
+    SELECT subject_id, time, code, alt_code
     FROM events
     WHERE vocab = 'NDC'
 ),
-by_ndc AS (
-    SELECT DISTINCT rx.subject_id, rx.time, rx.seq, left(m.dst_code, 3) AS atc2
-    FROM rx
-    JOIN vocab.maps AS m ON m.src_vocab = 'NDC' AND m.src_code = rx.code AND m.dst_vocab = 'ATC'
+ndc_atc2 AS (
+    SELECT DISTINCT src_code, left(dst_code, 3) AS atc2
+    FROM vocab.maps
+    WHERE src_vocab = 'NDC' AND dst_vocab = 'ATC'
 ),
-by_gsn AS (
-    SELECT DISTINCT rx.subject_id, rx.time, rx.seq, left(m.dst_code, 3) AS atc2
-    FROM rx
-    JOIN vocab.maps AS m ON m.src_vocab = 'GSN' AND m.src_code = rx.alt_code AND m.dst_vocab = 'ATC'
-    WHERE NOT EXISTS (
-        SELECT 1 FROM vocab.maps AS n
-        WHERE n.src_vocab = 'NDC' AND n.src_code = rx.code AND n.dst_vocab = 'ATC'
-    )
+gsn_atc2 AS (
+    SELECT DISTINCT src_code, left(dst_code, 3) AS atc2
+    FROM vocab.maps
+    WHERE src_vocab = 'GSN' AND dst_vocab = 'ATC'
 )
-SELECT subject_id, time, atc2 FROM by_ndc
+SELECT rx.subject_id, rx.time, n.atc2
+FROM rx
+JOIN ndc_atc2 AS n ON n.src_code = rx.code
 UNION ALL
-SELECT subject_id, time, atc2 FROM by_gsn
+SELECT rx.subject_id, rx.time, g.atc2
+FROM rx
+JOIN gsn_atc2 AS g ON g.src_code = rx.alt_code
+WHERE rx.code NOT IN (SELECT src_code FROM ndc_atc2)

@@ -52,7 +52,7 @@ SELECT arg_max(__value, {'t': v.__time, 'v': __value});
 SELECT arg_min(__value, {'t': v.__time, 'v': __value});
 
 -- name: agg_distinct
-SELECT list(DISTINCT __value ORDER BY __value);
+SELECT nullif(list_sort(list_distinct(list(__value))), []);
 
 -- name: agg_histogram
 SELECT histogram(__value);
