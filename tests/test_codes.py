@@ -157,7 +157,7 @@ def sample_codes(lake):
 
 
 def test_descendants_of_each_ancestor_contain_the_code(codes, sample_codes):
-    @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
     @given(hst.sampled_from(sample_codes))
     def check(pair):
         vocab, code = pair
