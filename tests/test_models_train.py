@@ -121,6 +121,11 @@ def test_checkpoint_round_trip_and_run_directory(tmp_path, binary_samples):
     conformal = runs.calibrate(None, run, "conformal", alpha=0.2, samples=binary_samples)
     assert conformal["test_samples"] == binary_samples.splits["test"]
     assert (run / "calibration_conformal.json").exists()
+    other = SampleSet.build(code_table(100, seed=9), inputs=INPUTS, label_type="binary")
+    with pytest.raises(ParameterError, match="encoded differently"):
+        runs.evaluate(None, run, samples=other)
+    same_codes = SampleSet.build(code_table(100, seed=9), encoders=samples.encoders)
+    assert runs.evaluate(None, run, samples=same_codes, n_boot=0)["samples"] == same_codes.splits["test"]
 
 
 def test_early_stopping_and_seeded_runs(binary_samples):

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, ParameterError
-from .calibration import ConformalLabel, HistogramBinning, TemperatureScaling, class_probabilities
+from .calibration import ConformalLabel, HistogramBinning, TemperatureScaling
 from .metrics import bootstrap_ci, compute_metrics, expected_calibration_error
 from .nets import build_model, ddi_matrix
 from .plots import write_curves
@@ -121,9 +121,9 @@ def open_run(run_dir: str | Path, lake=None, samples: SampleSet | None = None):
             raise ParameterError(f"run {run_dir} was trained on samples given in Python; pass samples= to reuse it")
         samples = _task_samples(lake, source["task"], source["dataset"], source["task_params"], source["split"],
                                 encoders=encoders)
-    else:
-        samples = SampleSet(samples.encoded, encoders, samples.describe) if samples.encoders is not encoders \
-            else samples
+    elif samples.encoders.to_dict() != encoders.to_dict():
+        raise ParameterError(f"these samples were encoded differently from run {run_dir}; build them with "
+                             f"SampleSet.build(source, encoders=Encoders.load('{run_dir / 'encoders.json'}'))")
     net = load_checkpoint(run_dir / "model.pt", encoders=encoders)
     return config, samples, net
 
@@ -196,5 +196,4 @@ def calibrate(lake, run_dir: str | Path, method: str = "temperature", alpha: flo
     return result
 
 
-__all__ = ["train", "train_samples", "evaluate", "calibrate", "open_run", "CALIBRATION_METHODS",
-           "class_probabilities"]
+__all__ = ["train", "train_samples", "evaluate", "calibrate", "open_run", "CALIBRATION_METHODS"]
