@@ -1,6 +1,6 @@
 /* medlake
 description: >
-  Benchmark input for benchmarks/codes.py: an events table of $n ICD-9-CM
+  Benchmark input for benchmarks/codes.py (not used by the package): an events table of $n ICD-9-CM
   diagnoses drawn (deterministically) from the leaf codes of vocab.concepts,
   spread over $subjects subjects.
 */
