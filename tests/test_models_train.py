@@ -162,5 +162,9 @@ def test_cli_train_evaluate_calibrate(demo_lake, tmp_path):
     r = runner.invoke(main, ["calibrate", str(out), "--method", "conformal", "--alpha", "0.1", *db])
     assert r.exit_code == 0, r.output
     assert "target coverage" in r.output and "0.900" in r.output
+    r = runner.invoke(main, ["calibrate", str(out), "--method", "temperature", *db])
+    assert r.exit_code == 0, r.output
+    assert "ECE before" in r.output and "reliability on the test split" in r.output
+    assert json.loads((out / "calibration_temperature.json").read_text())["test_samples"] == 18
     r = runner.invoke(main, ["evaluate", str(tmp_path / "nothing"), *db])
     assert r.exit_code == 2 and "not a training run" in r.output

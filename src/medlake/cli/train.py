@@ -36,6 +36,23 @@ def _show_metrics(result: dict) -> None:
     stdout.print(t)
 
 
+def _show_reliability(before: dict, after: dict, width: int = 20) -> None:
+    """Observed frequency per predicted-probability bin, before and after, as bars."""
+    t = Table("predicted", "observed before", "", "predicted after", "observed after", "",
+              title="reliability on the test split (a calibrated model has observed = predicted)")
+    rows = max(len(before["confidence"]), len(after["confidence"]))
+    for i in range(rows):
+        cells = []
+        for r in (before, after):
+            if i < len(r["confidence"]):
+                f = r["frequency"][i]
+                cells += [f"{r['confidence'][i]:.2f}", f"{f:.2f}", "█" * round(f * width) + f" n={r['count'][i]}"]
+            else:
+                cells += ["", "", ""]
+        t.add_row(*cells)
+    stdout.print(t)
+
+
 @click.command()
 @click.option("--task", required=True, help="Task name (see `medlake task list`).")
 @click.option("--dataset", required=True, help="Dataset the task runs on.")
@@ -124,4 +141,6 @@ def calibrate(run_dir, method, alpha, bins, device, db_path):
         if method == "temperature":
             t.add_row("temperature", f"{r['state']['temperature']:.4f}")
     stdout.print(t)
+    if method != "conformal":
+        _show_reliability(r["reliability_before"], r["reliability_after"])
     stdout.print(f"written to {run_dir}/calibration_{method}.json", highlight=False)

@@ -1,4 +1,4 @@
-"""ROC and reliability (calibration) curves: PNG files with matplotlib, or a text plot for the terminal."""
+"""ROC and reliability (calibration) curves as PNG files (matplotlib), and the reliability table behind them."""
 
 from __future__ import annotations
 
@@ -71,12 +71,3 @@ def write_curves(out_dir: str | Path, y_true, probs, label_type: str, title: str
         plt.close(fig)
         written.append(out_dir / name)
     return written
-
-
-def text_reliability(y_true, probs, label_type: str, width: int = 30) -> list[str]:
-    """A reliability table as text bars: predicted vs observed per bin."""
-    r = reliability(y_true, probs, label_type)
-    lines = []
-    for c, f, n in zip(r["confidence"], r["frequency"], r["count"]):
-        lines.append(f"p={c:4.2f} obs={f:4.2f} {'#' * int(round(f * width)):<{width}} n={n}")
-    return lines

@@ -17,7 +17,7 @@ from ..errors import InputError, ParameterError
 from .calibration import ConformalLabel, HistogramBinning, TemperatureScaling
 from .metrics import bootstrap_ci, compute_metrics, expected_calibration_error
 from .nets import build_model, ddi_matrix
-from .plots import write_curves
+from .plots import reliability, write_curves
 from .stream import SampleSet
 from .trainer import Trainer, load_checkpoint, seed_everything, write_json
 from .vocab import Encoders
@@ -187,6 +187,8 @@ def calibrate(lake, run_dir: str | Path, method: str = "temperature", alpha: flo
         if label_type in ("binary", "multiclass"):
             result["ece_before"] = expected_calibration_error(test.y_true, test.probs)
             result["ece_after"] = expected_calibration_error(test.y_true, after)
+        result["reliability_before"] = reliability(test.y_true, test.probs, label_type)
+        result["reliability_after"] = reliability(test.y_true, after, label_type)
         result["metrics_before"] = compute_metrics(label_type, test.y_true, test.probs)
         result["metrics_after"] = compute_metrics(label_type, test.y_true, after)
         plots = write_curves(run_dir, test.y_true, test.probs, label_type, title=f"({test_split}, {method})",
