@@ -89,7 +89,16 @@ def test_materialize_then_get(db):
     assert r.exit_code == 0, r.output
     got = json.loads(r.output)
     assert [g["subject_id"] for g in got] == [10006, 1]
-    assert got[0]["prior_utilization__days_since_discharge"] == 0.0
+    # latest values are as of the subject's last activity: its last event, visit end or birth
+    with medlake.connect(db, read_only=True) as lake:
+        events = [e["time"] for e in lake.con.table("mimic3.events").to_arrow_table().to_pylist()
+                  if e["subject_id"] == 10006 and e["time"] is not None]
+        visits = [v for v in lake.con.table("mimic3.visits").to_arrow_table().to_pylist() if v["subject_id"] == 10006]
+    as_of = max(events + [v["end_time"] for v in visits])
+    ends = [v["end_time"] for v in visits if v["kind"] == "inpatient"]
+    assert got[0]["prior_utilization__days_since_discharge"] == pytest.approx((as_of - max(ends)).total_seconds() / 86400)
+    assert got[0]["prior_utilization__admissions_365d"] == sum(
+        1 for e in ends if (as_of - e).total_seconds() <= 365 * 86400)
     assert got[1]["prior_utilization__admissions_365d"] is None
     r = run("features", "get", "prior_utilization.admissions_365d", "--ids", "x", "--db", db)
     assert r.exit_code == 2 and "--ids must be whole numbers" in r.output

@@ -1,14 +1,14 @@
 """Materialized feature views and online reads.
 
 `materialize` writes the view's rows to fs.<name>__v<version> and one row per
-entity to fs.<name>__latest: the features as of the entity's last row (a
-`latest` view: its last row; a `window` view: its aggregates with index_time
-at that row's time), computed by the same point-in-time join as training sets.
+entity to fs.<name>__latest: the features as of the entity's last activity in
+the dataset (its last event, visit end or birth: `as_of`), computed by the
+same point-in-time join as training sets.
 
 Run again after new loads, it recomputes the view, compares it with the
 stored rows, and rewrites rows and latest values only for the entities whose
-rows changed. A new version of the view, another dataset, or full=True
-rebuilds both tables.
+rows or last activity changed. A new version of the view, another dataset, or
+full=True rebuilds both tables.
 """
 
 from __future__ import annotations
@@ -74,9 +74,10 @@ def materialize(store, name: str, dataset: str | None = None, full: bool = False
     with progress(show_progress) as bar, lake.transaction():
         step = bar.add_task(f"materialize {view.name}", total=4, detail=f"v{view.version}")
         run("stage_rows", {"__view": part.query.subquery()})
+        lake.run_file(SQL, name=f"last_seen_{view.entity}", schemas={None: dataset})
         bar.advance(step)
         if incremental:
-            run("changed_keys", {"target": rows_t})
+            run("changed_keys", {"target": rows_t, "latest": latest_t})
             changed = run("count_changed")[0][0]
             mode = "incremental" if changed else "unchanged"
             if changed:
@@ -100,7 +101,7 @@ def materialize(store, name: str, dataset: str | None = None, full: bool = False
             "name": view.name, "version": view.version, "dataset": dataset,
             "rows_table": f"fs.{rows_name}", "latest_table": f"fs.{latest_name}", "load_ids": load_ids,
             "row_count": row_count, "entity_count": entity_count, "mode": mode, "changed": changed})
-        for drop in ("drop_new", "drop_changed", "drop_latest_samples"):
+        for drop in ("drop_new", "drop_changed", "drop_latest_samples", "drop_last_seen"):
             lake.run_file(SQL, name=drop)
         bar.advance(step)
     store._online_plans.clear()
@@ -162,8 +163,13 @@ def _online_sql(wanted: tuple) -> str:
     q.set("expressions", [exp.alias_(exp.column("__key", "k"), key, quoted=True)])
     for i, (name, _, feats) in enumerate(wanted):
         alias = f"l{i}"
-        q = q.join(exp.alias_(fs_table(latest_table_name(name)), alias, table=True),
-                   on=exp.column(key, alias, quoted=True).eq(exp.column("__key", "k")), join_type="left", copy=False)
+        # filter each latest table by the ids first (a semi join), then join the few rows left
+        rows = replace_tables(load_sql(SQL)["online_view"].tree, {"target": fs_table(latest_table_name(name))})
+        rows = replace_columns(rows, {"__key": key})
         for f in feats:
-            q = q.select(exp.alias_(exp.column(f, alias, quoted=True), f"{name}__{f}", quoted=True))
+            rows = rows.select(exp.column(f, quoted=True), copy=False)
+        q = q.join(rows.subquery(alias), on=exp.column(key, alias, quoted=True).eq(exp.column("__key", "k")),
+                   join_type="left", copy=False)
+        for f in feats:
+            q = q.select(exp.alias_(exp.column(f, alias, quoted=True), f"{name}__{f}", quoted=True), copy=False)
     return render(q)

@@ -19,10 +19,10 @@ def replace_tables(tree: exp.Expression, mapping: dict[str, exp.Expression]) -> 
 
 
 def replace_columns(tree: exp.Expression, mapping: dict[str, str]) -> exp.Expression:
-    """Rename unqualified placeholder columns (the new names are quoted identifiers)."""
+    """Rename placeholder columns, keeping their table qualifier (the new names are quoted)."""
     return tree.transform(
-        lambda n: exp.column(mapping[n.name], quoted=True)
-        if isinstance(n, exp.Column) and not n.table and n.name in mapping else n)
+        lambda n: exp.column(mapping[n.name], table=n.table or None, quoted=True)
+        if isinstance(n, exp.Column) and n.name in mapping else n)
 
 
 def fs_table(name: str) -> exp.Table:

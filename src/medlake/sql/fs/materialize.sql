@@ -3,7 +3,9 @@ description: >
   Materializing a feature view. featurestore/materialize.py replaces the
   placeholders as trees: target (a table of schema fs), __view (the view's
   query), __features (a point-in-time query) and __key / __event_time (the
-  view's entity key and event-time columns).
+  view's entity key and event-time columns). The latest table holds each
+  entity's features as of its last activity in the dataset (__fs_last_seen:
+  its last event, visit end or birth).
 */
 -- name: create_rows
 CREATE OR REPLACE TABLE target AS SELECT * FROM __view AS v;
@@ -11,13 +13,44 @@ CREATE OR REPLACE TABLE target AS SELECT * FROM __view AS v;
 -- name: stage_rows
 CREATE OR REPLACE TEMP TABLE __fs_new AS SELECT * FROM __view AS v;
 
+-- name: last_seen_subject
+CREATE OR REPLACE TEMP TABLE temp.main.__fs_last_seen AS
+SELECT subject_id, max(t) AS as_of
+FROM (
+    SELECT subject_id, time AS t FROM events
+    UNION ALL
+    SELECT subject_id, coalesce(end_time, start_time) FROM visits
+    UNION ALL
+    SELECT subject_id, birth_time FROM subjects
+) AS seen
+WHERE t IS NOT NULL
+GROUP BY subject_id;
+
+-- name: last_seen_visit
+CREATE OR REPLACE TEMP TABLE temp.main.__fs_last_seen AS
+SELECT visit_id, max(t) AS as_of
+FROM (
+    SELECT visit_id, time AS t FROM events WHERE visit_id IS NOT NULL
+    UNION ALL
+    SELECT visit_id, coalesce(end_time, start_time) FROM visits
+) AS seen
+WHERE t IS NOT NULL
+GROUP BY visit_id;
+
 -- name: changed_keys
 CREATE OR REPLACE TEMP TABLE __fs_changed AS
 SELECT DISTINCT __key FROM (
-    (SELECT * FROM __fs_new EXCEPT ALL SELECT * FROM target)
+    SELECT __key FROM (
+        (SELECT * FROM __fs_new EXCEPT ALL SELECT * FROM target)
+        UNION ALL
+        (SELECT * FROM target EXCEPT ALL SELECT * FROM __fs_new)
+    ) AS rows_changed
     UNION ALL
-    (SELECT * FROM target EXCEPT ALL SELECT * FROM __fs_new)
-) AS d;
+    SELECT coalesce(n.__key, l.__key)
+    FROM __fs_last_seen AS n
+    FULL JOIN latest AS l ON l.__key = n.__key
+    WHERE n.as_of IS DISTINCT FROM l.as_of
+) AS c;
 
 -- name: count_changed
 SELECT count(*) FROM __fs_changed;
@@ -30,13 +63,14 @@ INSERT INTO target SELECT * FROM __fs_new WHERE __key IN (SELECT __key FROM __fs
 
 -- name: latest_samples_all
 CREATE OR REPLACE TEMP TABLE __fs_latest_samples AS
-SELECT row_number() OVER (ORDER BY __key) - 1 AS __row, __key, max(__event_time) AS __index_time
-FROM __fs_new WHERE __event_time IS NOT NULL GROUP BY __key;
+SELECT row_number() OVER (ORDER BY __key) - 1 AS __row, __key, as_of AS __index_time
+FROM __fs_last_seen;
 
 -- name: latest_samples_changed
 CREATE OR REPLACE TEMP TABLE __fs_latest_samples AS
-SELECT row_number() OVER (ORDER BY __key) - 1 AS __row, __key, max(__event_time) AS __index_time
-FROM __fs_new WHERE __event_time IS NOT NULL AND __key IN (SELECT __key FROM __fs_changed) GROUP BY __key;
+SELECT row_number() OVER (ORDER BY __key) - 1 AS __row, __key, as_of AS __index_time
+FROM __fs_last_seen
+WHERE __key IN (SELECT __key FROM __fs_changed);
 
 -- name: create_latest
 CREATE OR REPLACE TABLE target AS SELECT * EXCLUDE (__row) FROM __features AS f;
@@ -56,6 +90,9 @@ DROP TABLE IF EXISTS __fs_changed;
 -- name: drop_latest_samples
 DROP TABLE IF EXISTS __fs_latest_samples;
 
+-- name: drop_last_seen
+DROP TABLE IF EXISTS __fs_last_seen;
+
 -- name: record
 INSERT OR REPLACE INTO fs.materializations
     (name, version, dataset, rows_table, latest_table, load_ids, row_count, entity_count, last_mode,
@@ -69,5 +106,9 @@ SELECT name, version, dataset, rows_table, latest_table, load_ids, row_count, en
 FROM fs.materializations WHERE name = $name;
 
 -- name: online
-SELECT k.__key FROM (SELECT unnest($entity_ids::BIGINT[]) AS __key, generate_subscripts($entity_ids::BIGINT[], 1) AS __pos) AS k
+SELECT k.__key
+FROM (SELECT unnest($entity_ids::BIGINT[]) AS __key, generate_subscripts($entity_ids::BIGINT[], 1) AS __pos) AS k
 ORDER BY k.__pos;
+
+-- name: online_view
+SELECT __key FROM target WHERE __key IN (SELECT unnest($entity_ids::BIGINT[]));
