@@ -168,3 +168,14 @@ def test_cli_train_evaluate_calibrate(demo_lake, tmp_path):
     assert json.loads((out / "calibration_temperature.json").read_text())["test_samples"] == 18
     r = runner.invoke(main, ["evaluate", str(tmp_path / "nothing"), *db])
     assert r.exit_code == 2 and "not a training run" in r.output
+
+
+def test_regression_label(tmp_path):
+    table = code_table(120)
+    hours = pa.array([float(len(c)) * 2.0 for c in table.column("codes").to_pylist()])
+    table = table.set_column(table.schema.get_field_index("label"), "label", hours)
+    samples = SampleSet.build(table, inputs=INPUTS, label_type="regression")
+    result = runs.train_samples(samples, tmp_path / "reg", model="mlp", epochs=2, n_boot=0, **SMALL)
+    assert set(result["metrics"]) == {"mse", "mae", "r2"} and result["monitor"] == "mse"
+    with pytest.raises(ParameterError, match="classification"):
+        runs.calibrate(None, tmp_path / "reg", "temperature", samples=samples)
