@@ -39,7 +39,7 @@ SELECT
     min(epoch_us(e.time)::HUGEINT * 1099511627776 + coalesce(e.seq, 0)) AS first_seen
 FROM events AS e
 JOIN admissions AS a ON a.visit_id = e.visit_id AND a.subject_id = e.subject_id
-WHERE e.vocab IN ('ICD9CM', 'ICD10CM', 'ICD9PROC', 'ICD10PCS', 'NDC') AND e.time <= a.end_time
+WHERE list_contains(['ICD9CM', 'ICD10CM', 'ICD9PROC', 'ICD10PCS', 'NDC'], e.vocab) AND e.time <= a.end_time
 GROUP BY e.visit_id, domain, e.code;
 
 -- name: visit_code_lists
