@@ -57,6 +57,12 @@ def _rss() -> int:
     return 0
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process (all its threads): a figure other load on the machine distorts less."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def raw_files(flavor: str, patients: int, seed: int, compress: bool) -> tuple[Path, float | None]:
     """The cached export for these settings, generated (in a child process) when missing."""
     folder = HERE / "out" / f"{flavor}-{patients}-seed{seed}{'' if compress else '-csv'}"
@@ -88,10 +94,12 @@ def main(argv=None) -> dict:
         p.unlink(missing_ok=True)
     try:
         with PeakRss() as rss:
+            cpu_before = _cpu_seconds()
             started = time.perf_counter()
             with medlake.connect(db) as lake:
                 result = lake.load(args.flavor, folder)
             wall = time.perf_counter() - started
+            cpu = _cpu_seconds() - cpu_before
     finally:
         if not args.keep:
             for p in (db, db.with_suffix(".duckdb.wal")):
@@ -113,6 +121,8 @@ def main(argv=None) -> dict:
         "raw_bytes": sum(p.stat().st_size for p in folder.rglob("*.csv*")),
         "generate_seconds": None if generate_s is None else round(generate_s, 1),
         "load_seconds": round(wall, 2),
+        "load_cpu_seconds": round(cpu, 1),
+        "load_avg_1min": round(os.getloadavg()[0], 2),
         "raw_rows": raw_rows,
         "canonical_rows": {k: v for k, v in rows.items() if not k.startswith(f"{result.dataset}_raw.")},
         "rows_per_s": round(raw_rows / wall),
