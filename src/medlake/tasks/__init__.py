@@ -67,8 +67,9 @@ def _is_path(name: str) -> bool:
     return name.endswith(".sql") or os.sep in name or "/" in name
 
 
-def _resolve(name: str, source: str | None = None) -> _Task:
+def _resolve(name: str | os.PathLike, source: str | None = None) -> _Task:
     """A built-in task (its variant for `source` when there is one) or a user's task file."""
+    name = os.fspath(name)
     if _is_path(name):
         file = load_sql_path(Path(name))
         spec = parse_spec(file.header, file.path, builtin=False, default_name=Path(name).stem.replace("-", "_"))
@@ -106,9 +107,10 @@ def _prepare(lake, name: str, dataset: str, params: dict) -> tuple[_Task, dict, 
     source = _source_of(lake, dataset)
     task = _resolve(name, source)
     spec = task.spec
-    if spec.builtin and source not in spec.datasets:
+    if (spec.builtin or spec.datasets) and source not in spec.datasets:
+        supported = list(dict.fromkeys([*spec.datasets, *_variants(spec.name)]))
         raise UnknownNameError(f"task '{spec.name}' does not support dataset '{dataset}' (source {source}); "
-                               f"it supports: {', '.join(spec.datasets)}")
+                               f"it supports: {', '.join(supported)}")
     for need in spec.extra.get("requires", []):
         _require(lake, spec.name, need)
     bound = spec.bind(params)

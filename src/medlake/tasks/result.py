@@ -113,7 +113,7 @@ class TaskResult:
                                  "expected 1")
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise ParameterError(f"split seed {seed!r}; expected an integer")
-        if "split" in self.spec.inputs or self.split_fractions:
+        if self.split_fractions:
             raise ParameterError(f"task '{self.name}' is already split")
         wrapper = load_sql("tasks/_lib/split.sql")["split"].tree.copy()
         samples = exp.CTE(this=self._tree.copy(), alias=exp.TableAlias(this=exp.to_identifier("samples")))
