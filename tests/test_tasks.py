@@ -207,6 +207,24 @@ def test_user_task_violations(demo_lake, tmp_path, body, match):
     assert "my_task.sql" in str(e.value)
 
 
+def test_user_task_reads_raw_tables_and_declares_datasets(demo_lake, tmp_path):
+    path = write(tmp_path, """/* medlake
+name: emergency
+datasets: [mimic3]
+inputs: {}
+*/
+SELECT concat(a.subject_id, '-', a.hadm_id) AS sample_id, a.subject_id, a.hadm_id AS visit_id,
+       a.admittime AS index_time, CAST(a.admission_type = 'EMERGENCY' AS INTEGER) AS label
+FROM raw.admissions AS a""")
+    t = demo_lake.task(tmp_path / "my_task.sql", dataset="mimic3").to_arrow()  # a Path works too
+    assert t.num_rows == 129 and sum(t["label"].to_pylist()) == 119
+    if "mimic4" in demo_lake.datasets():
+        with pytest.raises(UnknownNameError, match="does not support dataset 'mimic4'"):
+            demo_lake.task(path, dataset="mimic4")
+    with pytest.raises(medlake.MedlakeError, match="does not run on truncated timelines"):
+        check_leakage(demo_lake, path, "mimic3")
+
+
 def test_user_task_missing_file(demo_lake, tmp_path):
     with pytest.raises(UnknownNameError, match="not found"):
         demo_lake.task(str(tmp_path / "none.sql"), dataset="mimic3")
