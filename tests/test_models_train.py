@@ -11,7 +11,7 @@ import torch
 from click.testing import CliRunner
 
 from medlake.cli import main
-from medlake.errors import ParameterError
+from medlake.errors import InputError, ParameterError
 from medlake.models import GAMENet, SampleSet, Trainer, Transformer, build_model, load_checkpoint, seed_everything
 from medlake.models import runs
 from medlake.models.nets import MODELS
@@ -179,3 +179,17 @@ def test_regression_label(tmp_path):
     assert set(result["metrics"]) == {"mse", "mae", "r2"} and result["monitor"] == "mse"
     with pytest.raises(ParameterError, match="classification"):
         runs.calibrate(None, tmp_path / "reg", "temperature", samples=samples)
+
+
+def test_training_with_feature_store_columns(demo_lake, tmp_path):
+    result = runs.train(demo_lake, "los_gt_7d", "mimic3", tmp_path / "feat", model="mlp", epochs=1,
+                        features=["demographics"], n_boot=0, **SMALL)
+    encoders = json.loads((tmp_path / "feat" / "encoders.json").read_text())
+    assert encoders["inputs"] == {"conditions": "codes", "procedures": "codes", "drugs": "codes",
+                                  "demographics__age": "numeric", "demographics__sex": "categorical"}
+    assert sorted(encoders["vocabularies"]["demographics__sex"]) == ["<pad>", "<unk>", "F", "M"]
+    again = runs.evaluate(demo_lake, tmp_path / "feat", n_boot=0)
+    assert again["metrics"] == result["metrics"] and again["samples"] == 18
+    table = pa.table({"x": pa.array([{"a": 1}], pa.map_(pa.string(), pa.int64()))})
+    with pytest.raises(InputError, match="feature column 'x' has type map"):
+        runs.feature_kinds(table, ["x"])

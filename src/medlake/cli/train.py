@@ -74,18 +74,22 @@ def _show_reliability(before: dict, after: dict, width: int = 20) -> None:
 @click.option("--hidden-dim", default=64, show_default=True, type=int)
 @click.option("--min-count", default=1, show_default=True, type=int, help="Drop codes seen fewer times in training.")
 @click.option("--max-len", default=None, type=int, help="Keep at most the last N codes of each list.")
+@click.option("--features", default=None,
+              help="Comma-separated feature-store views (or view.feature) joined as inputs, e.g. demographics.")
 @click.option("--ddi", default=None, help="DDI pairs (table or CSV with drug_a, drug_b) for drug recommendation.")
 @click.option("--device", default=None, help="cpu or cuda (default: cuda when present).")
 @click.option("--silent", is_flag=True, help="No progress display.")
 @db_option
 def train(task, dataset, model, epochs, out, params, split_text, split_seed, batch_size, lr, weight_decay, optimizer,
-          patience, monitor, seed, embedding_dim, hidden_dim, min_count, max_len, ddi, device, silent, db_path):
+          patience, monitor, seed, embedding_dim, hidden_dim, min_count, max_len, features, ddi, device, silent, db_path):
     """Train a network on a task's samples; writes metrics, checkpoint and vocabularies to --out."""
     from ..models import runs
 
     with open_lake(db_path) as lake:
         result = runs.train(lake, task, dataset, out, model=model, epochs=epochs, task_params=parse_params(params),
-                            split={**_fractions(split_text), "seed": split_seed}, ddi=ddi, min_count=min_count,
+                            split={**_fractions(split_text), "seed": split_seed},
+                            features=[f.strip() for f in features.split(",") if f.strip()] if features else None,
+                            ddi=ddi, min_count=min_count,
                             max_len=max_len, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                             optimizer=optimizer, patience=patience, monitor=monitor, seed=seed,
                             embedding_dim=embedding_dim, hidden_dim=hidden_dim, device=device,

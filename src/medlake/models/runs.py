@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from ..errors import InputError, ParameterError
 from .calibration import ConformalLabel, HistogramBinning, TemperatureScaling
@@ -25,10 +26,34 @@ from .vocab import Encoders
 CALIBRATION_METHODS = ("temperature", "histogram", "conformal")
 
 
+def feature_kinds(table: pa.Table, columns: list[str]) -> dict[str, str]:
+    """Input kinds of feature columns from their Arrow types: numbers are numeric, text categorical,
+    lists of text codes; anything else is an InputError naming the column."""
+    kinds = {}
+    for name in columns:
+        t = table.schema.field(name).type
+        if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_decimal(t):
+            kinds[name] = "numeric"
+        elif pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_dictionary(t):
+            kinds[name] = "categorical"
+        elif pa.types.is_list(t) and pa.types.is_string(t.value_type):
+            kinds[name] = "codes"
+        else:
+            raise InputError(f"feature column '{name}' has type {t}, which no network input takes",
+                             expected="numbers, text or lists of text (pick features as view.feature)")
+    return kinds
+
+
 def _task_samples(lake, task: str, dataset: str, task_params: dict | None, split: dict, encoders=None,
-                  **build) -> SampleSet:
+                  features: list[str] | None = None, **build) -> SampleSet:
     result = lake.task(task, dataset=dataset, **(task_params or {})).split(**split)
-    return SampleSet.build(result, encoders=encoders, **build)
+    if not features:
+        return SampleSet.build(result, encoders=encoders, **build)
+    table = lake.features.training_set(result, features=features)
+    added = [c for c in table.column_names if c not in result.to_arrow().column_names]
+    inputs = {**result.spec.inputs, **feature_kinds(table, added)}
+    return SampleSet.build(table, inputs=inputs, label_type=result.spec.label_type, classes=result.spec.classes,
+                           encoders=encoders, **build)
 
 
 def _ddi(lake, ddi: str | None, encoders: Encoders):
@@ -43,12 +68,18 @@ def _ddi(lake, ddi: str | None, encoders: Encoders):
 
 
 def train(lake, task: str, dataset: str, out: str | Path, *, model: str = "transformer", epochs: int = 5,
-          task_params: dict | None = None, split: dict | None = None, ddi: str | None = None,
-          min_count: int = 1, max_len: int | None = None, show_progress: bool = False, **options) -> dict:
-    """Run a task, split it by subject, train a network and write the run directory; returns the metrics."""
+          task_params: dict | None = None, split: dict | None = None, features: list[str] | None = None,
+          ddi: str | None = None, min_count: int = 1, max_len: int | None = None, show_progress: bool = False,
+          **options) -> dict:
+    """Run a task, split it by subject, train a network and write the run directory; returns the metrics.
+
+    `features` (feature-store views or view.feature names) join the samples as of
+    their index time and become numeric, categorical or code inputs."""
     split = split or {"train": 0.7, "val": 0.1, "test": 0.2, "seed": 0}
-    samples = _task_samples(lake, task, dataset, task_params, split, min_count=min_count, max_len=max_len)
-    source = {"task": task, "dataset": dataset, "task_params": task_params or {}, "split": split}
+    samples = _task_samples(lake, task, dataset, task_params, split, features=features, min_count=min_count,
+                            max_len=max_len)
+    source = {"task": task, "dataset": dataset, "task_params": task_params or {}, "split": split,
+              "features": features or []}
     ddi_adj = _ddi(lake, ddi, samples.encoders)
     return train_samples(samples, out, model=model, epochs=epochs, source=source, ddi_adjacency=ddi_adj,
                          ddi=ddi, show_progress=show_progress, **options)
@@ -120,7 +151,7 @@ def open_run(run_dir: str | Path, lake=None, samples: SampleSet | None = None):
         if not source or lake is None:
             raise ParameterError(f"run {run_dir} was trained on samples given in Python; pass samples= to reuse it")
         samples = _task_samples(lake, source["task"], source["dataset"], source["task_params"], source["split"],
-                                encoders=encoders)
+                                encoders=encoders, features=source.get("features"))
     elif samples.encoders.to_dict() != encoders.to_dict():
         raise ParameterError(f"these samples were encoded differently from run {run_dir}; build them with "
                              f"SampleSet.build(source, encoders=Encoders.load('{run_dir / 'encoders.json'}'))")
