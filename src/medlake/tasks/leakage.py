@@ -19,7 +19,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 import pyarrow as pa
-from ..errors import LeakageError, MedlakeError
+from ..errors import LeakageError, MedlakeError, ParameterError
 from ..progress import progress
 from ..sqlfiles import SqlFile, load_sql, qualify, render
 from .build import task_query
@@ -81,6 +81,8 @@ def _drop_tables(con) -> None:
 def check(lake, spec: TaskSpec, file: SqlFile, dataset: str, params: dict, subjects: int = 50, seed: int = 0,
           show_progress: bool = False, raise_on_leak: bool = True) -> LeakageReport:
     """Run the truncation check; raise LeakageError (carrying the report) when an input changes."""
+    if isinstance(subjects, bool) or not isinstance(subjects, int) or subjects < 1:
+        raise ParameterError(f"leakage check: subjects={subjects!r}; expected a whole number of at least 1")
     tree = task_query(file, dataset)
     full = TaskResult(lake, spec, dataset, params, tree, params).to_arrow()
     chosen = set(pick_subjects(full["subject_id"].to_pylist(), subjects, seed))
@@ -128,15 +130,15 @@ def check(lake, spec: TaskSpec, file: SqlFile, dataset: str, params: dict, subje
         diff = [c for c in spec.inputs if new[c] != orig[c]]
         report.changed += [(orig["sample_id"], c) for c in diff]
         report.unchanged += not diff
-    bar_note = []
+    notes = []
     if spec.retrospective:
-        bar_note.append("retrospective task: its inputs are known only at the index time (discharge), "
-                        "so the check confirms they use nothing later")
+        notes.append("retrospective task: its inputs are known only at the index time (discharge), "
+                     "so the check confirms they use nothing later")
     if report.dropped:
         why = f" (declared lookahead: {report.lookahead})" if report.lookahead else ""
-        bar_note.append(f"{len(report.dropped)} samples are not produced from truncated timelines: "
-                        f"which samples exist depends on later data{why}")
-    report.note = "; ".join(bar_note)
+        notes.append(f"{len(report.dropped)} samples are not produced from truncated timelines: "
+                     f"which samples exist depends on later data{why}")
+    report.note = "; ".join(notes)
     if not report.ok and raise_on_leak:
         err = LeakageError(_failure(report))
         err.report = report
