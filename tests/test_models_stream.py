@@ -235,3 +235,12 @@ def test_prepadded_and_gathered_lists_give_the_same_batches(monkeypatch):
         assert a.keys() == b.keys()
         for k in a:
             assert torch.equal(a[k], b[k]), k
+
+
+def test_samples_without_a_label_are_refused():
+    table = pa.table({"sample_id": [1, 2], "codes": [["A"], ["B"]], "label": pa.array([1, None], pa.int64())})
+    with pytest.raises(InputError, match="1 samples have no usable label"):
+        SampleSet.build(table, inputs={"codes": "codes"}, label_type="binary")
+    table = pa.table({"sample_id": [1, 2], "codes": [["A"], ["B"]], "label": ["a", "zz"]})
+    with pytest.raises(InputError, match=r"1 samples have no usable label.*\['a', 'b'\]"):
+        SampleSet.build(table, inputs={"codes": "codes"}, label_type="multiclass", classes=["a", "b"])

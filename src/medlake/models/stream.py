@@ -7,7 +7,8 @@ code into its id inside DuckDB (an ENUM cast of each list), so Python never
 loops over events. `SampleSet.stream(split)` is the IterableDataset: each
 epoch a seeded permutation is drawn in SQL, split across distributed ranks
 and DataLoader workers (each worker uses its own in-memory DuckDB
-connection), and each batch is taken from Arrow and padded with numpy.
+connection), and list columns, padded once with numpy from their Arrow
+offsets, are cut into batches trimmed to each batch's longest list.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
@@ -27,7 +29,6 @@ from .tensors import flat_lists, gather_padded, multi_hot, pad_lists, pad_nested
 from .vocab import Encoders, LabelEncoder, Vocabulary, check_kinds
 
 BIG = 2**31 - 1      # "no limit" for list slices in SQL
-RESERVED = ("sample_id", "subject_id", "visit_id", "index_time", "split")
 
 
 @dataclass
@@ -158,6 +159,13 @@ def encode_rows(con: duckdb.DuckDBPyConnection, table: pa.Table, enc: Encoders) 
         stmt = "encode_label_class" if enc.label_type == "multiclass" else "encode_label_set"
         cols["label"] = sqlparts.query(con, stmt, "label").column("ids")
     con.unregister("samples")
+    label = cols["label"]
+    missing = label.null_count if enc.label_type in ("binary", "regression") else \
+        (pc.sum(pc.equal(label, -1)).as_py() or 0) if enc.label_type == "multiclass" else 0
+    if missing:
+        raise InputError(f"{missing} samples have no usable label (null, or a class outside "
+                         f"{enc.label_encoder.classes if enc.label_encoder else 'the label type'})",
+                         expected="a label on every sample")
     return pa.table(cols)
 
 

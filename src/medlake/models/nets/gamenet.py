@@ -11,6 +11,7 @@ number of interacting pairs among the predicted drugs to the loss.
 from __future__ import annotations
 
 import numpy as np
+import pyarrow.compute as pc
 import torch
 from torch import nn
 
@@ -23,8 +24,6 @@ from .sequence import _LastState
 def co_occurrence(samples, split: str = "train") -> np.ndarray:
     """[K, K] 0/1 matrix: drugs prescribed together in some training sample (no self loops)."""
     table = samples.encoded
-    import pyarrow.compute as pc
-
     rows = table.filter(pc.equal(table.column("split"), split)).column("label")
     y = multi_hot(rows.combine_chunks(), len(samples.encoders.label_encoder))
     adj = (y.T @ y > 0).astype(np.float32)
