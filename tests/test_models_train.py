@@ -6,13 +6,14 @@ import json
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 import torch
 from click.testing import CliRunner
 
 from medlake.cli import main
 from medlake.errors import InputError, ParameterError
-from medlake.models import GAMENet, SampleSet, Trainer, Transformer, build_model, load_checkpoint, seed_everything
+from medlake.models import GAMENet, SampleSet, SampleStream, Trainer, Transformer, build_model, load_checkpoint, seed_everything
 from medlake.models import runs
 from medlake.models.nets import MODELS
 
@@ -193,3 +194,16 @@ def test_training_with_feature_store_columns(demo_lake, tmp_path):
     table = pa.table({"x": pa.array([{"a": 1}], pa.map_(pa.string(), pa.int64()))})
     with pytest.raises(InputError, match="feature column 'x' has type map"):
         runs.feature_kinds(table, ["x"])
+
+
+def test_an_undefined_monitor_falls_back_on_the_validation_loss(binary_samples):
+    seed_everything(0)
+    net = build_model("mlp", binary_samples, **SMALL)
+    table = binary_samples.stream("val").table
+    negatives = table.filter(pc.equal(table.column("label"), 0.0))
+    val = SampleStream(negatives, binary_samples.encoders)     # one class only: AUROC is undefined
+    trainer = Trainer(net, epochs=3, lr=1e-2)
+    history = trainer.fit(binary_samples.stream("train", shuffle=True), val)
+    assert all(np.isnan(r["val_roc_auc"]) and r["monitor_fallback"] == "val_loss" for r in history)
+    losses = [r["val_loss"] for r in history]
+    assert trainer.best_epoch == int(np.argmin(losses)) and trainer.best_score == -min(losses)

@@ -145,6 +145,10 @@ class Trainer:
                     if score is None:
                         raise ParameterError(f"cannot monitor '{self.monitor}': the {self.label_type} metrics are "
                                              + ", ".join(k[4:] for k in record if k.startswith("val_")))
+                    if math.isnan(score):
+                        # undefined on this validation split (e.g. one class only): fall back on its loss
+                        score = -record["val_loss"] if self.mode == "max" else record["val_loss"]
+                        record["monitor_fallback"] = "val_loss"
                 else:
                     score = -record["train_loss"] if self.mode == "max" else record["train_loss"]
                 self.history.append(record)
