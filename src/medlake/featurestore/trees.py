@@ -19,10 +19,15 @@ def replace_tables(tree: exp.Expression, mapping: dict[str, exp.Expression]) -> 
 
 
 def replace_columns(tree: exp.Expression, mapping: dict[str, str]) -> exp.Expression:
-    """Rename placeholder columns, keeping their table qualifier (the new names are quoted)."""
-    return tree.transform(
-        lambda n: exp.column(mapping[n.name], table=n.table or None, quoted=True)
-        if isinstance(n, exp.Column) and n.name in mapping else n)
+    """Rename placeholder columns and aliases, keeping table qualifiers (the new names are quoted)."""
+    def rename(node):
+        if isinstance(node, exp.Column) and node.name in mapping:
+            return exp.column(mapping[node.name], table=node.table or None, quoted=True)
+        if isinstance(node, exp.Alias) and node.alias in mapping:
+            node.set("alias", exp.to_identifier(mapping[node.alias], quoted=True))
+        return node
+
+    return tree.transform(rename)
 
 
 def fs_table(name: str) -> exp.Table:

@@ -38,13 +38,15 @@ WHERE t IS NOT NULL
 GROUP BY visit_id;
 
 -- name: changed_keys
+-- an entity changed when the multiset of its rows did (count and sum of row hashes differ)
+-- or when its last activity moved
 CREATE OR REPLACE TEMP TABLE __fs_changed AS
 SELECT DISTINCT __key FROM (
-    SELECT __key FROM (
-        (SELECT * FROM __fs_new EXCEPT ALL SELECT * FROM target)
-        UNION ALL
-        (SELECT * FROM target EXCEPT ALL SELECT * FROM __fs_new)
-    ) AS rows_changed
+    SELECT coalesce(a.__key, b.__key) AS __key
+    FROM (SELECT __key, count(*) AS n, sum(hash(r)::HUGEINT) AS h FROM __fs_new AS r GROUP BY __key) AS a
+    FULL JOIN (SELECT __key, count(*) AS n, sum(hash(r)::HUGEINT) AS h FROM target AS r GROUP BY __key) AS b
+        ON a.__key = b.__key
+    WHERE a.n IS DISTINCT FROM b.n OR a.h IS DISTINCT FROM b.h
     UNION ALL
     SELECT coalesce(n.__key, l.__key)
     FROM __fs_last_seen AS n
