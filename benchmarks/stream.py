@@ -103,7 +103,8 @@ def main() -> None:
     best = min(epochs)
     result = {
         "samples": n, "batch_size": args.batch_size, "workers": args.workers,
-        "source": f"task {args.task} on {args.dataset}" if args.task else "mortality-shaped synthetic (3 x 20-40 codes)",
+        "source": (f"task {args.task} on {args.dataset}" if args.task
+                   else "mortality-shaped synthetic (3 x 20-40 codes)"),
         "source_rows_s": round(fetch_s, 3), "prepare_s": round(prepare_s, 3),
         "epoch_s": [round(e, 3) for e in epochs],
         "epoch_samples_per_s": round(n / best),

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from medlake.cli import main
 from medlake.errors import InputError, ParameterError
-from medlake.models import GAMENet, SampleSet, SampleStream, Trainer, Transformer, build_model, load_checkpoint, seed_everything
+from medlake.models import (GAMENet, SampleSet, SampleStream, Trainer, Transformer, build_model, load_checkpoint,
+                            seed_everything)
 from medlake.models import runs
 from medlake.models.nets import MODELS
 

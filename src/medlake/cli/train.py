@@ -28,7 +28,8 @@ def _show_metrics(result: dict) -> None:
     if "metrics" not in result:
         stdout.print("no test split: no test metrics")
         return
-    t = Table("metric", "value", "95% CI", title=f"{result['model']} on {result['split']} ({result['samples']} samples)")
+    title = f"{result['model']} on {result['split']} ({result['samples']} samples)"
+    t = Table("metric", "value", "95% CI", title=title)
     for k, v in result["metrics"].items():
         lo, hi = result.get("ci95", {}).get(k, (None, None))
         ci = f"{lo:.4f} - {hi:.4f}" if lo is not None and lo == lo else ""
@@ -81,7 +82,8 @@ def _show_reliability(before: dict, after: dict, width: int = 20) -> None:
 @click.option("--silent", is_flag=True, help="No progress display.")
 @db_option
 def train(task, dataset, model, epochs, out, params, split_text, split_seed, batch_size, lr, weight_decay, optimizer,
-          patience, monitor, seed, embedding_dim, hidden_dim, min_count, max_len, features, ddi, device, silent, db_path):
+          patience, monitor, seed, embedding_dim, hidden_dim, min_count, max_len, features, ddi, device, silent,
+          db_path):
     """Train a network on a task's samples; writes metrics, checkpoint and vocabularies to --out."""
     from ..models import runs
 

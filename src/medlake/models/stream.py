@@ -122,7 +122,8 @@ def build_encoders(con: duckdb.DuckDBPyConnection, rows: SourceRows, min_count: 
             classes = sqlparts.query(con, stmt, "label").column("code").to_pylist()
         label_encoder = LabelEncoder([str(c) for c in classes])
     return Encoders(inputs=rows.inputs, label="label", label_type=rows.label_type, vocabularies=vocabs,
-                    scalers=scalers, label_encoder=label_encoder, label_is_index=label_is_index, max_len=max_len, max_visits=max_visits)
+                    scalers=scalers, label_encoder=label_encoder, label_is_index=label_is_index,
+                    max_len=max_len, max_visits=max_visits)
 
 
 def encode_rows(con: duckdb.DuckDBPyConnection, table: pa.Table, enc: Encoders) -> pa.Table:
@@ -144,7 +145,8 @@ def encode_rows(con: duckdb.DuckDBPyConnection, table: pa.Table, enc: Encoders) 
             cols[col] = sqlparts.query(con, "encode_nested_codes", col, limits).column("ids")
         elif kind == "series":
             out = sqlparts.query(con, "encode_series", col, limits)
-            cols[col], cols[col + "_value"], cols[col + "_hours"] = out.column("ids"), out.column("vals"), out.column("hours")
+            cols[col] = out.column("ids")
+            cols[col + "_value"], cols[col + "_hours"] = out.column("vals"), out.column("hours")
         elif kind == "categorical":
             cols[col] = sqlparts.query(con, "encode_category", col).column("ids")
         elif kind == "numeric":

@@ -60,7 +60,10 @@ def pad_lists(arr: pa.Array, dtype=np.int64) -> tuple[np.ndarray, np.ndarray]:
 def pad_nested(arr: pa.Array, dtype=np.int64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A LIST of LIST column -> (padded [B, V, C], mask [B, V, C], visit mask [B, V])."""
     outer, inner_arr = _offsets_values(arr)
-    inner_offsets, inner_values = _offsets_values(inner_arr) if len(inner_arr) else (np.zeros(1, np.int64), pa.array([], pa.int64()))
+    if len(inner_arr):
+        inner_offsets, inner_values = _offsets_values(inner_arr)
+    else:
+        inner_offsets, inner_values = np.zeros(1, np.int64), pa.array([], pa.int64())
     inner, inner_mask = pad_offsets(inner_offsets, inner_values.to_numpy(zero_copy_only=False), dtype)
     visits = np.diff(outer)
     width_v = max(int(visits.max(initial=0)), 1)

@@ -69,7 +69,8 @@ class GAMENet(Net):
             raise ParameterError("GAMENet needs dataset=SampleSet (its drug graph comes from the training labels)")
         enc = kwargs.get("encoders") or dataset.encoders
         if enc.label_type != "multilabel":
-            raise ParameterError(f"GAMENet recommends a set of drugs: it needs a multilabel label, not {enc.label_type}")
+            raise ParameterError("GAMENet recommends a set of drugs: it needs a multilabel label, "
+                                 f"not {enc.label_type}")
         super().__init__(dataset, **kwargs)
         k, hidden = enc.output_size, self.options["hidden_dim"]
         if ehr_adjacency is None:
