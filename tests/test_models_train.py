@@ -99,6 +99,9 @@ def test_gamenet_with_a_ddi_penalty(tmp_path):
     assert "ddi_rate" in result["metrics"] and 0 <= result["metrics"]["ddi_rate"] <= 1
     again = runs.evaluate(None, tmp_path / "run", samples=samples, n_boot=0)
     assert again["metrics"] == result["metrics"]
+    predicted = runs.predict(tmp_path / "run", code_table(120, "multilabel"))
+    assert predicted.num_rows == 120 and predicted.schema.field("predicted").type == pa.list_(pa.string())
+    assert all(set(p) <= {"D0", "D1", "D2", "D3", "D4"} for p in predicted.column("predicted").to_pylist())
     plain = GAMENet(dataset=samples, **SMALL)
     assert plain.extra_loss(plain(batch)) is None
     with pytest.raises(ParameterError, match="multilabel"):
@@ -128,6 +131,11 @@ def test_checkpoint_round_trip_and_run_directory(tmp_path, binary_samples):
         runs.evaluate(None, run, samples=other)
     same_codes = SampleSet.build(code_table(100, seed=9), encoders=samples.encoders)
     assert runs.evaluate(None, run, samples=same_codes, n_boot=0)["samples"] == same_codes.splits["test"]
+    predictions = runs.predict(run, code_table(100, seed=9), split="test")
+    assert predictions.column_names == ["sample_id", "probability"]
+    assert predictions.num_rows == same_codes.splits["test"]
+    expected = torch.sigmoid(net(next(iter(same_codes.stream("test", batch_size=100))))).detach().numpy()
+    assert np.allclose(predictions.column("probability").to_numpy(), expected, atol=1e-6)
 
 
 def test_early_stopping_and_seeded_runs(binary_samples):

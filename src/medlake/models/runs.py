@@ -180,6 +180,36 @@ def evaluate(lake, run_dir: str | Path, split: str = "test", n_boot: int = 200, 
     return result
 
 
+def predict(run_dir: str | Path, source, lake=None, split: str | None = None, device: str | None = None,
+            **source_options) -> pa.Table:
+    """Predictions of a trained run on new samples (any SampleSet source), encoded with the run's encoders.
+
+    Returns sample_id plus `probability` (binary), `probabilities` and `predicted`
+    class (multiclass), `probabilities` and the `predicted` set at 0.5 (multilabel), or
+    `prediction` (regression)."""
+    run_dir = Path(run_dir)
+    encoders = Encoders.load(run_dir / "encoders.json")
+    samples = SampleSet.build(source, lake=lake, encoders=encoders, **source_options)
+    net = load_checkpoint(run_dir / "model.pt", encoders=encoders)
+    stream = samples.stream(split, batch_size=256)
+    pred = Trainer(net, device=device).predict(stream)
+    out = {"sample_id": stream.sample_ids.take(pa.array(pred.rows))}
+    probs = pred.probs
+    kind = encoders.label_type
+    if kind == "binary":
+        out["probability"] = pa.array(probs)
+    elif kind == "regression":
+        out["prediction"] = pa.array(probs)
+    else:
+        classes = np.asarray(encoders.label_encoder.classes, dtype=object)
+        out["probabilities"] = pa.array(list(probs))
+        if kind == "multiclass":
+            out["predicted"] = pa.array(classes[probs.argmax(axis=1)].tolist())
+        else:
+            out["predicted"] = pa.array([classes[row >= 0.5].tolist() for row in probs], pa.list_(pa.string()))
+    return pa.table(out)
+
+
 def calibrate(lake, run_dir: str | Path, method: str = "temperature", alpha: float = 0.1, bins: int = 15,
               fit_split: str = "val", test_split: str = "test", samples: SampleSet | None = None,
               device: str | None = None) -> dict:
@@ -229,4 +259,4 @@ def calibrate(lake, run_dir: str | Path, method: str = "temperature", alpha: flo
     return result
 
 
-__all__ = ["train", "train_samples", "evaluate", "calibrate", "open_run", "CALIBRATION_METHODS"]
+__all__ = ["train", "train_samples", "evaluate", "predict", "calibrate", "open_run", "CALIBRATION_METHODS"]
