@@ -74,13 +74,13 @@ def point_in_time_query(samples: str, parts: list[ViewPart], *, inclusive: bool 
         cte_name = f"__part{i}"
         view_ttl = ttl if ttl is not None else part.view.ttl
         if part.view.kind == "window":
-            body, outputs = _window_part(samples, part, view_ttl, inclusive, lookback_param)
+            body = _window_part(samples, part, view_ttl, inclusive, lookback_param)
         else:
-            body, outputs = _latest_part(samples, part, view_ttl, inclusive, lookback_param)
+            body = _latest_part(samples, part, view_ttl, inclusive, lookback_param)
         ctes.append((cte_name, body))
         final = final.join(exp.to_table(cte_name), on=exp.column("__row", cte_name).eq(exp.column("__row", "s")),
                            join_type="left", copy=False)
-        for feature, expr in outputs:
+        for feature in part.features:
             column = exp.column(feature.name, cte_name, quoted=True)
             if part.view.kind == "window" and feature.agg == "count":
                 column = _fill(_template_expr("zero_if_missing"), column)
@@ -92,6 +92,7 @@ def point_in_time_query(samples: str, parts: list[ViewPart], *, inclusive: bool 
 
 
 def _window_part(samples, part: ViewPart, ttl, inclusive, lookback_param):
+    """Range join of samples to the view's rows, one restricted aggregate per feature."""
     q = _template("window_join")
     q = replace_tables(q, {"__samples": exp.to_table(samples), "__rows": _rows(part)})
     q = _key_and_bound(q, part.view.key, inclusive)
@@ -102,7 +103,6 @@ def _window_part(samples, part: ViewPart, ttl, inclusive, lookback_param):
         # rows no feature selects need not be joined at all
         wheres = {_in_view(f.where).sql(dialect=DIALECT): _in_view(f.where) for f in part.features}
         q.set("joins", [_and_on(q.args["joins"][0], exp.paren(exp.or_(*wheres.values())))])
-    outputs = []
     for feature, lookback in zip(part.features, lookbacks):
         value = _in_view(feature.value) if feature.value is not None else None
         name = f"agg_{feature.agg}"
@@ -121,30 +121,27 @@ def _window_part(samples, part: ViewPart, ttl, inclusive, lookback_param):
         if conditions:
             agg = _with_filter(agg, exp.and_(*conditions))
         q = q.select(exp.alias_(agg, feature.name, quoted=True), copy=False)
-        outputs.append((feature, agg))
-    return q, outputs
+    return q
 
 
 def _latest_part(samples, part: ViewPart, ttl, inclusive, lookback_param):
+    """ASOF join of samples to the view's rows; values of rows older than the TTL become NULL."""
     q = _template("latest_join")
     q = replace_tables(q, {"__samples": exp.to_table(samples), "__rows": _rows(part)})
     q = _key_and_bound(q, part.view.key, inclusive)
-    outputs = []
     for feature in part.features:
         value = _in_view(feature.value) if feature.value is not None else exp.column(feature.name, "v")
         if ttl is not None:
             value = _fill(_template_expr("latest_within"), value)
             value = _fill_placeholder(value, lookback_param(ttl))
         q = q.select(exp.alias_(value, feature.name, quoted=True), copy=False)
-        outputs.append((feature, value))
-    return q, outputs
+    return q
 
 
 # -- tree helpers ------------------------------------------------------------
 
 def _template(name: str) -> exp.Select:
     return load_sql(TEMPLATES)[name].tree.copy()
-
 
 
 def _template_expr(name: str) -> exp.Expression:

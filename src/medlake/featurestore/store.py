@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from ..errors import MedlakeError, ParameterError, UnknownNameError
 from ..progress import progress
 from ..sqlfiles import SQL_ROOT, qualify, render
-from .pit import ViewPart, output_name, point_in_time_query
+from .pit import ViewPart, point_in_time_query
 from .view import ENTITY_KEYS, FeatureView, parse_duration
 
 REGISTRY = "fs/registry.sql"

@@ -224,6 +224,7 @@ class FeatureView:
         return any(t.startswith("vocab.") for t in self.source_tables())
 
     def feature(self, name: str) -> Feature:
+        """One feature by name (UnknownNameError listing the view's features)."""
         for f in self.features:
             if f.name == name:
                 return f
