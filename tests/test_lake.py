@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import medlake
-from medlake.errors import UnknownNameError
+from medlake.errors import InputError, MedlakeError, UnknownNameError
 
 
 def sha256(path: str) -> str:
@@ -125,3 +125,15 @@ def test_the_file_opens_in_a_stock_duckdb_client(two_loads):
         f"mimic4_raw.{t}" for t in ("patients", "admissions", "icustays", "diagnoses_icd", "procedures_icd",
                                     "prescriptions", "labevents", "d_icd_diagnoses", "d_icd_procedures",
                                     "d_labitems")}
+
+
+def test_a_lake_file_named_like_a_schema_is_refused_clearly(tmp_path, mimic3_dir):
+    # DuckDB names the catalog after the file: mimic3.duckdb + schema mimic3 would be ambiguous
+    with pytest.raises(MedlakeError, match="cannot use a lake file named 'meta.duckdb'"):
+        medlake.connect(tmp_path / "meta.duckdb")
+    lake = medlake.connect(tmp_path / "mimic3.duckdb")
+    with pytest.raises(InputError, match="dataset name equals the lake file's name"):
+        lake.load("mimic3", mimic3_dir)
+    assert lake.datasets() == []
+    assert lake.load("mimic3", mimic3_dir, name="demo3").dataset == "demo3"
+    lake.close()

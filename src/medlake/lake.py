@@ -36,6 +36,13 @@ class Lake:
         except duckdb.Error as e:
             raise MedlakeError(f"cannot open lake '{self.path}': {e}") from None
         self._in_transaction = False
+        # DuckDB names the file's catalog after its stem; a schema of the same name
+        # makes two-part names like meta.loads ambiguous, so refuse such files early.
+        self.catalog = self.run_file("lake/info.sql", name="catalog")[0][0]
+        if self.catalog in ("meta", "vocab", "fs"):
+            self.con.close()
+            raise MedlakeError(f"cannot use a lake file named '{Path(self.path).name}': DuckDB would confuse it with "
+                               f"the '{self.catalog}' schema; choose another file name")
         if not read_only:
             self.run_file("schema/meta.sql")
 

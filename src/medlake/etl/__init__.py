@@ -70,6 +70,10 @@ def load(lake, source: str, directory: Path, tables: list[str] | None = None, na
     if not _NAME.match(dataset) or dataset in RESERVED or dataset.endswith("_raw"):
         raise InputError("bad dataset name", value=dataset,
                          expected="lower-case letters, digits and _, not ending in _raw, not meta/vocab/fs")
+    if dataset == lake.catalog:
+        raise InputError("dataset name equals the lake file's name", value=dataset,
+                         expected=f"another name (--name) or another file name than '{Path(lake.path).name}': "
+                                  "DuckDB cannot tell a schema from a catalog of the same name")
     found, absent = find_files(src, Path(directory), tables)
     started = dt.datetime.now()
     replaced = dataset in lake.datasets()

@@ -30,3 +30,6 @@ SELECT count(*) > 0 FROM duckdb_schemas() WHERE database_name = current_database
 SELECT column_name, data_type FROM duckdb_columns()
 WHERE database_name = current_database() AND schema_name = $schema AND table_name = $table
 ORDER BY column_index;
+
+-- name: catalog
+SELECT current_database();
