@@ -113,3 +113,38 @@ def test_build_without_features_uses_every_view_the_lake_can_serve(db, tmp_path)
     # no code tables in this lake: the views over vocab.maps are left out
     assert [f["view"] for f in manifest["features"]] == ["demographics", "lab_stats", "prior_utilization"]
     assert manifest["rows"]["feature_columns"] == 85
+
+
+def test_a_manifest_rebuilds_the_same_set(db, tmp_path):
+    out = tmp_path / "first.parquet"
+    r = run("features", "build", "--task", "mortality", "--dataset", "mimic3", "--features",
+            "demographics.age,lab_stats.sodium_mean_7d", "--ttl", "3 days", "--exclusive", "--out", str(out),
+            "--silent", "--db", db)
+    assert r.exit_code == 0, r.output
+    manifest = json.loads((tmp_path / "first.manifest.json").read_text())
+    assert manifest["options"] == {"ttl_seconds": 259200.0, "inclusive": False}
+    pinned = [f"{f['view']}@{f['version']}.{name}" for f in manifest["features"] for name in f["features"]]
+    with medlake.connect(db, read_only=True) as lake:
+        again = lake.features.training_set(lake.task(manifest["source"]["task"], dataset=manifest["dataset"]),
+                                           pinned, ttl=manifest["options"]["ttl_seconds"], inclusive=False)
+    assert again.equals(pq.read_table(out))
+
+
+def test_register_a_view_file(db, tmp_path):
+    view = tmp_path / "n_labs.sql"
+    view.write_text("/* medlake\nname: n_labs\nentity: visit\nkind: window\nevent_time: time\n"
+                    "features:\n  n_labs: {type: BIGINT, agg: count}\n*/\n"
+                    "SELECT visit_id, time FROM events WHERE source = 'labevents'\n")
+    r = run("features", "register", str(view), "--db", db)
+    assert r.exit_code == 0, r.output
+    with medlake.connect(db, read_only=True) as lake:
+        version = lake.features.get("n_labs").version
+        samples = lake.task("mortality", dataset="mimic3")
+        got = lake.features.training_set(samples, ["n_labs"]).to_pylist()
+        events = lake.con.table("mimic3.events").to_arrow_table().to_pylist()
+    assert f"as version {version}" in r.output
+    for row in got:
+        assert row["n_labs__n_labs"] == sum(1 for e in events if e["visit_id"] == row["visit_id"]
+                                            and e["source"] == "labevents" and e["time"] <= row["index_time"])
+    r = run("features", "show", "n_labs", "--db", db)
+    assert version in r.output and "registered versions" in r.output
