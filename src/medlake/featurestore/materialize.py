@@ -13,8 +13,9 @@ full=True rebuilds both tables.
 
 from __future__ import annotations
 
-import functools
+from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
@@ -122,26 +123,48 @@ def _write_latest(lake, part: ViewPart, statement: str, target: exp.Table) -> No
     lake.execute(render(tree), params or None)
 
 
+@dataclass
+class OnlineIndex:
+    """The columns of the latest tables an online read needs, held as Arrow and sorted by entity id.
+
+    Loaded from fs.<view>__latest on first use and again whenever
+    fs.materializations changes (in this process or another one)."""
+
+    key: str
+    views: list[tuple[str, tuple[str, ...]]]
+    stamp: tuple
+    tables: list[pa.Table] = field(default_factory=list)
+    keys: list[np.ndarray] = field(default_factory=list)
+
+    def read(self, ids: np.ndarray) -> pa.Table:
+        """One row per id (NULLs for ids without a row), by binary search over the sorted ids."""
+        columns = {self.key: pa.array(ids, pa.int64())}
+        for (name, feats), table, keys in zip(self.views, self.tables, self.keys):
+            pos = np.minimum(np.searchsorted(keys, ids), max(len(keys) - 1, 0))
+            found = keys[pos] == ids if len(keys) else np.zeros(len(ids), dtype=bool)
+            rows = table.take(pa.array(pos, pa.int64(), mask=~found))
+            for f in feats:
+                columns[f"{name}__{f}"] = rows.column(f)
+        return pa.table(columns)
+
+
 def online(store, features, entity_ids) -> pa.Table:
-    """Latest materialized values for entity ids (one row per id, in the order given).
-
-    The query for a list of features is checked and rendered once per store and
-    reused until this store materializes or registers a view again."""
-    key = features if isinstance(features, str) else tuple(features)
-    sql = store._online_plans.get(key)
-    if sql is None:
-        sql = store._online_plans[key] = _online_plan(store, features)
-    ids = [int(i) for i in entity_ids]
-    return store.lake.execute(sql, {"entity_ids": ids}).to_arrow_table()
+    """Latest materialized values for entity ids (one row per id, in the order given)."""
+    cache_key = features if isinstance(features, str) else tuple(features)
+    stamp = tuple(store.lake.run_file(SQL, name="materialized_stamp")[0]) if store._ensure_schema() else ()
+    index = store._online_plans.get(cache_key)
+    if index is None or index.stamp != stamp:
+        index = store._online_plans[cache_key] = _online_index(store, features, stamp)
+    return index.read(np.asarray([int(i) for i in entity_ids], dtype=np.int64))
 
 
-def _online_plan(store, features) -> str:
-    """Check that the views are materialized at their current version; the online query's text."""
+def _online_index(store, features, stamp: tuple) -> OnlineIndex:
+    """Check that the views are materialized at their current version and load their latest columns."""
     selection = store.select(features)
     keys = {view.key for view, _ in selection}
     if len(keys) != 1:
         raise ParameterError("online reads take features of one entity (subject or visit) at a time")
-    wanted = []
+    index = OnlineIndex(key=keys.pop(), views=[], stamp=stamp)
     for view, feats in selection:
         record = store.lake.query_file(SQL, "get_record", params={"name": view.name}).to_pylist() \
             if store._ensure_schema() else []
@@ -151,25 +174,12 @@ def _online_plan(store, features) -> str:
         if record[0]["version"] != view.version:
             raise UnknownNameError(f"feature view '{view.name}' is materialized at version {record[0]['version']}, "
                                    f"not {view.version}; materialize it again")
-        wanted.append((view.name, view.key, tuple(f.name for f in feats)))
-    return _online_sql(tuple(wanted))
-
-
-@functools.lru_cache(maxsize=256)
-def _online_sql(wanted: tuple) -> str:
-    """The online query for ((view, key, features), ...), rendered once and reused."""
-    q = _statement("online")
-    key = wanted[0][1]
-    q.set("expressions", [exp.alias_(exp.column("__key", "k"), key, quoted=True)])
-    for i, (name, _, feats) in enumerate(wanted):
-        alias = f"l{i}"
-        # filter each latest table by the ids first (a semi join), then join the few rows left
-        rows = replace_tables(load_sql(SQL)["online_view"].tree, {"target": fs_table(latest_table_name(name))})
-        rows = replace_columns(rows, {"__key": key})
-        for f in feats:
-            rows = rows.select(exp.column(f, quoted=True), copy=False)
-        q = q.join(rows.subquery(alias), on=exp.column(key, alias, quoted=True).eq(exp.column("__key", "k")),
-                   join_type="left", copy=False)
-        for f in feats:
-            q = q.select(exp.alias_(exp.column(f, alias, quoted=True), f"{name}__{f}", quoted=True), copy=False)
-    return render(q)
+        names = tuple(f.name for f in feats)
+        query = _statement("online_columns", view, {"target": fs_table(latest_table_name(view.name))})
+        for name in names:
+            query = query.select(exp.column(name, quoted=True), copy=False)
+        table = store.lake.execute(render(query)).to_arrow_table()
+        index.views.append((view.name, names))
+        index.tables.append(table)
+        index.keys.append(table.column(view.key).to_numpy())
+    return index

@@ -107,10 +107,8 @@ SELECT name, version, dataset, rows_table, latest_table, load_ids, row_count, en
        changed_entities, updated_at
 FROM fs.materializations WHERE name = $name;
 
--- name: online
-SELECT k.__key
-FROM (SELECT unnest($entity_ids::BIGINT[]) AS __key, generate_subscripts($entity_ids::BIGINT[], 1) AS __pos) AS k
-ORDER BY k.__pos;
+-- name: materialized_stamp
+SELECT count(*), max(updated_at), string_agg(name || '@' || version, ',' ORDER BY name) FROM fs.materializations;
 
--- name: online_view
-SELECT __key FROM target WHERE __key IN (SELECT unnest($entity_ids::BIGINT[]));
+-- name: online_columns
+SELECT __key FROM target WHERE __key IS NOT NULL ORDER BY __key;
