@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot import exp
 
-from ..sqlfiles import DIALECT, load_sql
+from ..sqlfiles import DIALECT, load_sql, render
 from .trees import replace_tables
 from .view import Feature, FeatureView
 
@@ -101,7 +101,7 @@ def _window_part(samples, part: ViewPart, ttl, inclusive, lookback_param):
         q.set("joins", [_and_on(q.args["joins"][0], _not_before(lookback_param(max(lookbacks))))])
     if all(f.where is not None for f in part.features):
         # rows no feature selects need not be joined at all
-        wheres = {_in_view(f.where).sql(dialect=DIALECT): _in_view(f.where) for f in part.features}
+        wheres = {render(_in_view(f.where)): _in_view(f.where) for f in part.features}
         q.set("joins", [_and_on(q.args["joins"][0], exp.paren(exp.or_(*wheres.values())))])
     for feature, lookback in zip(part.features, lookbacks):
         value = _in_view(feature.value) if feature.value is not None else None

@@ -29,7 +29,7 @@ from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from ..errors import SqlFileError
-from ..sqlfiles import DIALECT, cte_names, parse_sql_text
+from ..sqlfiles import DIALECT, cte_names, parse_sql_text, render
 
 ENTITY_KEYS = {"subject": "subject_id", "visit": "visit_id"}
 KINDS = ("latest", "window")
@@ -189,7 +189,7 @@ class FeatureView:
 
     def normalized_sql(self) -> str:
         """The query without comments, with normalized identifiers and layout."""
-        return normalize_identifiers(self.tree.copy(), dialect=DIALECT).sql(dialect=DIALECT, comments=False)
+        return render(_without_comments(normalize_identifiers(self.tree.copy(), dialect=DIALECT)))
 
     @functools.cached_property
     def version(self) -> str:
@@ -200,7 +200,7 @@ class FeatureView:
             for k in ("value", "where"):
                 if k in d:
                     d[k] = _normalize_expr(d[k])
-            d["type"] = exp.DataType.build(f.type, dialect=DIALECT).sql(dialect=DIALECT)
+            d["type"] = render(exp.DataType.build(f.type, dialect=DIALECT))
             feats.append([f.name, d])
         doc = {"sql": self.normalized_sql(), "entity": self.entity, "kind": self.kind,
                "event_time": self.event_time.lower(), "ttl": self.ttl.total_seconds() if self.ttl else None,
@@ -252,8 +252,13 @@ def _parse_query(sql: str, where: str) -> exp.Expression:
 
 
 def _normalize_expr(text: str) -> str:
-    return normalize_identifiers(sqlglot.parse_one(text, read=DIALECT), dialect=DIALECT).sql(
-        dialect=DIALECT, comments=False)
+    return render(_without_comments(normalize_identifiers(sqlglot.parse_one(text, read=DIALECT), dialect=DIALECT)))
+
+
+def _without_comments(tree: exp.Expression) -> exp.Expression:
+    for node in tree.walk():
+        node.comments = None
+    return tree
 
 
 def _parse_features(features, kind: str, where: str) -> list[Feature]:
