@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import medlake
+from medlake.etl.base import schema_statement
 from medlake.featurestore import FeatureView
 
 T0 = dt.datetime(2030, 1, 1)
@@ -26,7 +27,7 @@ EVENT_COLUMNS = ["subject_id", "visit_id", "time", "vocab", "code", "numeric_val
 def make_lake(events: list[dict], path=":memory:"):
     """A lake with one dataset 'toy' whose events are the given rows (subject_id, time, code, value)."""
     lake = medlake.connect(path)
-    lake.execute("CREATE SCHEMA toy")
+    lake.execute(schema_statement("create_schema", "toy"))
     lake.run_file("schema/core.sql", schemas={None: "toy"})
     lake.run_file("etl/raw.sql", name="record_dataset",
                   params={"dataset": "toy", "source": "test", "load_id": 1, "loaded_at": T0})
