@@ -92,17 +92,22 @@ def point_in_time_query(samples: str, parts: list[ViewPart], *, inclusive: bool 
 
 
 def _window_part(samples, part: ViewPart, ttl, inclusive, lookback_param):
-    """Range join of samples to the view's rows, one restricted aggregate per feature."""
-    q = _template("window_join")
-    q = replace_tables(q, {"__samples": exp.to_table(samples), "__rows": _rows(part)})
-    q = _key_and_bound(q, part.view.key, inclusive)
+    """Range join of samples to the view's rows, one restricted aggregate per feature.
+
+    Each distinct feature condition (lookback, where) becomes a boolean column
+    of the join, computed once, which the aggregates then test."""
+    joined = _template("window_rows")
+    joined = replace_tables(joined, {"__samples": exp.to_table(samples), "__rows": _rows(part)})
+    joined = _key_and_bound(joined, part.view.key, inclusive)
     lookbacks = [_shorter(f.window, ttl) for f in part.features]
     if lookbacks and all(lb is not None for lb in lookbacks):
-        q.set("joins", [_and_on(q.args["joins"][0], _not_before(lookback_param(max(lookbacks))))])
+        joined.set("joins", [_and_on(joined.args["joins"][0], _not_before(lookback_param(max(lookbacks))))])
     if all(f.where is not None for f in part.features):
         # rows no feature selects need not be joined at all
         wheres = {render(_in_view(f.where)): _in_view(f.where) for f in part.features}
-        q.set("joins", [_and_on(q.args["joins"][0], exp.paren(exp.or_(*wheres.values())))])
+        joined.set("joins", [_and_on(joined.args["joins"][0], exp.paren(exp.or_(*wheres.values())))])
+    q = _template("window_aggregate")
+    condition_columns: dict[str, str] = {}
     for feature, lookback in zip(part.features, lookbacks):
         value = _in_view(feature.value) if feature.value is not None else None
         name = f"agg_{feature.agg}"
@@ -119,9 +124,17 @@ def _window_part(samples, part: ViewPart, ttl, inclusive, lookback_param):
         if value is not None and feature.agg in ("last", "first", "distinct", "histogram"):
             conditions.append(exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())))
         if conditions:
-            agg = _with_filter(agg, exp.and_(*conditions))
+            condition = exp.and_(*conditions)
+            text = render(condition)
+            if text not in condition_columns:
+                condition_columns[text] = f"__c{len(condition_columns)}"
+                joined = joined.select(exp.alias_(condition, condition_columns[text]), copy=False)
+            agg = _with_filter(agg, exp.column(condition_columns[text], "v"))
+        # after the join, index_time is a column of the joined rows
+        agg = agg.transform(lambda n: exp.column("__index_time", "v")
+                            if isinstance(n, exp.Column) and n.table == "s" and n.name == "__index_time" else n)
         q = q.select(exp.alias_(agg, feature.name, quoted=True), copy=False)
-    return q
+    return replace_tables(q, {"__joined": joined.subquery("v")})
 
 
 def _latest_part(samples, part: ViewPart, ttl, inclusive, lookback_param):

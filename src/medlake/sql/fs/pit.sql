@@ -6,15 +6,22 @@ description: >
   and event-time columns, __value a feature's value expression, and
   $lookback a bound INTERVAL. Rows count when their time is <= index_time
   (< when the training set is not inclusive) and >= index_time - lookback.
+  A window view joins samples to rows (window_rows, which also computes each
+  feature's condition once as a boolean column) and aggregates per sample
+  (window_aggregate).
 */
 -- name: view_rows
 SELECT __key AS __key, __event_time AS __time, * FROM __view AS __v WHERE __event_time IS NOT NULL;
 
--- name: window_join
-SELECT s.__row
+-- name: window_rows
+SELECT s.__row AS __row, s.__index_time AS __index_time, v.*
 FROM __samples AS s
-JOIN __rows AS v ON v.__key = s.__key AND v.__time <= s.__index_time
-GROUP BY s.__row, s.__index_time;
+JOIN __rows AS v ON v.__key = s.__key AND v.__time <= s.__index_time;
+
+-- name: window_aggregate
+SELECT v.__row
+FROM __joined AS v
+GROUP BY v.__row, v.__index_time;
 
 -- name: latest_join
 SELECT s.__row
