@@ -216,3 +216,10 @@ def test_ttl_override_and_durations():
     assert lake.features.training_set(samples, ["visits_seen"], ttl="36 hours").column(
         "visits_seen__n_events").to_pylist() == [2]
     lake.close()
+
+
+def test_a_view_written_out_reads_back_to_the_same_version():
+    for view in builtin_views().values():
+        again = FeatureView.from_text(view.text())
+        assert again.version == view.version
+        assert [f.spec() for f in again.features] == [f.spec() for f in view.features]
