@@ -7,7 +7,7 @@ CPU for files ~1% smaller); and the
 statement that fills `events` (one INSERT ... ORDER BY over every raw event
 table) runs once per range of subject ids, in ascending order, so each sort
 fits in memory and the table still comes out sorted. On a MIMIC-III-sized
-load the single sort needs about 9 GB; in ranges of ~4 M rows it needs ~1.
+load the single sort needs about 9 GB; in ranges of ~3 M rows it stays under 1.5 GB.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from sqlglot import exp
 
 from ..sqlfiles import load_sql, qualify, render
 
-LOAD_MEMORY_LIMIT = 1536 * 2**20   # bytes; a lower user setting is kept
+LOAD_MEMORY_LIMIT = 1024 * 2**20   # bytes; a lower user setting is kept
 SKIPPED_COMPRESSION = ("fsst", "dict_fsst")
-EVENTS_PER_RANGE = 4_000_000        # events sorted at once
+EVENTS_PER_RANGE = 3_000_000        # events sorted at once
 
 
 @contextlib.contextmanager
