@@ -184,10 +184,11 @@ def simulate(n_patients: int, seed: int) -> Hospital:
     when = last_disch + (rng.exponential(420.0, n) * DAY).astype(np.int64) + DAY
     death[later] = when[later] - when[later] % DAY
 
-    hospital = Hospital(seed, male, birth, frailty, chronic, death, adm_patient, admit, disch, died, acute, sev, age,
-                        kind, *_icu_stays(rng, admit, disch, died, sev), *_diagnoses(rng, chronic, adm_patient, acute,
-                                                                                     sev), *_procedures(rng, acute, sev))
-    return hospital
+    icu = _icu_stays(rng, admit, disch, died, sev)
+    dx = _diagnoses(rng, chronic, adm_patient, acute, sev)
+    px = _procedures(rng, acute, sev)
+    return Hospital(seed, male, birth, frailty, chronic, death, adm_patient, admit, disch, died, acute, sev, age, kind,
+                    *icu, *dx, *px)
 
 
 def _icu_stays(rng, admit, disch, died, sev):
@@ -346,8 +347,22 @@ SEVERITY_LABS = {50813: 1.0, 50912: 0.6, 51006: 0.6, 51301: 0.5, 50882: -0.5, 50
 ABNORMAL_Z = 1.5
 
 
-def lab_value(z: np.ndarray, item: np.ndarray):
-    """Value, and the reference bounds, of lab items at standard scores z."""
+@functools.lru_cache(maxsize=1)
+def _lab_shifts() -> tuple[np.ndarray, np.ndarray]:
+    """Shift of each lab item (in standard deviations) per condition, and its direction under severity."""
+    pos = {int(x): i for i, x in enumerate(LAB_IDS)}
+    shift = np.zeros((len(CONDITIONS), len(LAB_IDS)))
+    for c, cond in enumerate(CONDITIONS):
+        for itemid, s in cond.labs.items():
+            shift[c, pos[itemid]] = s
+    sev_dir = np.zeros(len(LAB_IDS))
+    for itemid, s in SEVERITY_LABS.items():
+        sev_dir[pos[itemid]] = s
+    return shift, sev_dir
+
+
+def lab_value(z: np.ndarray, item: np.ndarray) -> np.ndarray:
+    """Values of lab items (indexes into codes.LAB_ITEMS) at standard scores z."""
     include, centre, spread, log_scaled, decimals, floor = _lab_params()
     raw = centre[item] + z * spread[item]
     value = np.where(log_scaled[item], np.exp(np.minimum(raw, 30.0)), raw)
@@ -366,22 +381,15 @@ def labs(h: Hospital, chunk: int, adm: slice, activity: np.ndarray) -> dict[str,
     draw_adm = np.repeat(idx, draws)
     span = h.disch[draw_adm] - h.admit[draw_adm]
     draw_time = _to_minute(h.admit[draw_adm] + (rng.random(len(draw_adm)) * span).astype(np.int64))
+    # each blood draw is a panel: every item is in it with its own chance
     hit = rng.random((len(draw_adm), len(include))) < include[None, :]
     d, item = np.nonzero(hit)
     rows = draw_adm[d]
     # how far each admission's labs sit from the usual: its conditions, and its severity
-    shift = np.zeros((len(CONDITIONS), len(include)))
-    pos = {int(x): i for i, x in enumerate(LAB_IDS)}
-    for c, cond in enumerate(CONDITIONS):
-        for itemid, s in cond.labs.items():
-            shift[c, pos[itemid]] = s
-    sev_dir = np.zeros(len(include))
-    for itemid, s in SEVERITY_LABS.items():
-        sev_dir[pos[itemid]] = s
-    local = adm.start
+    shift, sev_dir = _lab_shifts()
     adm_shift = h.condition_mask(adm).astype(np.float64) @ shift
     adm_shift += np.clip(h.severity[adm], -2.0, 5.0)[:, None] * 0.45 * sev_dir[None, :]
-    z = rng.normal(0.0, 1.0, len(rows)) + adm_shift[rows - local, item]
+    z = rng.normal(0.0, 1.0, len(rows)) + adm_shift[rows - adm.start, item]
     value = lab_value(z, item)
     scale = 10.0 ** decimals[item]
     value = np.round(value * scale) / scale
