@@ -26,6 +26,7 @@ class Condition:
     drugs: tuple[str, ...] = ()
     labs: dict[int, float] = field(default_factory=dict)
     reason: str = ""           # the admitting diagnosis text (ADMISSIONS.DIAGNOSIS)
+    frailty: float = 0.4       # chronic: how much the patient's (hidden) frailty raises the chance of having it
 
 
 CREATININE, BUN, POTASSIUM, BICARBONATE, GLUCOSE = 50912, 51006, 50971, 50882, 50931
@@ -46,6 +47,9 @@ CHRONIC = (
               {BILIRUBIN: 2.0, PT: 1.6, PTT: 0.8, ALBUMIN: -1.5, PLATELETS: -1.4, AST: 1.0, ALT: 0.8}),
     Condition("metastatic_cancer", ("1977", "1983", "1985"), True, 0.05, 1.3, ("A04AA", "N02AA", "H02AB"),
               {HEMOGLOBIN: -0.8, ALBUMIN: -1.0, HEMATOCRIT: -0.8}),
+    # frailty made visible: malnutrition, dementia, pressure ulcers, cachexia, do-not-resuscitate status
+    Condition("frailty", ("2639", "3310", "70703", "7994", "V4986"), True, 0.06, 0.7, ("A11",),
+              {ALBUMIN: -0.8}, frailty=1.6),
 )
 
 ACUTE = (

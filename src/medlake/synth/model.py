@@ -132,7 +132,7 @@ def simulate(n_patients: int, seed: int) -> Hospital:
     birth -= birth % DAY
     chronic = np.empty((n, len(CHRONIC)), dtype=bool)
     for j, c in enumerate(CHRONIC):
-        chronic[:, j] = rng.random(n) < _sigmoid(_logit(c.prevalence) + 0.045 * (age0 - 65.0) + 0.4 * frailty)
+        chronic[:, j] = rng.random(n) < _sigmoid(_logit(c.prevalence) + 0.045 * (age0 - 65.0) + c.frailty * frailty)
     chronic_risk = chronic @ np.array([c.risk for c in CHRONIC])
     acute_cum = _cum([c.prevalence for c in ACUTE] + [1.0 - sum(c.prevalence for c in ACUTE)])
     acute_risk = np.array([c.risk for c in ACUTE] + [-0.3])
@@ -150,7 +150,7 @@ def simulate(n_patients: int, seed: int) -> Hospital:
         acute = _weighted(rng, acute_cum, m)
         acute = np.where(acute == len(ACUTE), -1, acute)
         age = (admit - birth[active]) / YEAR
-        sev = (0.5 * frailty[active] + acute_risk[acute] + chronic_risk[active] + 0.025 * (age - 65.0)
+        sev = (0.6 * frailty[active] + acute_risk[acute] + chronic_risk[active] + 0.025 * (age - 65.0)
                + rng.normal(0.0, 0.6, m) - 0.9)
         los = np.exp(rng.normal(np.log(5.5) + 0.18 * sev, 0.8))
         los = np.clip(los, 0.15, 180.0)
