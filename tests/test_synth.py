@@ -239,3 +239,17 @@ def test_events_built_in_subject_ranges_equal_one_sort(m3, tmp_path, monkeypatch
     assert one.num_rows > 300_000
     assert len(cuts) == 1 and len(cuts[0]) >= 6  # five ranges of subjects or more
     assert ranged.equals(one)
+
+
+def test_ids_stay_distinct_past_mimic_ranges():
+    """Past 99,999 admissions MIMIC-III's id ranges run out; admission and ICU stay ids still never meet."""
+    from medlake.synth import model
+    from medlake.synth.mimic3 import Mimic3
+
+    h = model.simulate(80_000, 1)
+    m = Mimic3(h)
+    assert h.n_admissions > 100_000
+    assert len(np.unique(m.hadm_id)) == h.n_admissions
+    assert len(np.unique(m.icustay_id)) == len(h.icu_adm)
+    assert m.hadm_id.max() < m.icustay_id.min()
+    assert m.hadm_id.min() == 100_001

@@ -28,7 +28,9 @@ class Mimic3:
         rng = model.rng_for(h.seed, 4)
         self.subject_id = distinct_ids(rng, h.n_patients, 2, 100_000, ordered=True)
         self.hadm_id = distinct_ids(rng, h.n_admissions, 100_001, 200_000, ordered=False)
-        self.icustay_id = distinct_ids(rng, len(h.icu_adm), 200_001, 300_000, ordered=False)
+        # ICU stay ids must not meet admission ids (both become visit ids), even past MIMIC's ranges
+        low = max(200_001, int(self.hadm_id.max()) + 1)
+        self.icustay_id = distinct_ids(rng, len(h.icu_adm), low, max(low, 300_000), ordered=False)
         self.adm_subject = self.subject_id[h.adm_patient]
         self.activity = h.activity()
 

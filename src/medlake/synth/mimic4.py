@@ -37,7 +37,9 @@ class Mimic4:
         rng = model.rng_for(h.seed, 5)
         self.subject_id = distinct_ids(rng, h.n_patients, 10_000_000, 20_000_000, ordered=True)
         self.hadm_id = distinct_ids(rng, h.n_admissions, 20_000_000, 30_000_000, ordered=False)
-        self.stay_id = distinct_ids(rng, len(h.icu_adm), 30_000_000, 40_000_000, ordered=False)
+        # ICU stay ids must not meet admission ids (both become visit ids), even past MIMIC's ranges
+        low = max(30_000_000, int(self.hadm_id.max()) + 1)
+        self.stay_id = distinct_ids(rng, len(h.icu_adm), low, max(low, 40_000_000), ordered=False)
         self.adm_subject = self.subject_id[h.adm_patient]
         self.activity = h.activity()
         first = np.searchsorted(h.adm_patient, np.arange(h.n_patients))
