@@ -253,3 +253,14 @@ def test_ids_stay_distinct_past_mimic_ranges():
     assert len(np.unique(m.icustay_id)) == len(h.icu_adm)
     assert m.hadm_id.max() < m.icustay_id.min()
     assert m.hadm_id.min() == 100_001
+
+
+def test_ndcs_map_to_atc_through_the_ndc_gsn_table(m3, codes_dir):
+    """Nearly every prescription with an NDC names one the NDC/GSN/ATC table knows, with the same GSN."""
+    table = pacsv.read_csv(codes_dir / "ndc_gsn_atc.csv.gz",
+                           convert_options=pacsv.ConvertOptions(column_types={"ndc": pa.string(), "gsn": pa.string()}))
+    known = set(zip(table["ndc"].to_pylist(), table["gsn"].to_pylist()))
+    rx = read(m3[0] / "PRESCRIPTIONS.csv.gz")
+    pairs = [(n, g) for n, g in zip(rx["NDC"].to_pylist(), rx["GSN"].to_pylist()) if n not in (None, "0")]
+    assert len(pairs) > 300_000
+    assert sum(p in known for p in pairs) == len(pairs)
