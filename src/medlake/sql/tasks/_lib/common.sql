@@ -138,3 +138,69 @@ LEFT JOIN (
     FROM unit_stay_code_lists
     GROUP BY visit_id
 ) AS c ON c.visit_id = u.visit_id;
+
+-- name: omop_visits
+-- OMOP: every visit of visit_occurrence (any kind) of each subject in
+-- chronological order (start, then end, then id), with the next visit's id,
+-- start and end (mortality compares the subject's death with that end).
+SELECT
+    v.visit_id,
+    v.subject_id,
+    v.kind,
+    v.start_time,
+    v.end_time,
+    row_number() OVER w AS visit_index,
+    lead(v.visit_id) OVER w AS next_visit_id,
+    lead(v.start_time) OVER w AS next_start_time,
+    lead(v.end_time) OVER w AS next_end_time
+FROM visits AS v
+WHERE v.start_time IS NOT NULL
+WINDOW w AS (PARTITION BY v.subject_id ORDER BY v.start_time, v.end_time, v.visit_id);
+
+-- name: omop_visit_codes
+-- OMOP: distinct concept codes of each visit known by its end, by the CDM table
+-- they come from (condition_occurrence, procedure_occurrence, drug_exposure),
+-- with the moment each was first seen (time, then record id, packed as in
+-- visit_codes).
+SELECT
+    e.visit_id,
+    CASE e.source
+        WHEN 'condition_occurrence' THEN 'conditions'
+        WHEN 'procedure_occurrence' THEN 'procedures'
+        ELSE 'drugs'
+    END AS domain,
+    e.code,
+    min(epoch_us(e.time)::HUGEINT * 1099511627776 + coalesce(e.seq, 0)) AS first_seen
+FROM events AS e
+JOIN omop_visits AS v ON v.visit_id = e.visit_id AND v.subject_id = e.subject_id
+WHERE e.source IN ('condition_occurrence', 'procedure_occurrence', 'drug_exposure') AND e.time <= v.end_time
+GROUP BY e.visit_id, domain, e.code;
+
+-- name: omop_visit_code_lists
+-- OMOP: each visit's codes of one domain in first-seen order (ties by code).
+SELECT
+    visit_id,
+    domain,
+    list_transform(list_sort(list({'first_seen': first_seen, 'code': code})), x -> x.code) AS codes
+FROM omop_visit_codes
+GROUP BY visit_id, domain;
+
+-- name: omop_visit_inputs
+-- OMOP: one row per visit with its code lists and validity (conditions,
+-- procedures and drugs all non-empty).
+SELECT
+    v.*,
+    coalesce(c.conditions, CAST([] AS VARCHAR[])) AS conditions,
+    coalesce(c.procedures, CAST([] AS VARCHAR[])) AS procedures,
+    coalesce(c.drugs, CAST([] AS VARCHAR[])) AS drugs,
+    coalesce(len(c.conditions) > 0 AND len(c.procedures) > 0 AND len(c.drugs) > 0, false) AS valid
+FROM omop_visits AS v
+LEFT JOIN (
+    SELECT
+        visit_id,
+        any_value(codes) FILTER (WHERE domain = 'conditions') AS conditions,
+        any_value(codes) FILTER (WHERE domain = 'procedures') AS procedures,
+        any_value(codes) FILTER (WHERE domain = 'drugs') AS drugs
+    FROM omop_visit_code_lists
+    GROUP BY visit_id
+) AS c ON c.visit_id = v.visit_id;

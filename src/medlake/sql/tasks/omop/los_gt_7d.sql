@@ -1,0 +1,28 @@
+/* medlake
+name: los_gt_7d
+description: >
+  OMOP variant. Does the visit last more than 7 whole days? The samples of the
+  OMOP length_of_stay with a binary label. Retrospective, like length_of_stay.
+datasets: [omop]
+label:
+  type: binary
+  classes: [7 days or less, more than 7 days]
+params: {}
+inputs:
+  conditions: codes
+  procedures: codes
+  drugs: codes
+retrospective: true
+*/
+SELECT
+    concat(v.subject_id, '-', v.visit_id) AS sample_id,
+    v.subject_id,
+    v.visit_id,
+    v.end_time AS index_time,
+    CAST(floor(epoch(v.end_time - v.start_time) / 86400) > 7 AS INTEGER) AS label,
+    v.conditions,
+    v.procedures,
+    v.drugs
+FROM omop_visit_inputs AS v
+WHERE v.valid
+ORDER BY v.subject_id, index_time, v.visit_id

@@ -1,0 +1,42 @@
+/* medlake
+name: readmission
+description: >
+  OMOP variant. Will the patient have another visit within window_days? Visits
+  are the subject's visit_occurrence rows in chronological order; one sample
+  per valid visit that has a next visit; label 1 when the next visit starts
+  less than window_days x 24 h after this one's end (anchor discharge) or start
+  (anchor admission). min_age keeps visits of patients at least that many
+  whole years old at the visit's start.
+datasets: [omop]
+label:
+  type: binary
+  classes: [not readmitted, readmitted]
+params:
+  window_days: {type: integer, default: 15, min: 1}
+  anchor: {type: string, default: discharge, choices: [discharge, admission]}
+  min_age: {type: integer, default: null, min: 0}
+inputs:
+  conditions: codes
+  procedures: codes
+  drugs: codes
+retrospective: false
+*/
+SELECT
+    concat(v.subject_id, '-', v.visit_id) AS sample_id,
+    v.subject_id,
+    v.visit_id,
+    v.end_time AS index_time,
+    CAST(
+        v.next_start_time - CASE WHEN $anchor = 'admission' THEN v.start_time ELSE v.end_time END
+        < to_days(CAST($window_days AS INTEGER))
+        AS INTEGER
+    ) AS label,
+    v.conditions,
+    v.procedures,
+    v.drugs
+FROM omop_visit_inputs AS v
+JOIN subjects AS s ON s.subject_id = v.subject_id
+WHERE v.valid
+    AND v.next_visit_id IS NOT NULL
+    AND ($min_age IS NULL OR s.birth_time + to_years(CAST($min_age AS INTEGER)) <= v.start_time)
+ORDER BY v.subject_id, index_time, v.visit_id

@@ -1,0 +1,349 @@
+"""OMOP variants of mortality, readmission, length_of_stay and los_gt_7d against a plain-Python
+reading of the Eunomia GiBleed Parquet files (pyarrow only; no code shared with the task SQL).
+
+GiBleed links few records to its visit_occurrence rows (one valid visit, no next visits, no
+deaths), so most checks run on a copy of it ("enriched") that adds the visits its records name
+but its visit_occurrence lacks, for every tenth person, and a death table for four subjects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import medlake
+from medlake.errors import UnknownNameError
+from medlake.tasks import check_leakage, list_tasks
+
+TASKS = ["mortality", "readmission", "length_of_stay", "los_gt_7d"]
+DOMAINS = {"condition_occurrence": "conditions", "procedure_occurrence": "procedures", "drug_exposure": "drugs"}
+# (id column, concept column, datetime column, date column) of each record table
+RECORDS = {
+    "condition_occurrence": ("condition_occurrence_id", "condition_concept_id", "condition_start_datetime",
+                             "condition_start_date"),
+    "procedure_occurrence": ("procedure_occurrence_id", "procedure_concept_id", "procedure_datetime",
+                             "procedure_date"),
+    "drug_exposure": ("drug_exposure_id", "drug_concept_id", "drug_exposure_start_datetime",
+                      "drug_exposure_start_date"),
+}
+ICD_VOCABS = {"ICD9CM", "ICD10CM", "ICD9PROC", "ICD10PCS"}  # the loader dots these; GiBleed's records use none
+
+# -- reading the Parquet files ---------------------------------------------------------------------
+
+
+def table(root: Path, name: str) -> list[dict]:
+    return pq.read_table(root / f"{name}.parquet").to_pylist()
+
+
+def moment(datetime_value, date_value) -> dt.datetime | None:
+    """A CDM time: the datetime column, else the date at midnight."""
+    if datetime_value is not None:
+        return datetime_value
+    if date_value is not None:
+        return dt.datetime.combine(date_value, dt.time())
+    return None
+
+
+def as_id(x) -> int | None:
+    return None if x is None else int(x)
+
+
+def concept_codes(root: Path) -> dict[int, tuple[str, str]]:
+    """concept_id -> (vocabulary as the loader spells it, concept_code)."""
+    out = {}
+    for c in table(root, "concept"):
+        vocab = (c["vocabulary_id"] or "").strip().upper().replace(" ", "_")
+        code = (c["concept_code"] or "").strip()
+        if vocab and code:
+            out[int(c["concept_id"])] = (vocab, code)
+    return out
+
+
+def plus_years(t: dt.datetime, years: int) -> dt.datetime:
+    try:
+        return t.replace(year=t.year + years)
+    except ValueError:  # 29 February -> 28 February
+        return t.replace(year=t.year + years, day=28)
+
+
+def ordered_visits(root: Path) -> dict[int, list[dict]]:
+    """person -> visits in chronological order (start, end, id); visits without a start are left out."""
+    by_person = defaultdict(list)
+    for v in table(root, "visit_occurrence"):
+        start = moment(v["visit_start_datetime"], v["visit_start_date"])
+        if start is None:
+            continue
+        by_person[int(v["person_id"])].append({
+            "id": int(v["visit_occurrence_id"]), "person": int(v["person_id"]), "start": start,
+            "end": moment(v["visit_end_datetime"], v["visit_end_date"]),
+        })
+    far = dt.datetime.max
+    for visits in by_person.values():
+        visits.sort(key=lambda v: (v["start"], v["end"] or far, v["id"]))  # NULL ends sort last, as in DuckDB
+    return by_person
+
+
+def visit_code_lists(root: Path, visits: dict[int, dict],
+                     keep_late: bool = False) -> tuple[dict[int, dict[str, list[str]]], int]:
+    """(visit id -> domain -> distinct codes recorded in the visit by its end in first-seen order,
+    number of records of a visit dated after its end, left out unless keep_late)."""
+    concepts = concept_codes(root)
+    seen = defaultdict(dict)  # (visit, domain) -> code -> earliest (time, record id)
+    late = 0
+    for name, (id_col, concept_col, time_col, date_col) in RECORDS.items():
+        for r in table(root, name):
+            concept = as_id(r[concept_col])
+            visit = visits.get(as_id(r["visit_occurrence_id"]))
+            time = moment(r[time_col], r[date_col])
+            if not concept or visit is None or visit["person"] != int(r["person_id"]) or time is None:
+                continue
+            if visit["end"] is None or time > visit["end"]:
+                late += 1  # recorded after the visit ended: not known at its end
+                if not keep_late:
+                    continue
+            vocab, code = concepts.get(concept, ("OMOP", str(concept)))
+            assert vocab not in ICD_VOCABS, (name, concept)
+            key = (time, int(r[id_col]))
+            codes = seen[(visit["id"], DOMAINS[name])]
+            if code not in codes or key < codes[code]:
+                codes[code] = key
+    out = defaultdict(dict)
+    for (visit, domain), codes in seen.items():
+        out[visit][domain] = [c for c, _ in sorted(codes.items(), key=lambda kv: (kv[1], kv[0]))]
+    return out, late
+
+
+def deaths(root: Path) -> dict[int, dt.datetime]:
+    out = {}
+    for d in table(root, "death"):
+        t = moment(d["death_datetime"], d["death_date"])
+        p = int(d["person_id"])
+        out[p] = min(t, out.get(p, t))
+    return out
+
+
+def births(root: Path) -> dict[int, dt.datetime]:
+    out = {}
+    for p in table(root, "person"):
+        born = p["birth_datetime"] or dt.datetime(int(p["year_of_birth"]), int(p["month_of_birth"] or 1),
+                                                  int(p["day_of_birth"] or 1))
+        out[int(p["person_id"])] = born
+    return out
+
+
+def whole_days(delta: dt.timedelta) -> int:
+    return int(delta.total_seconds() // 86400)
+
+
+@dataclass
+class Cdm:
+    """What the reference needs from one OMOP folder."""
+
+    visits: dict[int, list[dict]]           # person -> ordered visits
+    codes: dict[int, dict[str, list[str]]]  # visit -> domain -> codes
+    late: int                               # records of a visit dated after its end
+    deaths: dict[int, dt.datetime]
+    births: dict[int, dt.datetime]
+
+
+def read_cdm(root: Path, keep_late: bool = False) -> Cdm:
+    by_person = ordered_visits(root)
+    codes, late = visit_code_lists(root, {v["id"]: v for vs in by_person.values() for v in vs}, keep_late)
+    return Cdm(by_person, codes, late, deaths(root), births(root))
+
+
+def reference(cdm: Cdm, task: str, window_days: int = 15, anchor: str = "discharge",
+              min_age: int | None = None) -> dict[str, tuple]:
+    """sample_id -> (label, conditions, procedures, drugs), following docs/tasks.md (OMOP)."""
+    out = {}
+    for person, visits in cdm.visits.items():
+        for i, cur in enumerate(visits):
+            inputs = tuple(cdm.codes.get(cur["id"], {}).get(d, []) for d in ("conditions", "procedures", "drugs"))
+            if not all(inputs):
+                continue
+            nxt = visits[i + 1] if i + 1 < len(visits) else None
+            if task == "mortality":
+                if nxt is None:
+                    continue
+                death = cdm.deaths.get(person)
+                label = int(death is not None and nxt["end"] is not None and death <= nxt["end"])
+            elif task == "readmission":
+                if nxt is None or (min_age is not None and plus_years(cdm.births[person], min_age) > cur["start"]):
+                    continue
+                since = cur["start"] if anchor == "admission" else cur["end"]
+                label = int(nxt["start"] - since < dt.timedelta(days=window_days))
+            else:
+                days = whole_days(cur["end"] - cur["start"])
+                if task == "los_gt_7d":
+                    label = int(days > 7)
+                else:
+                    label = 0 if days < 1 else days if days <= 7 else 8 if days <= 14 else 9
+            out[f"{person}-{cur['id']}"] = (label, *inputs)
+    return out
+
+
+def samples(lake, task: str, **params) -> dict[str, tuple]:
+    rows = lake.task(task, dataset="omop", **params).to_arrow().to_pylist()
+    return {r["sample_id"]: (r["label"], r["conditions"], r["procedures"], r["drugs"]) for r in rows}
+
+
+# -- the enriched copy ----------------------------------------------------------------------------
+
+
+def add_missing_visits(root: Path) -> None:
+    """Add to visit_occurrence the visits that the records of every tenth person name but that are not
+    in it: starting on the earliest record's date, lasting (id mod 17) days (so some records fall after
+    the end, and every length-of-stay class occurs), every third one an outpatient visit, with dates only."""
+    visits = pq.read_table(root / "visit_occurrence.parquet")
+    known = {int(v) for v in visits["visit_occurrence_id"].to_pylist()}
+    first = {}  # visit id -> (person, earliest record date)
+    for name, (_, _, _, date_col) in RECORDS.items():
+        for r in table(root, name):
+            visit, person = as_id(r["visit_occurrence_id"]), int(r["person_id"])
+            if visit is None or visit in known or person % 10 or r[date_col] is None:
+                continue
+            day = min(r[date_col], first.get(visit, (person, r[date_col]))[1])
+            first[visit] = (person, day)
+    added = [{"visit_occurrence_id": float(v), "person_id": float(p), "visit_concept_id": 9202.0 if v % 3 == 0
+              else 9201.0, "visit_start_date": day, "visit_end_date": day + dt.timedelta(days=v % 17),
+              "visit_type_concept_id": 44818517.0, "visit_source_concept_id": 0.0}
+             for v, (p, day) in sorted(first.items())]
+    pq.write_table(pa.concat_tables([visits, pa.Table.from_pylist(added, schema=visits.schema)]),
+                   root / "visit_occurrence.parquet")
+
+
+def death_rows(cdm: Cdm) -> tuple[list[dict], set[str]]:
+    """Deaths of four subjects that have exactly one mortality sample, and the samples that become
+    positive: a death on the next visit's end date (positive: at its end), one on its start date
+    (positive), one a day after its end (negative), and one whose death_datetime, an hour past the
+    end, overrides a death_date equal to the end date (negative)."""
+    by_subject = defaultdict(list)
+    for sample_id in reference(cdm, "mortality"):
+        by_subject[int(sample_id.split("-")[0])].append(sample_id)
+    singles = sorted(s for s, ids in by_subject.items() if len(ids) == 1)[:4]
+    assert len(singles) == 4
+    rows, positive = [], set()
+    for kind, person in zip(("at_end", "at_start", "day_after", "hour_after"), singles):
+        sample_id = by_subject[person][0]
+        visits = cdm.visits[person]
+        nxt = visits[[v["id"] for v in visits].index(int(sample_id.split("-")[1])) + 1]
+        date, when = {"at_end": (nxt["end"].date(), None), "at_start": (nxt["start"].date(), None),
+                      "day_after": ((nxt["end"] + dt.timedelta(days=1)).date(), None),
+                      "hour_after": (nxt["end"].date(), nxt["end"] + dt.timedelta(hours=1))}[kind]
+        rows.append({"person_id": float(person), "death_date": date, "death_datetime": when,
+                     "death_type_concept_id": 32817.0})
+        if kind in ("at_end", "at_start"):
+            positive.add(sample_id)
+    return rows, positive
+
+
+DEATH_SCHEMA = pa.schema([("person_id", pa.float64()), ("death_date", pa.date32()),
+                          ("death_datetime", pa.timestamp("us")), ("death_type_concept_id", pa.float64())])
+
+
+@pytest.fixture(scope="module")
+def gibleed(tmp_path_factory, omop_dir):
+    """(reference data, lake) of GiBleed as it is."""
+    lake = medlake.connect(tmp_path_factory.mktemp("omop") / "lake.duckdb")
+    lake.load("omop", omop_dir)
+    yield read_cdm(omop_dir), lake
+    lake.close()
+
+
+@pytest.fixture(scope="module")
+def enriched(tmp_path_factory, omop_dir):
+    """(reference data, lake, sample ids whose mortality label is 1, folder) of the enriched copy."""
+    base = tmp_path_factory.mktemp("omop_enriched")
+    root = base / "gibleed"
+    shutil.copytree(omop_dir, root)
+    for f in root.iterdir():
+        f.chmod(0o644)
+    add_missing_visits(root)
+    cdm = read_cdm(root)
+    rows, positive = death_rows(cdm)
+    pq.write_table(pa.Table.from_pylist(rows, schema=DEATH_SCHEMA), root / "death.parquet")
+    cdm.deaths = deaths(root)
+    lake = medlake.connect(base / "lake.duckdb")
+    lake.load("omop", root)
+    yield cdm, lake, positive, root
+    lake.close()
+
+
+# -- tests ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_gibleed_matches_reference(gibleed, task):
+    cdm, lake = gibleed
+    want = reference(cdm, task)
+    assert samples(lake, task) == want
+    assert not cdm.deaths and cdm.late > 0
+    # one valid visit (person 2654, 1 day), and that person has no other visit
+    if task in ("mortality", "readmission"):
+        assert want == {}
+    else:
+        assert list(want) == ["2654-175747"] and want["2654-175747"][0] == int(task == "length_of_stay")
+
+
+@pytest.mark.parametrize("task, params", [
+    ("mortality", {}),
+    ("readmission", {}),
+    ("readmission", {"window_days": 365}),
+    ("readmission", {"window_days": 30, "anchor": "admission", "min_age": 40}),
+    ("length_of_stay", {}),
+    ("los_gt_7d", {}),
+])
+def test_enriched_matches_reference(enriched, task, params):
+    cdm, lake, _, _ = enriched
+    want = reference(cdm, task, **params)
+    got = samples(lake, task, **params)
+    assert got == want
+    labels = [v[0] for v in want.values()]
+    assert len(want) > 100 and len(set(labels)) > 1
+    if task == "length_of_stay":
+        assert set(labels) == set(range(10))
+
+
+def test_enriched_mortality_labels_follow_deaths(enriched):
+    _, lake, positive, _ = enriched
+    got = samples(lake, "mortality")
+    assert len(positive) == 2
+    assert {s for s, v in got.items() if v[0] == 1} == positive
+
+
+def test_enriched_records_after_a_visit_end_are_not_inputs(enriched):
+    cdm, lake, _, root = enriched
+    with_late = reference(read_cdm(root, keep_late=True), "length_of_stay")
+    got = samples(lake, "length_of_stay")
+    assert cdm.late > 0 and got == reference(cdm, "length_of_stay") and got != with_late
+
+
+def test_enriched_wider_window_readmits_more(enriched):
+    _, lake, _, _ = enriched
+    window = {k: v[0] for k, v in samples(lake, "readmission", window_days=365).items()}
+    default = {k: v[0] for k, v in samples(lake, "readmission").items()}
+    assert window.keys() == default.keys() and sum(window.values()) > sum(default.values())
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_omop_variants_do_not_leak(enriched, task):
+    _, lake, _, _ = enriched
+    report = check_leakage(lake, task, "omop")
+    assert report.ok and report.compared == report.samples > 0 and not report.dropped
+    assert report.retrospective == (task in ("length_of_stay", "los_gt_7d"))
+
+
+def test_omop_support_is_declared(gibleed):
+    _, gibleed_lake = gibleed
+    specs = {s.name: s for s in list_tasks()}
+    assert all("omop" in specs[t].datasets for t in TASKS)
+    assert "omop" not in specs["drug_recommendation"].datasets
+    with pytest.raises(UnknownNameError, match="does not support dataset 'omop'"):
+        gibleed_lake.task("in_hospital_mortality_48h", dataset="omop")
