@@ -49,7 +49,7 @@ def test_builtin_specs():
     assert specs["in_hospital_mortality_48h"].inputs == {"labs": "series", "drugs": "codes"}
     assert specs["readmission"].params["window_days"].default == 15
     assert specs["readmission"].params["anchor"].choices == ("discharge", "admission")
-    assert specs["mortality"].datasets == ("mimic3", "mimic4", "eicu")
+    assert specs["mortality"].datasets == ("mimic3", "mimic4", "eicu", "omop")
     assert specs["drug_recommendation"].label_type == "multilabel"
     assert specs["drug_recommendation"].inputs["drugs_hist"] == "nested_codes"
 
