@@ -308,13 +308,13 @@ def test_enriched_matches_reference(enriched, task, params):
     labels = [v[0] for v in want.values()]
     assert len(want) > 100 and len(set(labels)) > 1
     if task == "length_of_stay":
-        assert set(labels) == set(range(10))
+        assert set(labels) == set(range(10)) and len(want) == 859
 
 
 def test_enriched_mortality_labels_follow_deaths(enriched):
     _, lake, positive, _ = enriched
     got = samples(lake, "mortality")
-    assert len(positive) == 2
+    assert positive == {"80-5413", "110-7311"} and len(got) == 824
     assert {s for s, v in got.items() if v[0] == 1} == positive
 
 
