@@ -67,7 +67,7 @@ SELECT * FROM (
     WHERE ml_ndc(rx.ndc) IS NOT NULL
     UNION ALL
     SELECT l.subject_id, l.hadm_id, l.charttime, 'MIMIC3_LAB', CAST(l.itemid AS VARCHAR),
-           l.valuenum, l.value, l.valueuom, NULL, 'labevents', l.row_id, NULL
+           l.valuenum, CASE WHEN l.valuenum IS NULL THEN l.value END, l.valueuom, NULL, 'labevents', l.row_id, NULL
     FROM raw.labevents AS l
 )
 ORDER BY subject_id, time, source, seq;

@@ -81,7 +81,7 @@ SELECT * FROM (
     WHERE ml_ndc(rx.ndc) IS NOT NULL
     UNION ALL
     SELECT l.subject_id, l.hadm_id, l.charttime, 'MIMIC4_LAB', CAST(l.itemid AS VARCHAR),
-           l.valuenum, l.value, l.valueuom, NULL, 'labevents',
+           l.valuenum, CASE WHEN l.valuenum IS NULL THEN l.value END, l.valueuom, NULL, 'labevents',
            coalesce(l.labevent_id, l.rowid - (SELECT min(rowid) FROM raw.labevents) + 1), NULL
     FROM raw.labevents AS l
 )
