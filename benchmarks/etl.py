@@ -85,7 +85,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--flavor", choices=["mimic3", "mimic4"], default="mimic3")
     parser.add_argument("--csv", action="store_true", help="load uncompressed .csv files instead of .csv.gz")
-    parser.add_argument("--keep", action="store_true", help="keep the lake file (benchmarks/out/etl.duckdb)")
+    parser.add_argument("--keep", action="store_true", help="keep the lake file (benchmarks/out/etl-<pid>.duckdb)")
     args = parser.parse_args(argv)
 
     folder, generate_s = raw_files(args.flavor, args.patients, args.seed, compress=not args.csv)
