@@ -98,16 +98,16 @@ class Lake:
         if self._in_transaction:
             yield self
             return
-        self.con.execute("BEGIN TRANSACTION")
+        self.run_file("lake/transaction.sql", name="begin")
         self._in_transaction = True
         try:
             yield self
         except BaseException:
             self._in_transaction = False
-            self.con.execute("ROLLBACK")
+            self.run_file("lake/transaction.sql", name="rollback")
             raise
         self._in_transaction = False
-        self.con.execute("COMMIT")
+        self.run_file("lake/transaction.sql", name="commit")
 
     # -- datasets -------------------------------------------------------
     def datasets(self) -> list[str]:
