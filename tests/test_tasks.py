@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import duckdb
@@ -288,6 +289,9 @@ def test_cli(demo_lake, tmp_path):
     assert out.exit_code == 0, out.output
     t = pq.read_table(parquet)
     assert t.num_rows == 26 and sum(t["label"].to_pylist()) == 10 and "split" in t.column_names
+    # the cohort summary is drawn: sizes, then label balance with shares
+    assert "26 samples" in out.output
+    assert re.search(r"readmitted\s+10\s+38\.5%", out.output) and re.search(r"not readmitted\s+16\s+61\.5%", out.output)
     out = runner.invoke(main, ["task", "check", "mortality", "--dataset", "mimic3", "--db", str(db)])
     assert out.exit_code == 0 and "no leakage" in out.output
     out = runner.invoke(main, ["task", "run", "readmission", "--dataset", "mimic3", "--param", "window_days=x",

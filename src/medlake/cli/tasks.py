@@ -119,7 +119,26 @@ def run(name, dataset, params, split, seed, out, max_rows, db_path):
         stdout.print(f"wrote {table.num_rows:,} samples to {out}")
     else:
         print_table(_lists_as_counts(table), title=f"{result.name} on {dataset}", max_rows=max_rows)
-    stdout.print(json.dumps(summary, default=str))
+    _print_summary(summary)
+
+
+def _print_summary(summary: dict) -> None:
+    """Draw a cohort summary: sizes, then the label balance (and splits) as bars."""
+    params = ", ".join(f"{k}={v}" for k, v in summary["params"].items()) or "defaults"
+    stdout.print(f"[bold]{summary['task']}[/] on [bold]{summary['dataset']}[/] ({params}): "
+                 f"{summary['samples']:,} samples, {summary['subjects']:,} subjects, {summary['visits']:,} visits, "
+                 f"{summary['label_type']} label")
+    for title, counts in (("label", summary.get("labels") or {}), ("split", summary.get("splits") or {})):
+        if counts and not all(isinstance(v, int) for v in counts.values()):
+            stdout.print(f"{title}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+            continue
+        if not counts:
+            continue
+        total = max(summary["samples"], 1)
+        t = Table(title, "samples", "share", "", title_justify="left", box=None)
+        for name, n in counts.items():
+            t.add_row(str(name), f"{n:,}", f"{n / total:6.1%}", "█" * max(1, round(30 * n / total)) if n else "")
+        stdout.print(t)
 
 
 @task.command()
