@@ -98,8 +98,8 @@ def test_eicu_variant_matches_reference(eicu_lake, eicu_dir, task):
 
 def test_eicu_support_is_declared(eicu_lake):
     specs = {s.name: s for s in list_tasks()}
-    assert "eicu" in specs["mortality"].datasets and "eicu" not in specs["length_of_stay"].datasets
+    assert "eicu" in specs["mortality"].datasets and "eicu" not in specs["drug_recommendation"].datasets
     with pytest.raises(UnknownNameError, match="does not support dataset 'eicu'"):
-        eicu_lake.task("length_of_stay", dataset="eicu")
+        eicu_lake.task("drug_recommendation", dataset="eicu")
     with pytest.raises(ParameterError, match="no parameter 'window_days'"):
         eicu_lake.task("readmission", dataset="eicu", window_days=30)
