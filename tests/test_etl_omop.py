@@ -259,3 +259,17 @@ def test_a_non_integral_csv_id_is_an_input_error_not_a_rounded_id(fresh_lake, tm
     assert (Path(e.path).name, e.line, e.column, e.value) == \
         ("condition_occurrence.csv.gz", 3, "condition_concept_id", "201826.5")
     assert fresh_lake.datasets() == []
+
+
+def test_a_header_only_csv_of_an_optional_table_loads_empty(fresh_lake, tmp_path):
+    # OMOP exports often carry empty tables as a header line alone
+    folder = write_csv_export(tmp_path / "cdm")
+    (folder / "death.csv").write_text("person_id,death_date,death_datetime,death_type_concept_id\n")
+    result = fresh_lake.load("omop", folder)
+    assert result.row_counts["omop_raw.death"] == 0
+    assert rows(fresh_lake, "SELECT count(*), count(death_time) FROM omop.subjects") == [(2, 0)]
+    # a required table still needs rows
+    (folder / "PERSON.csv").write_text("person_id,gender_concept_id,year_of_birth\n")
+    with pytest.raises(InputError, match="PERSON.csv, line 2: file has a header but no data rows"):
+        fresh_lake.load("omop", folder)
+    assert rows(fresh_lake, "SELECT count(*) FROM omop.subjects") == [(2,)]

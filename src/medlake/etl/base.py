@@ -129,8 +129,8 @@ def sha256_of(path: Path) -> tuple[str, int, str]:
     return str(path), path.stat().st_size, h.hexdigest()
 
 
-def read_csv_header(path: Path) -> list[str]:
-    """The header row of a .csv or .csv.gz file; InputError if the file is empty."""
+def read_csv_head(path: Path) -> tuple[list[str], bool]:
+    """(header, whether a data row follows) of a .csv or .csv.gz file; InputError if there is no header."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rb") as raw:
@@ -142,9 +142,15 @@ def read_csv_header(path: Path) -> list[str]:
         raise InputError(f"cannot read file: {e}", path=path, expected="a readable CSV (optionally gzip-compressed)") from None
     if not header or all(not h.strip() for h in header):
         raise InputError("file is empty", path=path, line=1, expected="a header row and at least one data row")
-    if first is None:
+    return [h.strip() for h in header], first is not None
+
+
+def read_csv_header(path: Path, require_rows: bool = True) -> list[str]:
+    """The header row of a CSV file; InputError if it is empty (or, with require_rows, has no data row)."""
+    header, has_rows = read_csv_head(path)
+    if require_rows and not has_rows:
         raise InputError("file has a header but no data rows", path=path, line=2, expected="at least one data row")
-    return [h.strip() for h in header]
+    return header
 
 
 def check_columns(path: Path, table: RawTable, present: list[str]) -> None:
@@ -200,8 +206,13 @@ _SAFE = re.compile(r"[^a-z0-9_]")
 def stage_csv(con: duckdb.DuckDBPyConnection, found: FoundFile, schema: str) -> int:
     """Read one CSV into <schema>.<table>, typed as declared; returns its row count."""
     path, table = found.path, found.table
-    header = read_csv_header(path)
+    header, has_rows = read_csv_head(path)
     check_columns(path, table, header)
+    if not has_rows:
+        if table.required:
+            raise InputError("file has a header but no data rows", path=path, line=2, expected="at least one data row")
+        create_empty(con, schema, table)  # an optional table may be exported empty (common in OMOP)
+        return 0
     declared = table.all_columns
     columns: dict[str, str] = {}
     for h in header:

@@ -40,7 +40,7 @@ def check_csv_ids(con, raw_schema: str, found: list[FoundFile]) -> None:
         if f.path.name.lower().endswith(".parquet"):
             continue
         names: list[str] = []
-        for h in read_csv_header(f.path):  # named as stage_csv names them
+        for h in read_csv_header(f.path, require_rows=False):  # named as stage_csv names them
             names.append(h.lower() if h.lower() not in names else f"{h.lower()}_{len(names)}")
         integer = [n for n in names if f.table.all_columns.get(n, "").upper() in (ID, INT)]
         if not integer:
