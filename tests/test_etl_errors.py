@@ -141,6 +141,15 @@ def test_unparsable_id(lake_path, demo, bad):
                        f"value does not parse; value '{bad}'; expected an integer id")
 
 
+@pytest.mark.parametrize("bad", ["10020187.5", "1e17"])  # DuckDB alone would round the first and lose digits of the second
+def test_an_id_that_is_not_a_whole_number_is_refused_not_rounded(lake_path, demo, bad):
+    rewrite(demo / "icu" / "icustays.csv.gz", lambda lines: lines[:3] + [
+        replace_field(lines[3], 0, bad)] + lines[4:])
+    message = load_broken(lake_path, demo)
+    assert message == (f"error: {demo / 'icu' / 'icustays.csv.gz'}, line 4, column 'subject_id': "
+                       f"value does not parse; value '{bad}'; expected an integer id")
+
+
 def test_unparsable_number_late_in_a_big_file(lake_path, demo):
     # line 50,000 of labevents: valuenum (column 10) is not a number; earlier tables were already staged
     rewrite(demo / "hosp" / "labevents.csv.gz", lambda lines: lines[:49_999] + [

@@ -219,15 +219,22 @@ def stage_csv(con: duckdb.DuckDBPyConnection, found: FoundFile, schema: str) -> 
         low = h.lower()
         name = low if low not in columns else f"{low}_{len(columns)}"
         columns[name] = declared.get(low, "VARCHAR")
+    # integer columns are read as DOUBLE and checked to be whole (see raw.sql, whole_number_macro)
+    integers = {c: t for c, t in columns.items() if t.upper() in _INTEGER_TYPES}
+    read_types = {c: ("DOUBLE" if c in integers else t) for c, t in columns.items()}
     target = exp.table_(table.name, db=schema, quoted=True)
     rejects_name = f"_rejects_{_SAFE.sub('_', schema)}_{table.name}"
     rejects = exp.table_(rejects_name, quoted=True)
+    con.execute(load_sql("etl/raw.sql")["whole_number_macro"].raw)
     try:
-        con.execute(statement("read_csv", target=target), {
-            "path": str(path), "columns": columns,
+        con.execute(_read_csv_statement(target, list(columns), integers), {
+            "path": str(path), "columns": read_types,
             "rejects_table": rejects_name, "rejects_scan": rejects_name + "_scan",
         })
     except duckdb.Error as e:
+        not_whole = re.search(r"medlake:not-whole:([^:]+):(\S+)", str(e))
+        if not_whole:
+            raise _not_whole_error(path, header, columns, *not_whole.groups()) from None
         raise InputError(f"cannot read as CSV: {_first_line(e)}", path=path,
                          expected="comma-separated values with a header row") from None
     bad = con.execute(statement("first_reject", rejects=rejects)).fetchone()
@@ -242,12 +249,49 @@ def stage_csv(con: duckdb.DuckDBPyConnection, found: FoundFile, schema: str) -> 
     return n
 
 
+def _read_csv_statement(target: exp.Table, names: list[str], integers: dict[str, str]) -> str:
+    """The read_csv statement with integer columns passed through ml_whole_number and cast to their type."""
+    tree = _replace_tables(load_sql("etl/raw.sql")["read_csv"].tree, {"target": target})
+    if integers:
+        select = tree.expression
+        projection = []
+        for name in names:
+            col = exp.column(name, quoted=True)
+            if name in integers:
+                checked = exp.func("ml_whole_number", col, exp.Literal.string(name))
+                col = exp.alias_(exp.cast(checked, integers[name]), name, quoted=True)
+            projection.append(col)
+        select.set("expressions", projection)
+    return render(tree)
+
+
+def _not_whole_error(path: Path, header: list[str], columns: dict[str, str], column: str, value: str) -> InputError:
+    """Find the first line whose `column` holds a number that is not a whole one (or too large) and name it."""
+    index = list(columns).index(column)
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as f:
+        reader = csv.reader(f)
+        next(reader, None)
+        for row in reader:
+            cell = row[index].strip() if index < len(row) else ""
+            try:
+                number = float(cell) if cell else None
+            except ValueError:
+                continue
+            if number is not None and (number != int(number) or abs(number) >= 2**53):
+                return InputError("value does not parse", path=path, line=reader.line_num, column=column,
+                                  value=cell, expected=_expected_for(columns[column], column))
+    return InputError("value does not parse", path=path, column=column, value=value,
+                      expected=_expected_for(columns[column], column))
+
+
 def _reject_error(path, line, column, kind, csv_line, message, columns) -> InputError:
     m = re.search(r'Could not convert string "(.*)" to \'(\w+)\'', message or "")
     if m:
         value, typ = m.group(1), m.group(2)
+        # the declared type, not the type read (integer columns are read as DOUBLE)
         return InputError("value does not parse", path=path, line=line, column=column, value=value,
-                          expected=_expected_for(typ, column))
+                          expected=_expected_for(columns.get(column, typ), column))
     return InputError(f"malformed row ({(kind or '').lower()}): {csv_line!r}", path=path, line=line,
                       expected=f"{len(columns)} comma-separated fields matching the header")
 

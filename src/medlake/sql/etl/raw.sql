@@ -73,3 +73,13 @@ INSERT OR REPLACE INTO meta.datasets (dataset, source, load_id, loaded_at) VALUE
 
 -- name: add_column
 ALTER TABLE target ADD COLUMN placeholder VARCHAR;
+
+-- name: whole_number_macro
+-- Integer columns are read as DOUBLE and cast here, because DuckDB's CSV reader
+-- would round "1.5" into an integer column silently; ids past 2^53 are refused
+-- rather than read inexactly.
+CREATE OR REPLACE TEMP MACRO ml_whole_number(x, col) AS
+    CASE
+        WHEN x IS NULL OR (x = trunc(x) AND abs(x) < 9007199254740992) THEN CAST(x AS BIGINT)
+        ELSE error('medlake:not-whole:' || col || ':' || CAST(x AS VARCHAR))
+    END;
