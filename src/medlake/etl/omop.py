@@ -8,11 +8,7 @@ into <dataset>_raw when present and give events their vocabulary and code.
 
 from __future__ import annotations
 
-from sqlglot import exp
-
-from ..errors import InputError
-from ..sqlfiles import load_sql, render
-from .base import FoundFile, RawTable, Source, read_csv_header
+from .base import RawTable, Source
 
 ID = "BIGINT"
 INT = "INTEGER"
@@ -33,52 +29,11 @@ def _event_table(name: str, prefix: str, date_column: str, extra: dict[str, str]
          f"{prefix}_source_concept_id": ID, f"{prefix}_source_value": TXT, **extra})
 
 
-def check_csv_ids(con, raw_schema: str, found: list[FoundFile]) -> None:
-    """Reject an id with a fractional part in a CSV file (DuckDB's CSV reader would round it into a BIGINT)."""
-    sql = load_sql("etl/omop_checks.sql")
-    for f in found:
-        if f.path.name.lower().endswith(".parquet"):
-            continue
-        names: list[str] = []
-        for h in read_csv_header(f.path, require_rows=False):  # named as stage_csv names them
-            names.append(h.lower() if h.lower() not in names else f"{h.lower()}_{len(names)}")
-        integer = [n for n in names if f.table.all_columns.get(n, "").upper() in (ID, INT)]
-        if not integer:
-            continue
-        con.execute(render(_with_columns(sql["integer_columns_as_text"].tree, integer)),
-                    {"path": str(f.path), "columns": {n: TXT for n in names}})
-        try:
-            for name in integer:
-                row = con.execute(render(_with_columns(sql["first_fraction"].tree, [name]))).fetchone()
-                if row:
-                    raise InputError("id has a fractional part", path=f.path, line=row[0], column=name,
-                                     value=row[1], expected="an integer id (a whole number)")
-        finally:
-            con.execute(render(sql["drop_text_copy"].tree))
-
-
-def _with_columns(tree: exp.Expression, names: list[str]) -> exp.Expression:
-    """Replace the `placeholder` column by quoted columns: all of them in a projection list, else the first."""
-    tree = tree.copy()
-    for col in list(tree.find_all(exp.Column)):
-        if col.name != "placeholder":
-            continue
-        cols = [exp.column(n, quoted=True) for n in names]
-        parent = col.parent
-        if isinstance(parent, exp.Select) and any(e is col for e in parent.expressions):
-            i = next(i for i, e in enumerate(parent.expressions) if e is col)
-            parent.set("expressions", parent.expressions[:i] + cols + parent.expressions[i + 1:])
-        else:
-            col.replace(cols[0])
-    return tree
-
-
 SOURCE = Source(
     name="omop",
     description="OMOP Common Data Model v5.3 or v5.4 (CSV, CSV.GZ or Parquet per table)",
     etl_sql="etl/omop.sql",
     formats=(".parquet", ".csv.gz", ".csv"),
-    check=check_csv_ids,
     tables=[
         RawTable("person", ("person",),
                  {"person_id": ID, "gender_concept_id": ID, "year_of_birth": INT},
