@@ -300,3 +300,25 @@ def test_cli(demo_lake, tmp_path):
     out = runner.invoke(main, ["task", "run", "readmission", "--dataset", "mimic3", "--split", "0.7,0.3",
                                "--db", str(db)])
     assert out.exit_code == 2 and "three fractions" in out.output
+
+
+def test_a_source_block_file_may_only_override_shared_blocks(tmp_path, monkeypatch):
+    from medlake.errors import SqlFileError
+    from medlake.tasks import build
+
+    (tmp_path / "tasks" / "_lib").mkdir(parents=True)
+    common = build.SQL_ROOT / build.LIBRARY
+    (tmp_path / build.LIBRARY).write_text(common.read_text())
+    (tmp_path / "tasks" / "_lib" / "demo.sql").write_text("-- name: admissions\nSELECT 1 AS visit_id;\n"
+                                                          "-- name: not_shared\nSELECT 2;\n")
+    monkeypatch.setattr(build, "SQL_ROOT", tmp_path)
+    monkeypatch.setattr("medlake.sqlfiles.SQL_ROOT", tmp_path)
+    build.library.cache_clear()
+    from medlake.sqlfiles import load_sql
+    load_sql.cache_clear()
+    try:
+        with pytest.raises(SqlFileError, match="block 'not_shared' overrides nothing"):
+            build.library("demo")
+    finally:
+        build.library.cache_clear()
+        load_sql.cache_clear()

@@ -7,8 +7,10 @@ returns a TaskResult; `install` adds a table macro and a default view per
 task to a dataset schema for SQL users; `check_leakage` recomputes the
 inputs on timelines cut at each sample's index time.
 
-A dataset-specific variant of a task lives in sql/tasks/<source>/<name>.sql
-and replaces the generic file for datasets loaded from that source.
+A source whose visits differ overrides the shared blocks that differ in
+sql/tasks/_lib/<source>.sql (see build.py); only where a task's own logic
+differs does a variant in sql/tasks/<source>/<name>.sql replace the generic
+file for datasets loaded from that source.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ def describe(name: str, lake=None, dataset: str | None = None) -> dict:
     (placeholders `$name` kept), else as written with the shared blocks it uses."""
     source = _source_of(lake, dataset) if dataset else None
     task = _resolve(name, source)
-    tree = task_query(task.file, dataset) if dataset else with_library(task.file.statements[0].tree)
+    tree = task_query(task.file, dataset, source) if dataset else with_library(task.file.statements[0].tree)
     return {**task.spec.to_dict(), "path": str(task.spec.path), "sql": render(tree, pretty=True)}
 
 
@@ -103,7 +105,7 @@ def _source_of(lake, dataset: str) -> str:
     return rows[0]["source"]
 
 
-def _prepare(lake, name: str, dataset: str, params: dict) -> tuple[_Task, dict, object]:
+def _prepare(lake, name: str, dataset: str, params: dict) -> tuple[_Task, dict, object, str]:
     source = _source_of(lake, dataset)
     task = _resolve(name, source)
     spec = task.spec
@@ -114,7 +116,7 @@ def _prepare(lake, name: str, dataset: str, params: dict) -> tuple[_Task, dict, 
     for need in spec.extra.get("requires", []):
         _require(lake, spec.name, need)
     bound = spec.bind(params)
-    return task, bound, task_query(task.file, dataset)
+    return task, bound, task_query(task.file, dataset, source), source
 
 
 def run_task(lake, name: str, dataset: str, **params) -> TaskResult:
@@ -122,7 +124,7 @@ def run_task(lake, name: str, dataset: str, **params) -> TaskResult:
 
     Parameters are checked against the task header (ParameterError on a wrong
     name, type or value) and bound to the query, never written into it."""
-    task, bound, tree = _prepare(lake, name, dataset, params)
+    task, bound, tree, _ = _prepare(lake, name, dataset, params)
     return TaskResult(lake, task.spec, dataset, bound, tree, bound)
 
 
@@ -169,7 +171,7 @@ def install(lake, dataset: str, names: list[str] | None = None, show_progress: b
                 continue  # e.g. drug_recommendation before the code tables are loaded
             for need in needs:
                 _require(lake, task.spec.name, need)
-            lake.execute(macro_statement(task.file, task.spec, dataset))
+            lake.execute(macro_statement(task.file, task.spec, dataset, source))
             lake.execute(view_statement(task.spec, dataset))
             created.append(f"{dataset}.{task.spec.name}")
     return created
@@ -203,6 +205,6 @@ def check_leakage(lake, name: str, dataset: str, subjects: int = 50, seed: int =
     changes or a sample exists only because of later data (see medlake.tasks.leakage)."""
     from .leakage import check
 
-    task, bound, tree = _prepare(lake, name, dataset, params)
+    task, bound, tree, source = _prepare(lake, name, dataset, params)
     return check(lake, task.spec, task.file, dataset, bound, subjects=subjects, seed=seed,
-                 show_progress=show_progress, raise_on_leak=raise_on_leak)
+                 show_progress=show_progress, raise_on_leak=raise_on_leak, source=source)

@@ -2,7 +2,10 @@
 
 A task file is one SELECT over canonical tables (subjects, visits, events),
 `vocab.*` code tables, `raw.*` tables of the dataset, and the shared blocks
-of sql/tasks/_lib/common.sql (admissions, visit_codes, visit_inputs).
+of sql/tasks/_lib/common.sql (admissions, visit_codes, visit_inputs). A source
+whose visits differ (eICU unit stays, OMOP visit_occurrence) overrides the
+blocks that differ in sql/tasks/_lib/<source>.sql, so one task file serves
+every source.
 Parameters are written `$name`; they stay placeholders in the SQL that runs
 and are bound by DuckDB. For the per-dataset table macro they become the
 macro's named parameters.
@@ -15,10 +18,11 @@ import functools
 from sqlglot import exp
 
 from ..errors import SqlFileError
-from ..sqlfiles import DIALECT, SqlFile, cte_names, load_sql, qualify, render
+from ..sqlfiles import DIALECT, SQL_ROOT, SqlFile, cte_names, load_sql, qualify, render
 from .spec import CONTRACT_COLUMNS, TaskSpec
 
-LIBRARY = "tasks/_lib/common.sql"
+LIBRARY_DIR = "tasks/_lib"
+LIBRARY = f"{LIBRARY_DIR}/common.sql"
 CANONICAL = ("subjects", "visits", "events")
 
 # Functions that read files, the network or other databases; a task may not call them.
@@ -35,9 +39,17 @@ FORBIDDEN_NODES = (exp.Create, exp.Insert, exp.Update, exp.Delete, exp.Drop, exp
 
 
 @functools.lru_cache(maxsize=None)
-def library() -> dict[str, exp.Expression]:
-    """The shared blocks by name, in file order (a block uses only blocks above it)."""
-    return {st.name: st.tree for st in load_sql(LIBRARY).statements}
+def library(source: str | None = None) -> dict[str, exp.Expression]:
+    """The shared blocks by name, in file order (a block uses only blocks above it),
+    with the blocks that `source` overrides in sql/tasks/_lib/<source>.sql put in their place."""
+    blocks = {st.name: st.tree for st in load_sql(LIBRARY).statements}
+    if source and (SQL_ROOT / LIBRARY_DIR / f"{source}.sql").exists():
+        for st in load_sql(f"{LIBRARY_DIR}/{source}.sql").statements:
+            if st.name not in blocks:
+                raise SqlFileError(f"{LIBRARY_DIR}/{source}.sql",
+                                   f"block '{st.name}' overrides nothing in {LIBRARY}")
+            blocks[st.name] = st.tree
+    return blocks
 
 
 def _with(tree: exp.Expression) -> exp.With | None:
@@ -49,9 +61,9 @@ def _unqualified_tables(tree: exp.Expression) -> set[str]:
             if isinstance(t.this, exp.Identifier) and t.args.get("db") is None}
 
 
-def with_library(tree: exp.Expression) -> exp.Expression:
-    """Prepend, as CTEs, the shared blocks the query mentions (and the blocks those use)."""
-    lib = library()
+def with_library(tree: exp.Expression, source: str | None = None) -> exp.Expression:
+    """Prepend, as CTEs, the shared blocks the query mentions (and the blocks those use), as `source` has them."""
+    lib = library(source)
     own = cte_names(tree)
     needed: set[str] = set()
     todo = [n for n in _unqualified_tables(tree) if n in lib and n not in own]
@@ -78,9 +90,9 @@ def placeholders(tree: exp.Expression) -> set[str]:
     return {p.name for p in tree.find_all(exp.Placeholder) if p.name}
 
 
-def task_query(file: SqlFile, dataset: str) -> exp.Expression:
-    """The task's SELECT with shared blocks added and names pointed at `dataset` (placeholders kept)."""
-    tree = with_library(file.statements[0].tree)
+def task_query(file: SqlFile, dataset: str, source: str | None = None) -> exp.Expression:
+    """The task's SELECT with the shared blocks of `source` added and names pointed at `dataset` (placeholders kept)."""
+    tree = with_library(file.statements[0].tree, source)
     return qualify(tree, {None: dataset, "raw": f"{dataset}_raw"})
 
 
@@ -93,9 +105,9 @@ def literal_query(tree: exp.Expression, values: dict) -> exp.Expression:
     return tree
 
 
-def macro_statement(file: SqlFile, spec: TaskSpec, dataset: str) -> str:
+def macro_statement(file: SqlFile, spec: TaskSpec, dataset: str, source: str | None = None) -> str:
     """CREATE OR REPLACE MACRO <dataset>.task_<name>(p := default, ...) AS TABLE <query>."""
-    body = task_query(file, dataset)
+    body = task_query(file, dataset, source)
     for p in list(body.find_all(exp.Placeholder)):
         p.replace(exp.column(p.name))
     tree = load_sql("tasks/_lib/install.sql")["macro"].tree.copy()

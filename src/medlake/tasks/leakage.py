@@ -79,11 +79,11 @@ def _drop_tables(con) -> None:
 
 
 def check(lake, spec: TaskSpec, file: SqlFile, dataset: str, params: dict, subjects: int = 50, seed: int = 0,
-          show_progress: bool = False, raise_on_leak: bool = True) -> LeakageReport:
+          show_progress: bool = False, raise_on_leak: bool = True, source: str | None = None) -> LeakageReport:
     """Run the truncation check; raise LeakageError (carrying the report) when an input changes."""
     if isinstance(subjects, bool) or not isinstance(subjects, int) or subjects < 1:
         raise ParameterError(f"leakage check: subjects={subjects!r}; expected a whole number of at least 1")
-    tree = task_query(file, dataset)
+    tree = task_query(file, dataset, source)
     full = TaskResult(lake, spec, dataset, params, tree, params).to_arrow()
     chosen = set(pick_subjects(full["subject_id"].to_pylist(), subjects, seed))
     originals = [r for r in full.to_pylist() if r["subject_id"] in chosen]
@@ -93,7 +93,7 @@ def check(lake, spec: TaskSpec, file: SqlFile, dataset: str, params: dict, subje
         "visit_id": pa.array([r["visit_id"] for r in originals], pa.int64()),
         "index_time": pa.array([r["index_time"] for r in originals], pa.timestamp("us")),
     })
-    check_tree = task_query(file, CHECK_DB)
+    check_tree = task_query(file, CHECK_DB, source)
     con = lake.con
     with progress(show_progress) as bar:
         job = bar.add_task(f"leakage check {spec.name} on {dataset}", total=2)

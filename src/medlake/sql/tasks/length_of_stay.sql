@@ -6,7 +6,7 @@ description: >
   1 to 7 days -> that number, 8 to 14 -> 8, over 14 -> 9. Retrospective: the
   diagnosis and procedure codes are known only at discharge, which is the
   index time.
-datasets: [mimic3, mimic4]
+datasets: [mimic3, mimic4, eicu, omop]
 label:
   type: multiclass
   classes: ["<1 day", "1 day", "2 days", "3 days", "4 days", "5 days", "6 days", "7 days", "8-14 days", ">14 days"]

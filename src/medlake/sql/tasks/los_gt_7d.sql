@@ -3,7 +3,7 @@ name: los_gt_7d
 description: >
   Does the stay last more than 7 whole days? The samples of length_of_stay
   with a binary label. Retrospective, like length_of_stay.
-datasets: [mimic3, mimic4]
+datasets: [mimic3, mimic4, eicu, omop]
 label:
   type: binary
   classes: [7 days or less, more than 7 days]

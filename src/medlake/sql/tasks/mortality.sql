@@ -5,7 +5,7 @@ description: >
   valid admission (conditions, procedures and drugs all non-empty) that has a
   next admission (valid or not); predicted at discharge from the codes of the
   current admission.
-datasets: [mimic3, mimic4]
+datasets: [mimic3, mimic4, eicu, omop]
 label:
   type: binary
   classes: [survived, died]

@@ -6,7 +6,7 @@ description: >
   less than window_days x 24 h after this one's discharge (anchor discharge) or
   admission (anchor admission, as PyHealth 1.x). min_age keeps admissions of
   patients at least that many whole years old at admission.
-datasets: [mimic3, mimic4]
+datasets: [mimic3, mimic4, omop]
 label:
   type: binary
   classes: [not readmitted, readmitted]

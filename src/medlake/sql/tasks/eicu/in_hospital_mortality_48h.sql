@@ -35,7 +35,7 @@ WITH cohort AS (
         u.start_time,
         u.start_time + to_hours(CAST($hours AS INTEGER)) AS index_time,
         u.died
-    FROM unit_stays AS u
+    FROM admissions AS u
     JOIN subjects AS s ON s.subject_id = u.subject_id
     WHERE s.birth_time + to_years(18) <= u.start_time
         AND u.end_time - u.start_time >= to_hours(CAST($hours AS INTEGER))

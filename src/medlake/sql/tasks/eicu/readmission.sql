@@ -25,6 +25,6 @@ SELECT
     v.conditions,
     v.procedures,
     v.drugs
-FROM unit_stay_inputs AS v
+FROM visit_inputs AS v
 WHERE v.valid AND v.next_visit_id IS NOT NULL
 ORDER BY v.subject_id, index_time, v.visit_id
