@@ -6,6 +6,7 @@ import contextlib
 import json
 import math
 import random
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,7 +121,9 @@ class Trainer:
             for epoch in range(self.epochs):
                 train.set_epoch(epoch)
                 self.model.train()
-                total, seen = 0.0, 0
+                # the loss sum stays on the device: reading it every step would wait for the GPU
+                total, seen = torch.zeros((), device=self.device), 0
+                started = time.perf_counter()
                 for batch in train.loader(num_workers=num_workers):
                     batch = to_device(batch, self.device)
                     opt.zero_grad(set_to_none=True)
@@ -133,10 +136,13 @@ class Trainer:
                         nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
                     scaler.step(opt)
                     scaler.update()
-                    total += float(loss.detach()) * len(batch["label"])
+                    total += loss.detach().float() * len(batch["label"])
                     seen += len(batch["label"])
                     bar.advance(task)
-                record = {"epoch": epoch, "train_loss": total / max(seen, 1)}
+                train_loss = float(total) / max(seen, 1)
+                seconds = time.perf_counter() - started
+                record = {"epoch": epoch, "train_loss": train_loss, "train_seconds": round(seconds, 3),
+                          "train_samples_per_s": round(seen / seconds, 1) if seconds > 0 else None}
                 if val is not None:
                     pred = self.predict(val, num_workers=num_workers)
                     record["val_loss"] = self._eval_loss(pred)
