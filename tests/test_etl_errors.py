@@ -53,7 +53,7 @@ def snapshot(path: Path) -> dict:
             "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database()").fetchall())
         tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() "
                              "WHERE database_name = current_database() ORDER BY ALL").fetchall()
-        contents = {f"{s}.{t}": con.execute(f'SELECT * FROM "{s}"."{t}"').to_arrow_table() for s, t in tables}
+        contents = {f"{s}.{t}": con.sql(f'SELECT * FROM "{s}"."{t}"').to_arrow_table() for s, t in tables}
     finally:
         con.close()
     return {"schemas": schemas, "tables": contents}

@@ -106,7 +106,7 @@ def test_result_formats_and_sql(demo_lake):
     # .sql runs in a stock DuckDB client with .sql_params bound; the values are not in the text
     assert "$window_days" in r.sql and r.sql_params["window_days"] == 30
     con = demo_lake.con.cursor()
-    assert con.execute(r.sql, r.sql_params).to_arrow_table().equals(table)
+    assert con.sql(r.sql, params=r.sql_params).to_arrow_table().equals(table)
     assert "< TO_DAYS(CAST(30 AS INT))" in r.display_sql(pretty=False).upper().replace("INTEGER", "INT")
     sql, params = task_relation_sql(demo_lake, "readmission", "mimic3", window_days=30)
     assert (sql, params) == (r.sql, r.sql_params)
@@ -164,8 +164,8 @@ def test_install_macros_and_views(tmp_path, demo_lake):
         expected30 = lake.task("readmission", dataset="mimic3", window_days=30).to_arrow()
     con = duckdb.connect(str(path), read_only=True)  # any DuckDB client
     assert con.sql("SELECT * FROM mimic3.readmission").to_arrow_table().equals(expected)
-    assert con.execute("SELECT * FROM mimic3.task_readmission(window_days := $w)", {"w": 30}
-                       ).to_arrow_table().equals(expected30)
+    assert con.sql("SELECT * FROM mimic3.task_readmission(window_days := $w)", params={"w": 30}
+                   ).to_arrow_table().equals(expected30)
     con.close()
 
 

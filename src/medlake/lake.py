@@ -19,6 +19,25 @@ from .sqlfiles import load_sql, qualify, render
 DEFAULT_DB = "medlake.duckdb"
 
 
+def arrow_query(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> pa.Table:
+    """Run one statement and return its rows as Arrow (an empty table for a statement without rows).
+
+    Results go through a relation (`con.sql`) rather than a cursor: since DuckDB 2.0
+    Arrow from a cursor makes an extra copy of every row."""
+    rel = con.sql(sql, params=params if params else None)
+    return rel.to_arrow_table() if rel is not None else pa.table({})
+
+
+def one_row(con, sql: str, params: Any = None) -> tuple | None:
+    """The first row of a statement's result (None when it has none), on a connection or a Lake.
+
+    The whole result is read: DuckDB 2 refuses further work on a connection whose
+    last result was left half-read."""
+    con = getattr(con, "con", con)
+    rows = (con.execute(sql, params) if params else con.execute(sql)).fetchall()
+    return rows[0] if rows else None
+
+
 def default_db_path() -> str:
     """The lake path used when none is given: $MEDLAKE_DB, else ./medlake.duckdb."""
     return os.environ.get("MEDLAKE_DB") or DEFAULT_DB
@@ -67,7 +86,7 @@ class Lake:
 
     def sql(self, query: str, params: Any = None) -> pa.Table:
         """Run a query and return its result as an Arrow table."""
-        return self.execute(query, params).to_arrow_table()
+        return arrow_query(self.con, query, params)
 
     def run_file(self, relpath: str, schemas: dict | None = None, params: dict | None = None,
                  name: str | None = None) -> list:
@@ -90,7 +109,7 @@ class Lake:
         """Run one named statement of a packaged file and return Arrow."""
         st = load_sql(relpath)[name]
         text = render(qualify(st.tree, schemas)) if schemas else (st.raw or st.text)
-        return self.execute(text, _params_used(text, params)).to_arrow_table()
+        return arrow_query(self.con, text, _params_used(text, params))
 
     @contextlib.contextmanager
     def transaction(self):

@@ -20,6 +20,7 @@ from sqlglot import exp
 
 from .. import __version__
 from ..errors import InputError, UnknownNameError
+from ..lake import one_row
 from ..progress import Timer, progress
 from ._tuning import load_settings, run_canonical
 from .base import FoundFile, Source, create_empty, find_files, schema_statement, sha256_of, stage_csv, statement
@@ -107,14 +108,14 @@ def load(lake, source: str, directory: Path, tables: list[str] | None = None, na
                 lake.run_file("etl/macros.sql")
                 run_canonical(lake, src.etl_sql, {None: dataset, "raw": raw_schema}, sum(counts.values()))
             for tbl in ("subjects", "visits", "events"):
-                counts[f"{dataset}.{tbl}"] = con.execute(
-                    statement("count_rows", target=exp.table_(tbl, db=dataset, quoted=True))).fetchone()[0]
+                counts[f"{dataset}.{tbl}"] = one_row(
+                    con, statement("count_rows", target=exp.table_(tbl, db=dataset, quoted=True)))[0]
             seconds["canonical"] = t.seconds
             bar.log(f"  {'canonical tables':<22} {sum(counts[f'{dataset}.{x}'] for x in ('subjects', 'visits', 'events')):>12,} rows"
                     f"  in {t.seconds:.1f} s")
             bar.advance(task)
             files = [{"path": p, "size": s, "sha256": h} for p, s, h in hashes]
-            load_id = con.execute(statement("next_load_id")).fetchone()[0]
+            load_id = one_row(con, statement("next_load_id"))[0]
             con.execute(statement("mark_replaced"), {"dataset": dataset})
             finished = dt.datetime.now()
             con.execute(statement("record_load"), {

@@ -18,6 +18,7 @@ import math
 import duckdb
 from sqlglot import exp
 
+from ..lake import one_row
 from ..sqlfiles import load_sql, qualify, render
 
 LOAD_MEMORY_LIMIT = 1024 * 2**20   # bytes; a lower user setting is kept
@@ -28,11 +29,11 @@ EVENTS_PER_RANGE = 3_000_000        # events sorted at once
 @contextlib.contextmanager
 def load_settings(con: duckdb.DuckDBPyConnection):
     """Cap DuckDB's memory and skip FSST for the duration of a load, then put the user's settings back."""
-    before = con.execute(_text("memory_limit")).fetchone()[0]
+    before = one_row(con, _text("memory_limit"))[0]
     lowered = _bytes(before) > LOAD_MEMORY_LIMIT
     if lowered:
         con.execute(_text("set_memory_limit"), {"limit": f"{LOAD_MEMORY_LIMIT // 2**20}MiB"})
-    disabled = con.execute(_text("disabled_compression")).fetchone()[0] or ""
+    disabled = one_row(con, _text("disabled_compression"))[0] or ""
     have = [m for m in disabled.split(",") if m.strip()]
     con.execute(_text("set_disabled_compression"),
                 {"methods": ",".join(have + [m for m in SKIPPED_COMPRESSION if m not in have])})
@@ -43,7 +44,7 @@ def load_settings(con: duckdb.DuckDBPyConnection):
         if lowered:
             # the setting reads back rounded ("18.8 GiB"); the default is put back exactly by a reset
             con.execute(_text("reset_memory_limit"))
-            if con.execute(_text("memory_limit")).fetchone()[0] != before:
+            if one_row(con, _text("memory_limit"))[0] != before:
                 con.execute(_text("set_memory_limit"), {"limit": before})
 
 
@@ -84,8 +85,8 @@ def _with_subject_range(tree: exp.Expression) -> exp.Expression:
 def _subject_bounds(lake, schemas: dict, ranges: int) -> list[int]:
     """Ascending subject ids cutting the subjects into `ranges` parts; the last bound is past the largest id."""
     fractions = [i / ranges for i in range(ranges + 1)]
-    row = lake.execute(render(qualify(load_sql("etl/tuning.sql")["subject_bounds"].tree, schemas)),
-                       {"fractions": fractions}).fetchone()
+    row = one_row(lake, render(qualify(load_sql("etl/tuning.sql")["subject_bounds"].tree, schemas)),
+                       {"fractions": fractions})
     if not row or not row[0]:
         return []
     bounds = sorted(set(row[0]))

@@ -22,6 +22,7 @@ import duckdb
 from sqlglot import exp
 
 from ..errors import InputError
+from ..lake import one_row
 from ..sqlfiles import load_sql, render
 
 SUFFIXES = (".csv.gz", ".csv", ".parquet")
@@ -237,13 +238,13 @@ def stage_csv(con: duckdb.DuckDBPyConnection, found: FoundFile, schema: str) -> 
             raise _not_whole_error(path, header, columns, *not_whole.groups()) from None
         raise InputError(f"cannot read as CSV: {_first_line(e)}", path=path,
                          expected="comma-separated values with a header row") from None
-    bad = con.execute(statement("first_reject", rejects=rejects)).fetchone()
+    bad = one_row(con, statement("first_reject", rejects=rejects))
     con.execute(statement("drop_rejects", rejects=rejects))
     con.execute(statement("drop_rejects", rejects=exp.table_(rejects_name + "_scan", quoted=True)))
     if bad:
         line, column, kind, csv_line, message = bad
         raise _reject_error(path, line, column, kind, csv_line, message, columns)
-    n = con.execute(statement("count_rows", target=target)).fetchone()[0]
+    n = one_row(con, statement("count_rows", target=target))[0]
     add_absent_columns(con, schema, table, set(columns))
     check_primary_key(con, path, schema, table)
     return n
@@ -333,7 +334,7 @@ def check_primary_key(con, path: Path, schema: str, table: RawTable) -> None:
     st = load_sql("etl/raw.sql")["duplicate_key"].tree
     tree = _replace_key_columns(_replace_tables(st, {"target": exp.table_(table.name, db=schema, quoted=True)}),
                                 table.primary_key)
-    row = con.execute(render(tree)).fetchone()
+    row = one_row(con, render(tree))
     if row:
         k = len(table.primary_key)
         key = ", ".join(f"{c}={v}" for c, v in zip(table.primary_key, row[:k]))
@@ -397,7 +398,7 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, found: FoundFile, schema: str)
     except duckdb.Error as e:
         raise InputError(f"cannot read as Parquet: {_first_line(e)}", path=path, expected="an Apache Parquet file") from None
     target = exp.table_(table.name, db=schema, quoted=True)
-    n = con.execute(statement("count_rows", target=target)).fetchone()[0]
+    n = one_row(con, statement("count_rows", target=target))[0]
     add_absent_columns(con, schema, table, names)
     try:
         check_primary_key(con, path, schema, table)
@@ -433,7 +434,7 @@ def _raise_first_lossy(con, path: Path, template: exp.Expression, checks) -> Non
         projections.append(exp.Filter(this=exp.ArgMin(this=value, expression=row_number.copy()), expression=where.copy()))
     select.set("expressions", projections)
     try:
-        row = con.execute(render(select), {"path": str(path)}).fetchone()
+        row = one_row(con, render(select), {"path": str(path)})
     except duckdb.Error as e:
         raise InputError(f"cannot read as Parquet: {_first_line(e)}", path=path, expected="an Apache Parquet file") from None
     bad = [(row[2 * i], name, typ, row[2 * i + 1]) for i, (name, typ, _s, _l) in enumerate(checks)

@@ -178,7 +178,7 @@ def _online_index(store, features, stamp: tuple) -> OnlineIndex:
         query = _statement("online_columns", view, {"target": fs_table(latest_table_name(view.name))})
         for name in names:
             query = query.select(exp.column(name, quoted=True), copy=False)
-        table = store.lake.execute(render(query)).to_arrow_table()
+        table = store.lake.sql(render(query))
         index.views.append((view.name, names))
         index.tables.append(table)
         index.keys.append(table.column(view.key).to_numpy())

@@ -222,7 +222,7 @@ class FeatureStore:
             for part in parts:
                 query, params = point_in_time_query(SAMPLES_RELATION, [part], inclusive=inclusive, ttl=ttl)
                 try:
-                    out = self.lake.execute(render(query), params or None).to_arrow_table()
+                    out = self.lake.sql(render(query), params)
                 except duckdb.Error as e:
                     raise MedlakeError(f"computing the features of view '{part.view.name}' failed: {e}") from None
                 for name in out.column_names[1:]:

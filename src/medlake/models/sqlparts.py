@@ -8,6 +8,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
+from ..lake import arrow_query
 from ..sqlfiles import load_sql, render
 
 STREAM_SQL = "models/stream.sql"
@@ -43,5 +44,4 @@ def query(con: duckdb.DuckDBPyConnection, name: str, column: str | None = None,
     """Run a named statement on a stream's private connection and return Arrow."""
     text = statement(name, column)
     used = {k: v for k, v in (params or {}).items() if f"${k}" in text}
-    cur = con.execute(text, used) if used else con.execute(text)
-    return cur.to_arrow_table() if cur.description else pa.table({})
+    return arrow_query(con, text, used)

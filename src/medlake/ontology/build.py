@@ -18,6 +18,7 @@ import pyarrow as pa
 from .. import __version__
 from ..errors import InputError
 from ..etl.base import statement
+from ..lake import one_row
 from ..progress import Timer, progress
 from . import omop
 from .hierarchy import complete
@@ -140,7 +141,7 @@ def _record(lake, directory: Path | None, inputs: list[dict], counts: dict[str, 
     finished = dt.datetime.now()
     for row in inputs:
         lake.run_file(BUILD_SQL, name="insert_meta", params={**row, "loaded_at": finished})
-    load_id = con.execute(statement("next_load_id")).fetchone()[0]
+    load_id = one_row(con, statement("next_load_id"))[0]
     con.execute(statement("mark_replaced"), {"dataset": "vocab"})
     files = [{"path": r["path"], "size": Path(r["path"]).stat().st_size if r["origin"] != "omop" else 0,
               "sha256": r["sha256"]} for r in inputs]

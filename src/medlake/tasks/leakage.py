@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 from ..errors import LeakageError, MedlakeError, ParameterError
+from ..lake import arrow_query
 from ..progress import progress
 from ..sqlfiles import SqlFile, load_sql, qualify, render
 from .build import task_query
@@ -109,7 +110,7 @@ def check(lake, spec: TaskSpec, file: SqlFile, dataset: str, params: dict, subje
                 raise MedlakeError(f"leakage check of '{spec.name}': the task does not run on truncated "
                                    f"timelines: {e}") from None
             vmap = {r["visit_id"]: (r["k"], r["original_visit_id"])
-                    for r in con.execute(_statement("read_visit_map", dataset)).to_arrow_table().to_pylist()}
+                    for r in arrow_query(con, _statement("read_visit_map", dataset)).to_pylist()}
             bar.advance(job)
         finally:
             _drop_tables(con)

@@ -47,7 +47,7 @@ class TaskResult:
         """The samples as an Arrow table (computed once)."""
         if self._table is None:
             try:
-                table = self._lake.execute(self.sql, self.sql_params or None).to_arrow_table()
+                table = self._lake.sql(self.sql, self.sql_params)
             except duckdb.Error as e:
                 where = self.spec.path or self.name
                 raise MedlakeError(f"task '{self.name}' failed on dataset '{self.dataset}' ({where}): "
@@ -72,12 +72,12 @@ class TaskResult:
     def to_ibis(self):
         """The samples as an ibis table on the lake's connection, so they join the lake's
         tables; they are registered in the session only, never stored in the file."""
-        import ibis
+        from .ibis_bridge import ibis_backend
 
         tag = "_".join(filter(None, [self.name, self.dataset, "split" if self.split_fractions else ""]))
         name = f"_medlake_task_{tag}"
         self._lake.con.register(name, self.to_arrow())
-        return ibis.duckdb.from_connection(self._lake.con).table(name)
+        return ibis_backend(self._lake.con).table(name)
 
     def __len__(self) -> int:
         return self.to_arrow().num_rows

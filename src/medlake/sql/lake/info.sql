@@ -20,7 +20,7 @@ ORDER BY schema_name, view_name;
 SELECT load_id, dataset, source, directory, started_at, finished_at,
        date_diff('millisecond', started_at, finished_at) / 1000.0 AS seconds,
        status, medlake_version,
-       list_sum(list_transform(map_values(row_counts), x -> x)) AS rows_written
+       list_sum(list_transform(map_values(row_counts), lambda x: x)) AS rows_written
 FROM meta.loads ORDER BY load_id;
 
 -- name: schema_exists

@@ -28,7 +28,7 @@ ORDER BY n DESC, code;
 
 -- name: count_series_codes
 SELECT code, count(*) AS n
-FROM (SELECT unnest(list_transform(source_column, s -> s.code)) AS code FROM samples WHERE split = $split)
+FROM (SELECT unnest(list_transform(source_column, lambda s: s.code)) AS code FROM samples WHERE split = $split)
 WHERE code IS NOT NULL
 GROUP BY code
 HAVING count(*) >= $min_count
@@ -60,20 +60,20 @@ SELECT DISTINCT code FROM (SELECT unnest(source_column) AS code FROM samples) WH
 CREATE OR REPLACE TYPE code_enum AS ENUM (SELECT code FROM vocab_codes ORDER BY id);
 
 -- name: encode_codes
-SELECT coalesce(list_transform(TRY_CAST(source_column AS code_enum[]), e -> coalesce(CAST(enum_code(e) AS INTEGER), 1)), [])[-$max_len:] AS ids
+SELECT coalesce(list_transform(TRY_CAST(source_column AS code_enum[]), lambda e: coalesce(CAST(enum_code(e) AS INTEGER), 1)), [])[-$max_len:] AS ids
 FROM samples;
 
 -- name: encode_nested_codes
 SELECT list_transform(
          coalesce(TRY_CAST(source_column AS code_enum[][]), [])[-$max_visits:],
-         v -> coalesce(list_transform(v, e -> coalesce(CAST(enum_code(e) AS INTEGER), 1)), [])[-$max_len:]
+         lambda v: coalesce(list_transform(v, lambda e: coalesce(CAST(enum_code(e) AS INTEGER), 1)), [])[-$max_len:]
        ) AS ids
 FROM samples;
 
 -- name: encode_series
-SELECT coalesce(list_transform(source_column, s -> coalesce(CAST(enum_code(TRY_CAST(s.code AS code_enum)) AS INTEGER), 1)), [])[-$max_len:] AS ids,
-       coalesce(list_transform(source_column, s -> CAST(coalesce(s.value, 0) AS FLOAT)), [])[-$max_len:] AS vals,
-       coalesce(list_transform(source_column, s -> CAST(coalesce(s.hours, 0) AS FLOAT)), [])[-$max_len:] AS hours
+SELECT coalesce(list_transform(source_column, lambda s: coalesce(CAST(enum_code(TRY_CAST(s.code AS code_enum)) AS INTEGER), 1)), [])[-$max_len:] AS ids,
+       coalesce(list_transform(source_column, lambda s: CAST(coalesce(s.value, 0) AS FLOAT)), [])[-$max_len:] AS vals,
+       coalesce(list_transform(source_column, lambda s: CAST(coalesce(s.hours, 0) AS FLOAT)), [])[-$max_len:] AS hours
 FROM samples;
 
 -- name: encode_category
@@ -92,7 +92,7 @@ SELECT coalesce(CAST(enum_code(TRY_CAST(CAST(source_column AS VARCHAR) AS code_e
 SELECT coalesce(CAST(source_column AS INTEGER), -1) AS ids FROM samples;
 
 -- name: encode_label_set
-SELECT list_filter(list_transform(TRY_CAST(source_column AS code_enum[]), e -> CAST(enum_code(e) AS INTEGER)), i -> i IS NOT NULL) AS ids
+SELECT list_filter(list_transform(TRY_CAST(source_column AS code_enum[]), lambda e: CAST(enum_code(e) AS INTEGER)), lambda i: i IS NOT NULL) AS ids
 FROM samples;
 
 -- name: epoch_rows

@@ -43,7 +43,7 @@ prescribed AS (
     WHERE e.vocab = 'NDC' AND e.time <= a.end_time
 ),
 visit_drugs AS (
-    SELECT visit_id, list_transform(list_sort(list({'first_seen': first_seen, 'atc3': atc3})), x -> x.atc3) AS drugs
+    SELECT visit_id, list_transform(list_sort(list({'first_seen': first_seen, 'atc3': atc3})), lambda x: x.atc3) AS drugs
     FROM (
         SELECT visit_id, atc3, min(seen) AS first_seen
         FROM prescribed

@@ -37,7 +37,7 @@ labs AS (
             list_sort(list({'seen': epoch_us(e.time)::HUGEINT * 1099511627776 + coalesce(e.seq, 0),
                             'code': e.code, 'value': e.numeric_value,
                             'hours': epoch(e.time - c.start_time) / 3600.0})),
-            x -> {'code': x.code, 'value': x.value, 'hours': x.hours}
+            lambda x: {'code': x.code, 'value': x.value, 'hours': x.hours}
         ) AS labs
     FROM cohort AS c
     JOIN events AS e ON e.subject_id = c.subject_id
@@ -48,7 +48,7 @@ labs AS (
     GROUP BY c.visit_id
 ),
 drugs AS (
-    SELECT visit_id, list_transform(list_sort(list({'first_seen': first_seen, 'code': code})), x -> x.code) AS drugs
+    SELECT visit_id, list_transform(list_sort(list({'first_seen': first_seen, 'code': code})), lambda x: x.code) AS drugs
     FROM (
         SELECT c.visit_id, e.code, min(epoch_us(e.time)::HUGEINT * 1099511627776 + coalesce(e.seq, 0)) AS first_seen
         FROM cohort AS c

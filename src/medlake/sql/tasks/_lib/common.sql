@@ -49,7 +49,7 @@ GROUP BY e.visit_id, domain, e.code;
 SELECT
     visit_id,
     domain,
-    list_transform(list_sort(list({'first_seen': first_seen, 'code': code})), x -> x.code) AS codes
+    list_transform(list_sort(list({'first_seen': first_seen, 'code': code})), lambda x: x.code) AS codes
 FROM visit_codes
 GROUP BY visit_id, domain;
 

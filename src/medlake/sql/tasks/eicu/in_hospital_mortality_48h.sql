@@ -60,14 +60,14 @@ labs AS (
         visit_id,
         list_transform(
             list_sort(list({'seen': seen, 'code': code, 'value': numeric_value, 'hours': hours})),
-            x -> {'code': x.code, 'value': x.value, 'hours': x.hours}
+            lambda x: {'code': x.code, 'value': x.value, 'hours': x.hours}
         ) AS labs
     FROM charted
     WHERE vocab = 'EICU_LAB' AND numeric_value IS NOT NULL
     GROUP BY visit_id
 ),
 drugs AS (
-    SELECT visit_id, list_transform(list_sort(list({'first_seen': first_seen, 'code': code})), x -> x.code) AS drugs
+    SELECT visit_id, list_transform(list_sort(list({'first_seen': first_seen, 'code': code})), lambda x: x.code) AS drugs
     FROM (
         SELECT visit_id, code, min(seen) AS first_seen
         FROM charted
