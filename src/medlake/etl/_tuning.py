@@ -22,7 +22,7 @@ from ..lake import one_row
 from ..sqlfiles import load_sql, qualify, render
 
 LOAD_MEMORY_LIMIT = 1024 * 2**20   # bytes; a lower user setting is kept
-SKIPPED_COMPRESSION = ("fsst", "dict_fsst")
+SKIPPED_COMPRESSION = ("fsst",)
 EVENTS_PER_RANGE = 3_000_000        # events sorted at once
 
 
@@ -53,6 +53,8 @@ def run_canonical(lake, relpath: str, schemas: dict, raw_rows: int) -> None:
     ranges = max(1, math.ceil(raw_rows / EVENTS_PER_RANGE))
     for st in load_sql(relpath).statements:
         tree = qualify(st.tree, schemas)
+        if _sorted_events_insert(tree):
+            tree = _rank_sources(tree)
         if ranges > 1 and _sorted_events_insert(tree):
             bounds = _subject_bounds(lake, schemas, ranges)
             if bounds:
@@ -71,6 +73,49 @@ def _sorted_events_insert(tree: exp.Expression) -> bool:
     query = tree.expression
     return (isinstance(query, exp.Select) and query.args.get("order") is not None
             and query.args.get("where") is None and query.is_star and isinstance(getattr(query.args.get("from_") or query.args.get("from"), "this", None), exp.Subquery))
+
+
+def _union_branches(query: exp.Expression) -> list[exp.Select]:
+    """The SELECTs of a UNION ALL chain, in order."""
+    if isinstance(query, exp.Union):
+        return _union_branches(query.this) + _union_branches(query.expression)
+    return [query] if isinstance(query, exp.Select) else []
+
+
+def _rank_sources(tree: exp.Expression) -> exp.Expression:
+    """Sort `events` on an integer rank of `source` instead of the string itself.
+
+    When every branch of the insert's UNION ALL names its source as a string
+    literal, each branch also selects the literal's alphabetical rank and the
+    ORDER BY uses it: the same order (ranks follow the strings), but an integer
+    sort key, which sorts the rows noticeably faster than a string one. Any
+    other shape is left as written."""
+    query = tree.expression
+    order = query.args["order"]
+    keys = [o for o in order.expressions if isinstance(o.this, exp.Column) and o.this.name == "source"]
+    inner = (query.args.get("from_") or query.args.get("from")).this.this
+    branches = _union_branches(inner)
+    names = [e.alias_or_name for e in branches[0].expressions] if branches else []
+    if not keys or "source" not in names:
+        return tree
+    position = names.index("source")
+    literals = []
+    for branch in branches:
+        value = branch.expressions[position]
+        value = value.this if isinstance(value, exp.Alias) else value
+        if not (isinstance(value, exp.Literal) and value.is_string):
+            return tree
+        literals.append(value.name)
+    rank = {name: i for i, name in enumerate(sorted(set(literals)))}
+    tree = tree.copy()
+    query = tree.expression
+    for branch, name in zip(_union_branches((query.args.get("from_") or query.args.get("from")).this.this), literals):
+        branch.append("expressions", exp.alias_(exp.Literal.number(rank[name]), "_source_rank"))
+    query.set("expressions", [exp.Star(except_=[exp.column("_source_rank")])])
+    for key in query.args["order"].expressions:
+        if isinstance(key.this, exp.Column) and key.this.name == "source":
+            key.set("this", exp.column("_source_rank"))
+    return tree
 
 
 def _with_subject_range(tree: exp.Expression) -> exp.Expression:
