@@ -241,6 +241,30 @@ def test_events_built_in_subject_ranges_equal_one_sort(m3, tmp_path, monkeypatch
     assert ranged.equals(one)
 
 
+def test_events_sorted_through_enums_equal_the_sql_as_written(m3, tmp_path, monkeypatch):
+    """The loader sorts events with vocab and source cast to ENUMs; the table (types, rows, order) is the same."""
+    from medlake.etl import _tuning
+
+    out, _ = m3
+    tables = ["diagnoses_icd", "procedures_icd", "prescriptions"]
+
+    def load(name):
+        with medlake.connect(tmp_path / f"{name}.duckdb") as lake:
+            lake.load("mimic3", out, tables=tables)
+            rows = lake.sql("SELECT * FROM mimic3.events")   # physical order
+            types = lake.sql("SELECT column_name, data_type FROM information_schema.columns "
+                             "WHERE table_schema = 'mimic3' AND table_name = 'events' ORDER BY ordinal_position")
+        return rows, types
+
+    rewritten, rewritten_types = load("enums")
+    monkeypatch.setattr(_tuning, "_enum_literals", lambda tree, *a: tree)
+    as_written, written_types = load("as_written")
+    assert rewritten_types.equals(written_types)
+    assert dict(zip(*written_types.to_pydict().values()))["source"] == "VARCHAR"
+    assert rewritten.num_rows > 300_000 and rewritten.equals(as_written)
+    assert set(rewritten.column("source").to_pylist()) == {"diagnoses_icd", "procedures_icd", "prescriptions"}
+
+
 def test_ids_stay_distinct_past_mimic_ranges():
     """Past 99,999 admissions MIMIC-III's id ranges run out; admission and ICU stay ids still never meet."""
     from medlake.synth import model
