@@ -273,3 +273,23 @@ def test_a_header_only_csv_of_an_optional_table_loads_empty(fresh_lake, tmp_path
     with pytest.raises(InputError, match="PERSON.csv, line 2: file has a header but no data rows"):
         fresh_lake.load("omop", folder)
     assert rows(fresh_lake, "SELECT count(*) FROM omop.subjects") == [(2,)]
+
+
+def test_a_load_leaves_the_connection_settings_as_the_user_set_them(fresh_lake, tmp_path):
+    """A load changes memory, compression and insertion-order settings while it runs, and puts them back,
+    also after a failure that aborted its transaction."""
+    settings = ["preserve_insertion_order", "memory_limit", "disabled_compression_methods"]
+    query = "SELECT " + ", ".join(f"current_setting('{s}')" for s in settings)
+    fresh_lake.execute("SET preserve_insertion_order = false")
+    fresh_lake.execute("SET memory_limit = '3GiB'")
+    fresh_lake.execute("SET disabled_compression_methods = 'rle'")
+    before = rows(fresh_lake, query)
+    assert before[0][0] is False
+    folder = write_csv_export(tmp_path / "cdm")
+    fresh_lake.load("omop", folder)
+    assert rows(fresh_lake, query) == before
+    record = dict(EVENT_ROWS["condition_occurrence"])
+    write_csv(folder / "condition_occurrence.csv.gz", [record, {**record, "condition_concept_id": "201826.5"}])
+    with pytest.raises(InputError, match="201826.5"):
+        fresh_lake.load("omop", folder)
+    assert rows(fresh_lake, query) == before

@@ -44,15 +44,31 @@ def load_settings(con: duckdb.DuckDBPyConnection):
     have = [m for m in disabled.split(",") if m.strip()]
     con.execute(_text("set_disabled_compression"),
                 {"methods": ",".join(have + [m for m in SKIPPED_COMPRESSION if m not in have])})
+    # sorted inserts must land in their ORDER BY order, whatever the user set
+    order_kept = one_row(con, _text("insertion_order"))[0]
+    con.execute(_text("set_insertion_order"), {"keep": True})
     try:
         yield
     finally:
+        con.execute(_text("set_insertion_order"), {"keep": order_kept})
         con.execute(_text("set_disabled_compression"), {"methods": disabled})
         if lowered:
             # the setting reads back rounded ("18.8 GiB"); the default is put back exactly by a reset
             con.execute(_text("reset_memory_limit"))
             if one_row(con, _text("memory_limit"))[0] != before:
                 con.execute(_text("set_memory_limit"), {"limit": before})
+
+
+@contextlib.contextmanager
+def insertion_order(con: duckdb.DuckDBPyConnection, keep: bool):
+    """Run the block with DuckDB's preserve_insertion_order set to `keep`, then put it back.
+
+    Not on error: a failed statement aborts the load's transaction, where no SET
+    runs; `load_settings` restores the user's setting after the rollback."""
+    before = one_row(con, _text("insertion_order"))[0]
+    con.execute(_text("set_insertion_order"), {"keep": keep})
+    yield
+    con.execute(_text("set_insertion_order"), {"keep": before})
 
 
 def run_canonical(lake, relpath: str, schemas: dict, raw_rows: int) -> None:

@@ -20,5 +20,11 @@ SELECT current_setting('disabled_compression_methods');
 -- name: set_disabled_compression
 SET disabled_compression_methods = $methods;
 
+-- name: insertion_order
+SELECT current_setting('preserve_insertion_order');
+
+-- name: set_insertion_order
+SET preserve_insertion_order = $keep;
+
 -- name: subject_bounds
 SELECT quantile_disc(subject_id, $fractions) FROM subjects;
