@@ -113,7 +113,10 @@ class Trainer:
         """Train for `epochs` (or until `patience` epochs pass without improving); keep the best weights."""
         seed_everything(self.seed)
         self.model.to(self.device)
-        opt = OPTIMIZERS[self.optimizer_name](self.model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        options = {"lr": self.lr, "weight_decay": self.weight_decay}
+        if self.device.type == "cuda" and self.optimizer_name in ("adam", "adamw"):
+            options["fused"] = True   # one kernel for every parameter: small models are launch-bound on a GPU
+        opt = OPTIMIZERS[self.optimizer_name](self.model.parameters(), **options)
         scaler = torch.amp.GradScaler("cuda", enabled=self.amp and not torch.cuda.is_bf16_supported())
         best_state, stale = None, 0
         with progress(self.show_progress) as bar:
