@@ -293,3 +293,22 @@ def test_a_load_leaves_the_connection_settings_as_the_user_set_them(fresh_lake, 
     with pytest.raises(InputError, match="201826.5"):
         fresh_lake.load("omop", folder)
     assert rows(fresh_lake, query) == before
+
+
+def test_events_built_in_subject_ranges_equal_one_sort(omop_dir, tmp_path, monkeypatch):
+    """A large OMOP load builds events one range of persons at a time; the table is the same as one sort's."""
+    from medlake.etl import _tuning
+
+    def events(name):
+        with medlake.connect(tmp_path / f"{name}.duckdb") as lake:
+            lake.load("omop", omop_dir)
+            return lake.sql("SELECT * FROM omop.events")   # physical order
+
+    one = events("one")
+    monkeypatch.setattr(_tuning, "EVENTS_PER_RANGE", 20_000)
+    cuts = []
+    real_bounds = _tuning._subject_bounds
+    monkeypatch.setattr(_tuning, "_subject_bounds", lambda *a: cuts.append(real_bounds(*a)) or cuts[-1])
+    ranged = events("ranged")
+    assert len(cuts) == 1 and len(cuts[0]) >= 6   # five ranges of persons or more
+    assert one.num_rows > 100_000 and ranged.equals(one)
