@@ -28,12 +28,11 @@ def arrow_query(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) ->
     return rel.to_arrow_table() if rel is not None else pa.table({})
 
 
-def one_row(con, sql: str, params: Any = None) -> tuple | None:
-    """The first row of a statement's result (None when it has none), on a connection or a Lake.
+def one_row(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple | None:
+    """The first row of a statement's result (None when it has none).
 
     The whole result is read: DuckDB 2 refuses further work on a connection whose
     last result was left half-read."""
-    con = getattr(con, "con", con)
     rows = (con.execute(sql, params) if params else con.execute(sql)).fetchall()
     return rows[0] if rows else None
 

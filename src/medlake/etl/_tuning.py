@@ -1,12 +1,15 @@
 """Keeping large loads fast and inside their memory.
 
-Four measures, all invisible in the result:
+Five measures, all invisible in the result:
 - DuckDB's memory is capped while a load runs (it spills to its temp directory
   past the cap).
 - Plain FSST string compression is skipped while it runs: on DuckDB 2 it is
   hardly ever chosen for these tables, and its analysis costs time. DuckDB 2's
   dictionary compression (`dict_fsst`) stays on: without it every string is
   stored uncompressed and the lake grows from 0.9 to 4 GB, for a slower load.
+- Raw tables whose row positions no check reads are staged without preserving
+  insertion order (`insertion_order`), so DuckDB writes them in parallel; the
+  rest of the load keeps the order, which the sorted inserts below rely on.
 - The statement that fills `events` (one INSERT ... ORDER BY over every raw
   event table) runs once per range of subject ids, in ascending order, so each
   sort fits in memory and the table still comes out sorted. On a
@@ -35,7 +38,8 @@ EVENTS_PER_RANGE = 3_000_000        # events sorted at once
 
 @contextlib.contextmanager
 def load_settings(con: duckdb.DuckDBPyConnection):
-    """Cap DuckDB's memory and skip FSST for the duration of a load, then put the user's settings back."""
+    """Cap DuckDB's memory, skip FSST and keep insertion order for the duration of a load,
+    then put the user's settings back."""
     before = one_row(con, _text("memory_limit"))[0]
     lowered = _bytes(before) > LOAD_MEMORY_LIMIT
     if lowered:
@@ -76,17 +80,17 @@ def run_canonical(lake, relpath: str, schemas: dict, raw_rows: int) -> None:
     ranges = max(1, math.ceil(raw_rows / EVENTS_PER_RANGE))
     for st in load_sql(relpath).statements:
         tree = qualify(st.tree, schemas)
-        if _sorted_events_insert(tree):
-            tree = _enum_literals(tree)
-        if ranges > 1 and _sorted_events_insert(tree):
-            bounds = _subject_bounds(lake, schemas, ranges)
-            if bounds:
-                ranged = _with_subject_range(tree)
-                text = render(ranged)
-                for lo, hi in zip(bounds[:-1], bounds[1:]):
-                    lake.execute(text, {"lo": lo, "hi": hi})
-                continue
-        lake.execute(render(tree))
+        if not _sorted_events_insert(tree):
+            lake.execute(render(tree))
+            continue
+        tree = _enum_literals(tree)
+        bounds = _subject_bounds(lake, schemas, ranges) if ranges > 1 else []
+        if not bounds:
+            lake.execute(render(tree))
+            continue
+        text = render(_with_subject_range(tree))
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            lake.execute(text, {"lo": lo, "hi": hi})
 
 
 def _sorted_events_insert(tree: exp.Expression) -> bool:
@@ -117,16 +121,15 @@ def _enum_literals(tree: exp.Expression, columns: tuple[str, ...] = ("vocab", "s
     """Carry `vocab` and `source` through the events sort as ENUMs rather than strings.
 
     When every branch of the insert's UNION ALL gives one of these columns as a
-    string literal, each literal is cast to an ENUM of all of them, listed
-    alphabetically. The sort then moves one-byte values instead of strings and
+    string literal (or a CASE of string literals), it is cast to an ENUM of all
+    those strings, listed alphabetically. The sort then moves one-byte values instead of strings and
     orders `source` by its ENUM position, which is its alphabetical order, so the
     rows come out in exactly the same order; the table's VARCHAR columns receive
     the same text. On a MIMIC-III-sized load this takes a few seconds off the sort.
     A column given any other way in some branch is left as written."""
+    tree = tree.copy()
     branches = _union_under_star(tree.expression)
     names = [e.alias_or_name for e in branches[0].expressions] if branches else []
-    tree = tree.copy()
-    copies = _union_under_star(tree.expression)
     for column in columns:
         if column not in names:
             continue
@@ -135,7 +138,7 @@ def _enum_literals(tree: exp.Expression, columns: tuple[str, ...] = ("vocab", "s
         if any(v is None for v in values):
             continue
         enum = exp.DataType.build(f"ENUM({', '.join(repr(v) for v in sorted(set().union(*values)))})", dialect="duckdb")
-        for branch in copies:
+        for branch in branches:
             old = branch.expressions[position]
             cast = exp.cast(old.this.copy() if isinstance(old, exp.Alias) else old.copy(), enum)
             old.replace(exp.alias_(cast, column) if isinstance(old, exp.Alias) else cast)
@@ -175,8 +178,8 @@ def _with_subject_range(tree: exp.Expression) -> exp.Expression:
 def _subject_bounds(lake, schemas: dict, ranges: int) -> list[int]:
     """Ascending subject ids cutting the subjects into `ranges` parts; the last bound is past the largest id."""
     fractions = [i / ranges for i in range(ranges + 1)]
-    row = one_row(lake, render(qualify(load_sql("etl/tuning.sql")["subject_bounds"].tree, schemas)),
-                       {"fractions": fractions})
+    row = one_row(lake.con, render(qualify(load_sql("etl/tuning.sql")["subject_bounds"].tree, schemas)),
+                  {"fractions": fractions})
     if not row or not row[0]:
         return []
     bounds = sorted(set(row[0]))
