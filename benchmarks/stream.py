@@ -65,6 +65,33 @@ def run_pyhealth(python: str, table, batch_size: int) -> dict:
         return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def best_of(runs: int, work) -> float:
+    """The fastest of `runs` timed calls of `work`."""
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def epoch_floor(stream) -> dict:
+    """What any shuffled epoch of this stream costs at least, measured part by part (seconds).
+
+    `permutation`: drawing the epoch's order in SQL; `gather`: one index_select of
+    every padded id list in that order (no masks, no batches); `copy`: a plain
+    sequential copy of the same bytes, which no gather in random order beats."""
+    rows = torch.from_numpy(stream.epoch_rows())
+    padded = [source.padded for source in stream.flat.values() if source.padded is not None]
+    copies = [torch.empty_like(p) for p in padded]
+    return {
+        "permutation_s": round(best_of(5, stream.epoch_rows), 4),
+        "gather_s": round(best_of(5, lambda: [p.index_select(0, rows) for p in padded]), 4),
+        "copy_s": round(best_of(5, lambda: [c.copy_(p) for c, p in zip(copies, padded)]), 4),
+        "id_bytes": sum(p.numel() * p.element_size() for p in padded),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=200_000)
@@ -109,6 +136,7 @@ def main() -> None:
         "epoch_s": [round(e, 3) for e in epochs],
         "epoch_samples_per_s": round(n / best),
         "prepare_and_first_epoch_samples_per_s": round(n / (prepare_s + epochs[0])),
+        "epoch_floor": epoch_floor(stream),
         "torch_threads": torch.get_num_threads(),
         "note": "2 shared cores: other work ran on this machine at the same time",
     }

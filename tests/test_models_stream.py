@@ -171,6 +171,19 @@ def test_every_sample_once_per_epoch_across_ranks_and_workers(workers):
     assert sorted(seen) == sorted(f"s{i}" for i in range(103))
 
 
+def test_forked_workers_after_the_stream_was_read_in_process():
+    # reading in-process opens the stream's DuckDB connection; it is closed before a
+    # fork, because a forked worker that opened its own would hang releasing the inherited one
+    samples = SampleSet.build(make_table(n=50), inputs=INPUTS, label_type="binary")
+    stream = samples.stream(None, batch_size=4, shuffle=True)
+    in_process = _ids_of(stream, stream)
+    assert stream._con is not None
+    forked = _ids_of(stream, stream.loader(num_workers=2, multiprocessing_context="fork", timeout=60))
+    assert stream._con is None
+    assert in_process == _ids_of(stream, stream)
+    assert sorted(in_process) == sorted(forked) == sorted(f"s{i}" for i in range(50))
+
+
 def test_permutation_is_seeded_per_epoch_and_drop_last():
     samples = SampleSet.build(make_table(n=50), inputs=INPUTS, label_type="binary")
     stream = samples.stream(None, batch_size=8, shuffle=True, seed=3)

@@ -5,15 +5,18 @@ pandas), or any SQL query on a lake; fetches its rows once as Arrow; builds
 the vocabularies from the training split in SQL (stream.sql); and turns every
 code into its id inside DuckDB (an ENUM cast of each list), so Python never
 loops over events. `SampleSet.stream(split)` is the IterableDataset: each
-epoch a seeded permutation is drawn in SQL, split across distributed ranks
-and DataLoader workers (each worker uses its own in-memory DuckDB
-connection), and list columns, padded once with numpy from their Arrow
-offsets, are cut into batches trimmed to each batch's longest list.
+epoch a seeded permutation is drawn in SQL and dealt out to distributed
+ranks and DataLoader workers (each process uses its own in-memory DuckDB
+connection). List columns are padded once from their Arrow offsets into
+tensors; each epoch gathers the rows of several batches with one
+`index_select` and cuts them into batches trimmed to each batch's longest list.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import weakref
 from dataclasses import dataclass
 
 import duckdb
@@ -25,10 +28,23 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from ..errors import InputError, ParameterError
 from . import sqlparts
-from .tensors import flat_lists, gather_padded, multi_hot, pad_lists, pad_nested
+from .tensors import flat_lists, gather_padded, multi_hot, pad_nested
 from .vocab import Encoders, LabelEncoder, Vocabulary, check_kinds
 
 BIG = 2**31 - 1      # "no limit" for list slices in SQL
+
+# Streams holding an open DuckDB connection. They close it before the process forks
+# (DataLoader workers): with duckdb 2.0.1, a forked child that has opened a connection
+# of its own hangs when it then releases one it inherited.
+_streams_with_connections: weakref.WeakSet = weakref.WeakSet()
+
+
+def _close_stream_connections() -> None:
+    for stream in list(_streams_with_connections):
+        stream.close()
+
+
+os.register_at_fork(before=_close_stream_connections)
 
 
 @dataclass
@@ -171,33 +187,26 @@ def encode_rows(con: duckdb.DuckDBPyConnection, table: pa.Table, enc: Encoders) 
     return pa.table(cols)
 
 
-def arrow_arrays(table: pa.Table, enc: Encoders, skip: tuple = ()) -> dict[str, np.ndarray]:
-    """Encoded Arrow rows -> padded numpy arrays and masks (padded to the longest row of the table).
+def arrow_arrays(table: pa.Table, enc: Encoders, columns) -> dict[str, np.ndarray]:
+    """Named columns of encoded Arrow rows -> numpy arrays: scalar inputs, nested lists, or "label".
 
-    Columns named in `skip` are left out (the stream gathers those itself)."""
+    Nested lists are padded to the longest row of the table, with masks (flat
+    lists go through ListSource instead)."""
     out: dict[str, np.ndarray] = {}
-    for col, kind in enc.inputs.items():
-        if col in skip:
-            continue
-        if kind == "codes":
-            out[col], out[col + "_mask"] = pad_lists(table.column(col))
-        elif kind == "nested_codes":
+    for col in columns:
+        kind = enc.inputs.get(col) if col != "label" else "label"
+        if kind == "nested_codes":
             out[col], out[col + "_mask"], out[col + "_visits"] = pad_nested(table.column(col))
-        elif kind == "series":
-            out[col], out[col + "_mask"] = pad_lists(table.column(col))
-            out[col + "_value"] = pad_lists(table.column(col + "_value"), np.float32)[0]
-            out[col + "_hours"] = pad_lists(table.column(col + "_hours"), np.float32)[0]
         elif kind == "categorical":
             out[col] = table.column(col).to_numpy().astype(np.int64)
-        else:
+        elif kind == "numeric":
             out[col] = table.column(col).to_numpy().astype(np.float32)
-    label = table.column("label")
-    if enc.label_type == "multilabel":
-        out["label"] = multi_hot(label, len(enc.label_encoder))
-    elif enc.label_type == "multiclass":
-        out["label"] = label.to_numpy().astype(np.int64)
-    else:
-        out["label"] = label.fill_null(float("nan")).to_numpy().astype(np.float32)
+        elif enc.label_type == "multilabel":
+            out[col] = multi_hot(table.column(col), len(enc.label_encoder))
+        elif enc.label_type == "multiclass":
+            out[col] = table.column(col).to_numpy().astype(np.int64)
+        else:
+            out[col] = table.column(col).fill_null(float("nan")).to_numpy().astype(np.float32)
     return out
 
 
@@ -207,60 +216,55 @@ def _width(mask: np.ndarray, axis) -> int:
     return int(np.flatnonzero(reach)[-1]) + 1 if reach.any() else 1
 
 
-def slice_batch(arrays: dict[str, np.ndarray], enc: Encoders, start: int, stop: int) -> dict[str, torch.Tensor]:
-    """Rows start:stop of padded arrays as tensors, padding trimmed to these rows' longest list."""
-    batch: dict[str, torch.Tensor] = {}
-    for col, kind in enc.inputs.items():
-        if kind in ("codes", "series"):
-            mask = arrays[col + "_mask"][start:stop]
-            w = _width(mask, 0)
-            names = [col, col + "_mask"] + ([col + "_value", col + "_hours"] if kind == "series" else [])
-            for name in names:
-                batch[name] = torch.from_numpy(np.ascontiguousarray(arrays[name][start:stop, :w]))
-        elif kind == "nested_codes":
-            visits = arrays[col + "_visits"][start:stop]
-            v = _width(visits, 0)
-            mask = arrays[col + "_mask"][start:stop, :v]
-            c = _width(mask, (0, 1))
-            batch[col] = torch.from_numpy(np.ascontiguousarray(arrays[col][start:stop, :v, :c]))
-            batch[col + "_mask"] = torch.from_numpy(np.ascontiguousarray(mask[:, :, :c]))
-            batch[col + "_visits"] = torch.from_numpy(np.ascontiguousarray(visits[:, :v]))
-        else:
-            batch[col] = torch.from_numpy(arrays[col][start:stop])
-    batch["label"] = torch.from_numpy(arrays["label"][start:stop])
-    return batch
+def nested_batch(arrays: dict[str, np.ndarray], col: str, start: int, stop: int) -> dict[str, torch.Tensor]:
+    """Rows start:stop of a padded nested column as tensors, trimmed to these rows' longest visit list and list."""
+    visits = arrays[col + "_visits"][start:stop]
+    v = _width(visits, 0)
+    mask = arrays[col + "_mask"][start:stop, :v]
+    c = _width(mask, (0, 1))
+    return {col: torch.from_numpy(np.ascontiguousarray(arrays[col][start:stop, :v, :c])),
+            col + "_mask": torch.from_numpy(np.ascontiguousarray(mask[:, :, :c])),
+            col + "_visits": torch.from_numpy(np.ascontiguousarray(visits[:, :v]))}
 
 
-def arrow_batch(table: pa.Table, enc: Encoders) -> dict[str, torch.Tensor]:
-    """One Arrow slice of encoded rows -> a dict of tensors (see SampleStream)."""
-    return slice_batch(arrow_arrays(table, enc), enc, 0, table.num_rows)
+def batch_maxima(lengths: torch.Tensor, batch_size: int) -> list[int]:
+    """The longest list (at least 1) of each consecutive run of `batch_size` rows, in one reduction."""
+    n = len(lengths)
+    batches = -(-n // batch_size)
+    padded = torch.cat([lengths, lengths.new_zeros(batches * batch_size - n)])
+    return padded.view(batches, batch_size).amax(1).clamp_(min=1).tolist()
 
 
 class ListSource:
-    """One list column of a stream, ready to hand out padded rows."""
+    """One list column of a stream as a torch tensor, ready to hand out padded rows.
+
+    The column is padded once to its longest row when that costs little memory
+    (a chunk is then one `index_select`); otherwise it is kept as Arrow offsets
+    and values, and the chosen rows are gathered flat and padded."""
 
     MAX_PADDING = 3.0     # pre-pad when the padded matrix holds at most this many cells per value
 
     def __init__(self, column, dtype):
         offsets, values = flat_lists(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
         self.dtype = dtype
-        self.lengths = np.diff(offsets)
-        width = max(int(self.lengths.max(initial=0)), 1)
-        if len(self.lengths) * width <= self.MAX_PADDING * max(len(values), 1) + len(self.lengths):
-            self.padded = np.zeros((len(self.lengths), width), dtype=values.dtype)
-            self.padded[np.arange(width) < self.lengths[:, None]] = values
+        lengths = np.diff(offsets)
+        self.lengths = torch.from_numpy(lengths)
+        width = max(int(lengths.max(initial=0)), 1)
+        if len(lengths) * width <= self.MAX_PADDING * max(len(values), 1) + len(lengths):
+            padded = np.zeros((len(lengths), width), dtype=dtype)
+            padded[np.arange(width) < lengths[:, None]] = values
+            self.padded = torch.from_numpy(padded)
             self.offsets = self.values = None
         else:
             self.padded = None
             self.offsets, self.values = offsets, values
 
-    def rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(padded [B, C], mask [B, C]) of the given rows, C = the longest of them (at least 1)."""
+    def take(self, rows: torch.Tensor) -> torch.Tensor:
+        """Padded [len(rows), C] of the given rows, C = the longest of them (at least 1)."""
         if self.padded is None:
-            return gather_padded(self.offsets, self.values, rows, self.dtype)
-        lengths = self.lengths[rows]
-        width = max(int(lengths.max(initial=0)), 1)
-        return self.padded[rows, :width].astype(self.dtype), np.arange(width) < lengths[:, None]
+            return torch.from_numpy(gather_padded(self.offsets, self.values, rows.numpy(), self.dtype)[0])
+        width = max(int(self.lengths.index_select(0, rows).max()), 1) if len(rows) else 1
+        return self.padded[:, :width].index_select(0, rows)
 
 
 class SampleSet:
@@ -341,8 +345,8 @@ class SampleStream(IterableDataset):
         self.batch_size, self.shuffle, self.seed, self.drop_last = batch_size, shuffle, seed, drop_last
         self.epoch = 0
         self.chunk_batches = max(1, 8192 // batch_size)
-        # flat lists (codes, series) leave Arrow once: padded to the longest row when that costs
-        # little memory (a chunk is then a row gather), else kept as offsets + values
+        # flat lists (codes, series) leave Arrow once, as tensors (see ListSource); so do
+        # scalar inputs and labels. Nested lists and multilabel sets are padded per chunk.
         self.flat: dict[str, ListSource] = {}
         for col, kind in encoders.inputs.items():
             if kind in ("codes", "series"):
@@ -350,9 +354,19 @@ class SampleStream(IterableDataset):
             if kind == "series":
                 self.flat[col + "_value"] = ListSource(self.table.column(col + "_value"), np.float32)
                 self.flat[col + "_hours"] = ListSource(self.table.column(col + "_hours"), np.float32)
-        self.rest = self.table.drop_columns(list(self.flat))
+        per_chunk = [col for col, kind in encoders.inputs.items() if kind == "nested_codes"]
+        if encoders.label_type == "multilabel":
+            per_chunk.append("label")
+        whole = [col for col, kind in encoders.inputs.items() if kind in ("numeric", "categorical")]
+        whole += [] if "label" in per_chunk else ["label"]
+        self.dense = {name: torch.from_numpy(array)
+                      for name, array in arrow_arrays(self.table, encoders, whole).items()}
+        self.per_chunk = self.table.select(per_chunk) if per_chunk else None
+        longest = [int(src.lengths.max()) for src in self.flat.values() if len(src.lengths)]
+        self.positions = torch.arange(max([1, *longest]))    # mask = positions < length
         self.index = pa.table({"sample_row": pa.array(np.arange(table.num_rows, dtype=np.int64)),
                                "sample_id": table.column("sample_id")})
+        self._con: duckdb.DuckDBPyConnection | None = None
 
     def set_epoch(self, epoch: int) -> None:
         """Choose the epoch whose permutation the next iteration uses."""
@@ -374,41 +388,75 @@ class SampleStream(IterableDataset):
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def epoch_rows(self, worker: int = 0, num_workers: int = 1) -> np.ndarray:
-        """Row numbers this rank and worker read this epoch, in order (drawn in SQL)."""
-        con = private_connection(threads=1)
-        try:
-            con.register("sample_index", self.index)
-            params = {"shuffle": self.shuffle, "seed": self.seed, "epoch": self.epoch, "world_size": self.world_size,
-                      "rank": self.rank, "drop_last": self.drop_last, "batch_size": self.batch_size,
-                      "num_workers": num_workers, "worker": worker}
-            return sqlparts.query(con, "epoch_rows", params=params).column("sample_row").to_numpy()
-        finally:
+        """Row numbers this rank and worker read this epoch, in order.
+
+        The permutation is drawn in SQL (epoch_order); ranks take every
+        world_size-th row of it, drop_last trims each rank to whole batches, and
+        workers take turns by batch."""
+        params = {"shuffle": self.shuffle, "seed": self.seed, "epoch": self.epoch}
+        order = sqlparts.query(self._connection(), "epoch_order", params=params).column("sample_row").to_numpy()
+        rows = order[self.rank::self.world_size]
+        if self.drop_last:
+            rows = rows[:len(rows) // self.batch_size * self.batch_size]
+        batch_number = np.arange(len(rows)) // self.batch_size
+        return rows[batch_number % num_workers == worker]
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        """This stream's private connection, with the row index registered (opened on first use)."""
+        if self._con is None:
+            self._con = private_connection(threads=1)
+            self._con.register("sample_index", self.index)
+            _streams_with_connections.add(self)
+        return self._con
+
+    def close(self) -> None:
+        """Close this stream's DuckDB connection (it opens again when needed)."""
+        con, self._con = self._con, None
+        if con is not None:
             con.close()
+
+    def __getstate__(self) -> dict:
+        # a DuckDB connection does not travel to spawned DataLoader workers; they open their own
+        return {**self.__dict__, "_con": None}
 
     def __iter__(self):
         info = get_worker_info()
         worker, workers = (info.id, info.num_workers) if info is not None else (0, 1)
-        rows = self.epoch_rows(worker, workers)
-        # rows for several batches are taken and padded at once, then cut into batches
+        rows = torch.from_numpy(self.epoch_rows(worker, workers))
+        # rows for several batches are gathered at once, then cut into batches
         chunk = self.batch_size * self.chunk_batches
         for first in range(0, len(rows), chunk):
-            take = rows[first:first + chunk]
-            arrays = self.chunk_arrays(take)
-            for start in range(0, len(take), self.batch_size):
-                stop = min(start + self.batch_size, len(take))
-                batch = slice_batch(arrays, self.encoders, start, stop)
-                batch["row"] = torch.from_numpy(take[start:stop].astype(np.int64))
-                yield batch
+            yield from self.chunk_batches_of(rows[first:first + chunk])
 
-    def chunk_arrays(self, rows: np.ndarray) -> dict[str, np.ndarray]:
-        """Padded numpy arrays of the given rows (the longest row of the chunk sets the width)."""
-        arrays = arrow_arrays(self.rest.take(pa.array(rows)), self.encoders, skip=tuple(self.flat))
-        for name, source in self.flat.items():
-            padded, mask = source.rows(rows)
-            arrays[name] = padded
-            if name in self.encoders.inputs:
-                arrays[name + "_mask"] = mask
-        return arrays
+    def chunk_batches_of(self, rows: torch.Tensor):
+        """The batches of consecutive `rows`: each list padded to its batch's longest row."""
+        size = self.batch_size
+        lists = {name: source.take(rows) for name, source in self.flat.items()}
+        lengths = {col: self.flat[col].lengths.index_select(0, rows) for col in self.flat if col in self.encoders.inputs}
+        widths = {col: batch_maxima(n, size) for col, n in lengths.items()}
+        dense = {name: values.index_select(0, rows) for name, values in self.dense.items()}
+        arrays = {}
+        if self.per_chunk is not None:
+            arrays = arrow_arrays(self.per_chunk.take(pa.array(rows.numpy())), self.encoders, self.per_chunk.column_names)
+        for number, start in enumerate(range(0, len(rows), size)):
+            stop = min(start + size, len(rows))
+            batch: dict[str, torch.Tensor] = {}
+            for col, kind in self.encoders.inputs.items():
+                if kind in ("codes", "series"):
+                    width = widths[col][number]
+                    batch[col] = lists[col][start:stop, :width].contiguous()
+                    batch[col + "_mask"] = self.positions[:width] < lengths[col][start:stop, None]
+                    if kind == "series":
+                        for part in (col + "_value", col + "_hours"):
+                            batch[part] = lists[part][start:stop, :width].contiguous()
+                elif kind == "nested_codes":
+                    batch.update(nested_batch(arrays, col, start, stop))
+                else:
+                    batch[col] = dense[col][start:stop]
+            batch["label"] = dense["label"][start:stop] if "label" in dense else \
+                torch.from_numpy(arrays["label"][start:stop])
+            batch["row"] = rows[start:stop]
+            yield batch
 
     def loader(self, num_workers: int = 0, pin_memory: bool | None = None, **kwargs) -> DataLoader:
         """A DataLoader over this stream (batches are made here, so batch_size=None there)."""

@@ -95,16 +95,10 @@ SELECT coalesce(CAST(source_column AS INTEGER), -1) AS ids FROM samples;
 SELECT list_filter(list_transform(TRY_CAST(source_column AS code_enum[]), lambda e: CAST(enum_code(e) AS INTEGER)), lambda i: i IS NOT NULL) AS ids
 FROM samples;
 
--- name: epoch_rows
-WITH ordered AS (
-    SELECT sample_row,
-           row_number() OVER (ORDER BY CASE WHEN $shuffle THEN hash(sample_id, $seed, $epoch) ELSE 0 END, sample_row) - 1 AS pos
-    FROM sample_index
-), of_rank AS (
-    SELECT sample_row, pos // $world_size AS rank_pos FROM ordered WHERE pos % $world_size = $rank
-)
+-- name: epoch_order
+-- The epoch's permutation of the stream's rows: by a hash of sample id, seed and
+-- epoch when shuffling (row number breaks ties), else in row order. The stream
+-- deals this one order out to ranks and workers.
 SELECT sample_row
-FROM of_rank
-WHERE (NOT $drop_last OR rank_pos < (SELECT count(*) FROM of_rank) // $batch_size * $batch_size)
-  AND (rank_pos // $batch_size) % $num_workers = $worker
-ORDER BY rank_pos;
+FROM sample_index
+ORDER BY CASE WHEN $shuffle THEN hash(sample_id, $seed, $epoch) ELSE 0 END, sample_row;
