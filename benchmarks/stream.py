@@ -10,7 +10,9 @@ shuffled pass to padded tensors (every epoch). PyHealth runs in its own venv in 
 subprocess on the same samples: its `get_dataloader` + collate alone only groups
 Python lists (its models tokenize inside forward), so the fair comparison for
 "samples to tensors" is collate plus its own Tokenizer.batch_encode_3d; both
-are reported. Prints JSON.
+are reported. `epoch_floor` times the parts no epoch can skip (the SQL
+permutation, the gather of the padded ids) beside a plain copy of the same
+bytes. Prints JSON.
 """
 
 from __future__ import annotations
