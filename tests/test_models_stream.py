@@ -11,13 +11,7 @@ from medlake.errors import InputError, ParameterError
 from medlake.models import Encoders, SampleSet
 from medlake.models.tensors import pad_lists, pad_nested, unpad, unpad_nested
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Small models on 2 shared cores run several times faster on one intra-op thread."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 INPUTS = {"conditions": "codes", "visits": "nested_codes", "labs": "series", "age": "numeric", "sex": "categorical"}

@@ -18,13 +18,7 @@ from medlake.models import (GAMENet, SampleSet, SampleStream, Trainer, Transform
 from medlake.models import runs
 from medlake.models.nets import MODELS
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Small models on 2 shared cores run several times faster on one intra-op thread."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 SMALL = {"embedding_dim": 8, "hidden_dim": 8}
