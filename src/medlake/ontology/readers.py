@@ -65,22 +65,23 @@ def _hcup_rows(path: Path, header_starts: str) -> Iterator[tuple[int, list[str]]
             yield numbers[-1], [x.strip().strip("'").strip() for x in row]
 
 
+def _code_titles(res: Resolved, st: Staging, vocab: str, encoding: str, rank: int) -> int:
+    """Concepts of `vocab` from a file of `CODE title` lines; returns how many."""
+    n = 0
+    for _, code, title in _code_title_lines(res.path, encoding):
+        st.concept(vocab, code, title, rank)
+        n += 1
+    return n
+
+
 # -- ICD-9-CM -------------------------------------------------------------
 
 def icd9cm_titles(res: Resolved, st: Staging) -> int:
-    n = 0
-    for _, code, title in _code_title_lines(res.path, "latin-1"):
-        st.concept("ICD9CM", code, title, RANK_OFFICIAL)
-        n += 1
-    return n
+    return _code_titles(res, st, "ICD9CM", "latin-1", RANK_OFFICIAL)
 
 
 def icd9proc_titles(res: Resolved, st: Staging) -> int:
-    n = 0
-    for _, code, title in _code_title_lines(res.path, "latin-1"):
-        st.concept("ICD9PROC", code, title, RANK_OFFICIAL)
-        n += 1
-    return n
+    return _code_titles(res, st, "ICD9PROC", "latin-1", RANK_OFFICIAL)
 
 
 class _Icd9Node:
@@ -125,19 +126,11 @@ def icd10cm_tabular(res: Resolved, st: Staging) -> int:
 
 
 def icd10cm_codes(res: Resolved, st: Staging) -> int:
-    n = 0
-    for _, code, title in _code_title_lines(res.path, "utf-8"):
-        st.concept("ICD10CM", code, title, RANK_SECONDARY)
-        n += 1
-    return n
+    return _code_titles(res, st, "ICD10CM", "utf-8", RANK_SECONDARY)
 
 
 def icd10pcs_codes(res: Resolved, st: Staging) -> int:
-    n = 0
-    for _, code, title in _code_title_lines(res.path, "utf-8"):
-        st.concept("ICD10PCS", code, title, RANK_OFFICIAL)
-        n += 1
-    return n
+    return _code_titles(res, st, "ICD10PCS", "utf-8", RANK_OFFICIAL)
 
 
 # -- CCS ------------------------------------------------------------------
