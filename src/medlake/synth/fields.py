@@ -37,6 +37,19 @@ def distinct_ids(rng: np.random.Generator, n: int, low: int, high: int, ordered:
     return np.sort(ids) if ordered else ids
 
 
+def record_ids(rng: np.random.Generator, h: Hospital, subjects: tuple[int, int], admissions: tuple[int, int],
+               stays: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Subject ids (increasing), admission and ICU stay ids (shuffled), each drawn from its [low, high) range.
+
+    ICU stay ids must not meet admission ids (both become visit ids), so they
+    start above the largest admission id even when admissions outgrow their range."""
+    subject_id = distinct_ids(rng, h.n_patients, *subjects, ordered=True)
+    hadm_id = distinct_ids(rng, h.n_admissions, *admissions, ordered=False)
+    low = max(stays[0], int(hadm_id.max()) + 1)
+    stay_id = distinct_ids(rng, len(h.icu_adm), low, max(low, stays[1]), ordered=False)
+    return subject_id, hadm_id, stay_id
+
+
 def reason_text(h: Hospital, rng: np.random.Generator) -> tuple[list[str], np.ndarray]:
     """Labels and per-admission index of the admitting diagnosis text."""
     labels = [c.reason for c in ACUTE] + list(OTHER_REASONS)

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import codes, model
-from .fields import CAREUNITS, INSURANCE, LANGUAGE, MARITAL, RACE, Attributes, distinct_ids
+from .fields import CAREUNITS, INSURANCE, LANGUAGE, MARITAL, RACE, Attributes, record_ids
 from .model import DAY, Hospital
 from .writer import floats, ints, numbers_as_text, pick, table, times
 
@@ -26,11 +26,8 @@ class Mimic3:
         self.h = h
         self.a = Attributes(h)
         rng = model.rng_for(h.seed, 4)
-        self.subject_id = distinct_ids(rng, h.n_patients, 2, 100_000, ordered=True)
-        self.hadm_id = distinct_ids(rng, h.n_admissions, 100_001, 200_000, ordered=False)
-        # ICU stay ids must not meet admission ids (both become visit ids), even past MIMIC's ranges
-        low = max(200_001, int(self.hadm_id.max()) + 1)
-        self.icustay_id = distinct_ids(rng, len(h.icu_adm), low, max(low, 300_000), ordered=False)
+        self.subject_id, self.hadm_id, self.icustay_id = record_ids(
+            rng, h, subjects=(2, 100_000), admissions=(100_001, 200_000), stays=(200_001, 300_000))
         self.adm_subject = self.subject_id[h.adm_patient]
         self.activity = h.activity()
 

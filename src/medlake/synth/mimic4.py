@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import codes, model
-from .fields import CAREUNITS, INSURANCE, MARITAL, RACE, Attributes, distinct_ids
+from .fields import CAREUNITS, INSURANCE, MARITAL, RACE, Attributes, record_ids
 from .mimic3 import formulary_code
 from .model import DAY, Hospital
 from .writer import dates, floats, ints, numbers_as_text, pick, table, times
@@ -35,11 +35,9 @@ class Mimic4:
         self.h = h
         self.a = Attributes(h)
         rng = model.rng_for(h.seed, 5)
-        self.subject_id = distinct_ids(rng, h.n_patients, 10_000_000, 20_000_000, ordered=True)
-        self.hadm_id = distinct_ids(rng, h.n_admissions, 20_000_000, 30_000_000, ordered=False)
-        # ICU stay ids must not meet admission ids (both become visit ids), even past MIMIC's ranges
-        low = max(30_000_000, int(self.hadm_id.max()) + 1)
-        self.stay_id = distinct_ids(rng, len(h.icu_adm), low, max(low, 40_000_000), ordered=False)
+        self.subject_id, self.hadm_id, self.stay_id = record_ids(
+            rng, h, subjects=(10_000_000, 20_000_000), admissions=(20_000_000, 30_000_000),
+            stays=(30_000_000, 40_000_000))
         self.adm_subject = self.subject_id[h.adm_patient]
         self.activity = h.activity()
         first = np.searchsorted(h.adm_patient, np.arange(h.n_patients))
