@@ -82,6 +82,32 @@ def demo_lake(tmp_path_factory, mimic3_dir, mimic4_dir):
     lake.close()
 
 
+@pytest.fixture(scope="session")
+def drug_lake(demo_lake, tmp_path_factory, codes_dir):
+    """A copy of the demo lake with the NDC/GSN -> ATC maps that drug recommendation needs.
+
+    Only that part of the code tables is loaded: a full `lake.codes.load` takes half a minute."""
+    from medlake.ontology.readers import READERS
+    from medlake.ontology.sources import resolve
+    from medlake.ontology.staging import Staging
+
+    demo_lake.con.execute("CHECKPOINT")
+    path = tmp_path_factory.mktemp("drugs") / "lake.duckdb"
+    path.write_bytes(Path(demo_lake.path).read_bytes())
+    found, _ = resolve(codes_dir)
+    staging = Staging()
+    for res in found:
+        if res.path.name.startswith("ndc_gsn_atc"):
+            READERS[res.input](res, staging)
+    lake = medlake.connect(path)
+    lake.run_file("vocab/schema.sql")
+    lake.con.register("staged_maps", staging.arrow()[2])
+    lake.run_file("vocab/build.sql", name="insert_maps")
+    lake.con.unregister("staged_maps")
+    yield lake
+    lake.close()
+
+
 @pytest.fixture()
 def one_torch_thread():
     """Small models on 2 shared cores run several times faster on one intra-op thread."""

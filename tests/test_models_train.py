@@ -102,6 +102,85 @@ def test_gamenet_with_a_ddi_penalty(tmp_path):
         GAMENet(dataset=SampleSet.build(code_table(20), inputs=INPUTS, label_type="binary"))
 
 
+def regimen_table(n: int, seed: int = 0) -> pa.Table:
+    """Patients on a stable regimen: every earlier visit has the same drug group, which is also the label.
+
+    Drugs come in four groups of three (D0-D2, D3-D5, ...); the conditions are noise,
+    so only the drug history tells the label."""
+    rng = np.random.default_rng(seed)
+    visits, history, label = [], [], []
+    for _ in range(n):
+        v = int(rng.integers(2, 5))
+        group = int(rng.integers(0, 4))
+        drugs = [f"D{3 * group + j}" for j in range(3)]
+        visits.append([[f"C{int(c)}" for c in rng.integers(0, 20, rng.integers(1, 4))] for _ in range(v)])
+        history.append([drugs] * (v - 1) + [[]])
+        label.append(drugs)
+    nested = pa.list_(pa.list_(pa.string()))
+    return pa.table({"sample_id": np.arange(n), "split": rng.choice(["train", "val", "test"], n, p=[0.6, 0.2, 0.2]),
+                     "conditions": pa.array(visits, nested), "drugs_hist": pa.array(history, nested),
+                     "label": pa.array(label, pa.list_(pa.string()))})
+
+
+def test_gamenet_reads_earlier_visits_drugs_from_its_dynamic_memory():
+    table = regimen_table(600)
+    scores = {}
+    for inputs in ({"conditions": "nested_codes", "drugs_hist": "nested_codes"}, {"conditions": "nested_codes"}):
+        samples = SampleSet.build(table, inputs=inputs, label_type="multilabel")
+        seed_everything(0)
+        net = GAMENet(dataset=samples, embedding_dim=8, hidden_dim=8)
+        # the history is read as drug sets, never embedded
+        assert "drugs_hist" not in net.embeddings and net.history == ("drugs_hist" if "drugs_hist" in inputs else None)
+        trainer = Trainer(net, epochs=5, lr=1e-2, seed=0)
+        trainer.fit(samples.stream("train", batch_size=32, shuffle=True))
+        scores[len(inputs)] = trainer.evaluate(samples.stream("test"))["roc_auc_macro"]
+    assert scores[2] > 0.95 and scores[1] < 0.7
+
+
+def test_gamenet_memory_reads_earlier_visits_only():
+    samples = SampleSet.build(regimen_table(40), inputs={"conditions": "nested_codes", "drugs_hist": "nested_codes"},
+                              label_type="multilabel")
+    net = GAMENet(dataset=samples, **SMALL).eval()
+    batch = next(iter(samples.stream("train", batch_size=16)))
+    current = batch["conditions_visits"].sum(dim=1) - 1
+    sets = net.history_sets(batch)
+    rows = torch.arange(16)
+    assert torch.equal(sets[rows, current - 1], batch["label"])      # the last earlier visit's drugs
+    assert sets[rows, current].sum() == 0                             # the current visit's drugs are unknown
+    before = net(batch)
+    # drugs written into the current visit's history change nothing
+    changed = {k: v.clone() for k, v in batch.items()}
+    changed["drugs_hist"][rows, current, 0] = 2
+    changed["drugs_hist_mask"][rows, current, 0] = True
+    assert torch.allclose(net(changed), before)
+    # the same drugs in an earlier visit do
+    changed = {k: v.clone() for k, v in batch.items()}
+    changed["drugs_hist"][rows, 0, 0] = 2
+    changed["drugs_hist_mask"][rows, 0, 0] = True
+    changed["drugs_hist"][rows, 0, 1:] = 0
+    changed["drugs_hist_mask"][rows, 0, 1:] = False
+    assert not torch.allclose(net(changed), before)
+    with pytest.raises(ParameterError, match="nested_codes"):
+        GAMENet(dataset=SampleSet.build(code_table(40, "multilabel"), inputs=INPUTS, label_type="multilabel"))
+
+
+def test_gamenet_trains_on_the_drug_recommendation_task(drug_lake, tmp_path):
+    run = tmp_path / "run"
+    result = CliRunner().invoke(main, ["train", "--db", str(drug_lake.path), "--task", "drug_recommendation",
+                                       "--dataset", "mimic3", "--model", "gamenet", "--epochs", "2", "--split",
+                                       "0.6,0.2,0.2", "--embedding-dim", "8", "--hidden-dim", "8", "--silent",
+                                       "--out", str(run)])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((run / "metrics.json").read_text())
+    n = drug_lake.task("drug_recommendation", dataset="mimic3").to_arrow().num_rows
+    assert sum(metrics["splits"].values()) == n and metrics["samples"] == metrics["splits"]["test"] > 0
+    assert {"jaccard_samples", "f1_samples", "pr_auc_samples"} <= set(metrics["metrics"])
+    runs.evaluate(drug_lake, run, n_boot=0)
+    assert json.loads((run / "metrics_test.json").read_text())["metrics"] == metrics["metrics"]
+    config = json.loads((run / "config.json").read_text())
+    assert config["options"]["history"] == "drugs_hist"
+
+
 def test_checkpoint_round_trip_and_run_directory(tmp_path, binary_samples):
     result = runs.train_samples(binary_samples, tmp_path / "run", model="mlp", epochs=2, n_boot=20, **SMALL)
     run = tmp_path / "run"

@@ -274,24 +274,6 @@ def test_in_hospital_mortality_48h_matches_reference(case):
 # -- drug recommendation (needs the NDC/GSN -> ATC maps) -----------------------------------------
 
 
-def load_ndc_atc_maps(lake, codes_dir: Path) -> None:
-    """Only the NDC/GSN -> ATC part of the code tables (a full `lake.codes.load` takes half a minute)."""
-    from medlake.ontology.readers import READERS
-    from medlake.ontology.sources import resolve
-    from medlake.ontology.staging import Staging
-
-    found, _ = resolve(codes_dir)
-    staging = Staging()
-    for res in found:
-        if res.path.name.startswith("ndc_gsn_atc"):
-            READERS[res.input](res, staging)
-    maps = staging.arrow()[2]
-    lake.run_file("vocab/schema.sql")
-    lake.con.register("staged_maps", maps)
-    lake.run_file("vocab/build.sql", name="insert_maps")
-    lake.con.unregister("staged_maps")
-
-
 def atc3_maps(codes_dir: Path):
     by_ndc, by_gsn = defaultdict(set), defaultdict(set)
     for r in rows(codes_dir / "ndc_gsn_atc.csv.gz"):
@@ -339,20 +321,16 @@ def ref_drug_recommendation(root: Path, version: int, raw: Raw, codes_dir: Path)
     return out
 
 
-def test_drug_recommendation_matches_reference(demo_lake, tmp_path_factory, mimic3_dir, mimic4_dir, codes_dir):
+def test_drug_recommendation_matches_reference(demo_lake, drug_lake, mimic3_dir, mimic4_dir, codes_dir):
     with pytest.raises(MedlakeError, match="medlake codes load --from DIR"):
         demo_lake.task("drug_recommendation", dataset="mimic3")
-    demo_lake.con.execute("CHECKPOINT")
-    path = tmp_path_factory.mktemp("drugs") / "lake.duckdb"
-    path.write_bytes(Path(demo_lake.path).read_bytes())
-    with medlake.connect(path) as lake:
-        load_ndc_atc_maps(lake, codes_dir)
-        for ds, root, version in (("mimic3", mimic3_dir, 3), ("mimic4", mimic4_dir, 4)):
-            if ds not in lake.datasets():
-                continue
-            want = ref_drug_recommendation(root, version, Raw(root, version), codes_dir)
-            got = from_lake(lake.task("drug_recommendation", dataset=ds), ("conditions", "procedures", "drugs_hist"))
-            assert_same(got, want)
-            assert len(want) > 20
-        report = check_leakage(lake, "drug_recommendation", "mimic3")
-        assert report.ok and report.compared > 0 and report.dropped and report.lookahead
+    lake = drug_lake
+    for ds, root, version in (("mimic3", mimic3_dir, 3), ("mimic4", mimic4_dir, 4)):
+        if ds not in lake.datasets():
+            continue
+        want = ref_drug_recommendation(root, version, Raw(root, version), codes_dir)
+        got = from_lake(lake.task("drug_recommendation", dataset=ds), ("conditions", "procedures", "drugs_hist"))
+        assert_same(got, want)
+        assert len(want) > 20
+    report = check_leakage(lake, "drug_recommendation", "mimic3")
+    assert report.ok and report.compared > 0 and report.dropped and report.lookahead

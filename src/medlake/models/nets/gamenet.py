@@ -1,11 +1,15 @@
 """GAMENet (Shang et al., 2019) for drug recommendation, with a drug-drug-interaction penalty.
 
-Visit sequences (e.g. conditions and procedures) are read by GRUs into a
-query; a memory of drug embeddings comes from graph convolutions over the
-drug co-prescription graph of the training split, minus (weighted) those over
-the DDI graph when one is supplied; the query reads the memory by attention
-and both feed the output layer. With a DDI graph, training adds the expected
-number of interacting pairs among the predicted drugs to the loss.
+Each visit sequence (e.g. conditions and procedures, nested lists) is read by
+a GRU that keeps its state at every visit; a query is made from those states
+at every visit. The memory bank holds drug embeddings from graph convolutions
+over the training split's co-prescription graph, minus (weighted) those over
+the DDI graph when one is supplied. The current visit's query reads the bank
+by attention (static memory) and, when the samples carry a drug history
+(`drugs_hist`: earlier visits' drugs, the current visit's emptied), also
+reads the dynamic memory: the earlier visits' queries are its keys and their
+drug sets its values. With a DDI graph, training adds the expected number of
+interacting pairs among the predicted drugs to the loss.
 """
 
 from __future__ import annotations
@@ -14,11 +18,11 @@ import numpy as np
 import pyarrow.compute as pc
 import torch
 from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ...errors import ParameterError
 from ..tensors import multi_hot
-from .base import Net
-from .sequence import _LastState
+from .base import Net, lengths_of
 
 
 def co_occurrence(samples, split: str = "train") -> np.ndarray:
@@ -58,21 +62,52 @@ class _GCN(nn.Module):
         return self.adj @ self.w2(h)
 
 
+class _VisitStates(nn.Module):
+    """A GRU over visits that keeps its state at every visit: ([B, V, D], [B, V]) -> [B, V, H]."""
+
+    def __init__(self, embedding_dim: int, hidden_dim: int):
+        super().__init__()
+        self.rnn = nn.GRU(embedding_dim, hidden_dim, batch_first=True)
+
+    def forward(self, x, mask):
+        packed = pack_padded_sequence(x, lengths_of(mask).cpu(), batch_first=True, enforce_sorted=False)
+        out, _ = self.rnn(packed)
+        return pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
+
+
 class GAMENet(Net):
-    """Graph-augmented memory network for multilabel drug recommendation."""
+    """Graph-augmented memory network for multilabel drug recommendation.
+
+    `history` names the input holding earlier visits' drugs (default `drugs_hist`
+    when the samples have it; None: no dynamic memory). Every other input must
+    be a visit sequence (nested_codes) aligned with it, visit by visit."""
 
     name = "gamenet"
 
     def __init__(self, dataset=None, *, ehr_adjacency=None, ddi_adjacency=None, ddi_weight: float = 0.05,
-                 **kwargs):
+                 history: str | None = "drugs_hist", **kwargs):
         if kwargs.get("encoders") is None and dataset is None:
             raise ParameterError("GAMENet needs dataset=SampleSet (its drug graph comes from the training labels)")
         enc = kwargs.get("encoders") or dataset.encoders
         if enc.label_type != "multilabel":
             raise ParameterError("GAMENet recommends a set of drugs: it needs a multilabel label, "
                                  f"not {enc.label_type}")
-        super().__init__(dataset, **kwargs)
+        if history is not None and history not in enc.inputs:
+            history = None
+        others = {c: k for c, k in enc.inputs.items() if c != history and k != "nested_codes"}
+        if others or len(enc.inputs) == (history is not None):
+            raise ParameterError("GAMENet reads visit sequences: it needs nested_codes inputs, and every input "
+                                 f"but the drug history must be one (got {others or 'no visit sequence'})")
+        super().__init__(dataset, history=history, **kwargs)
         k, hidden = enc.output_size, self.options["hidden_dim"]
+        self.history = history
+        self.visit_inputs = [c for c in self.sequence_inputs if c != history]
+        if history is not None:
+            # the history is read as drug sets, not embedded: map its ids to label classes (-1: none)
+            del self.embeddings[history], self.sequence_encoders[history]
+            classes = {c: i for i, c in enumerate(enc.label_encoder.classes)}
+            to_class = [classes.get(code, -1) for code in enc.vocabularies[history].codes]
+            self.register_buffer("history_class", torch.tensor(to_class, dtype=torch.long), persistent=False)
         if ehr_adjacency is None:
             ehr_adjacency = co_occurrence(dataset)
         self.ehr = _GCN(np.asarray(ehr_adjacency), hidden)
@@ -81,23 +116,49 @@ class GAMENet(Net):
             self.register_buffer("ddi_adj", torch.as_tensor(np.asarray(ddi_adjacency), dtype=torch.float32))
         self.inter = nn.Parameter(torch.tensor(0.1))
         self.ddi_weight = ddi_weight
-        self.query = nn.Linear(self._width, hidden)
-        self.output = nn.Sequential(nn.ReLU(), nn.Linear(2 * hidden, k))
+        self.query = nn.Sequential(nn.ReLU(), nn.Linear(hidden * len(self.visit_inputs), hidden))
+        self.output = nn.Sequential(nn.ReLU(), nn.Linear(3 * hidden, k))
 
     def sequence_encoder(self, embedding_dim, hidden_dim, **options):
-        return _LastState(embedding_dim, hidden_dim, "gru")
+        return _VisitStates(embedding_dim, hidden_dim)
 
     def make_head(self, width, out):
-        self._width = width
         return nn.Identity()
 
+    def history_sets(self, batch) -> torch.Tensor:
+        """[B, V, K] 0/1: the label classes among each visit's drugs in the history input."""
+        ids, mask = batch[self.history], batch[self.history + "_mask"]
+        k = self.encoders.output_size
+        classes = self.history_class[ids]
+        classes = torch.where(mask & (classes >= 0), classes, k)      # k: a bin for pads and unknown drugs
+        sets = torch.zeros(*ids.shape[:2], k + 1, device=ids.device)
+        return sets.scatter_(2, classes, 1.0)[..., :k]
+
     def forward(self, batch):
-        q = self.query(self.dropout(self.features(batch)))
+        states = []
+        for c in self.visit_inputs:
+            x, visits = self.embeddings[c](batch, c)
+            states.append(self.sequence_encoders[c](self.dropout(x), visits))
+        queries = self.query(torch.cat(states, dim=-1))                       # [B, V, H]
+        current = lengths_of(batch[self.visit_inputs[0] + "_visits"]) - 1      # each sample's last visit
+        rows = torch.arange(len(current), device=current.device)
+        query = queries[rows, current]                                         # [B, H]
         memory = self.ehr()
         if self.ddi is not None:
             memory = memory - self.inter * self.ddi()
-        read = torch.softmax(q @ memory.T, dim=-1) @ memory
-        return self.output(torch.cat([q, read], dim=-1))
+        static = torch.softmax(query @ memory.T, dim=-1) @ memory
+        dynamic = torch.zeros_like(static)
+        if self.history is not None:
+            sets = self.history_sets(batch)
+            if sets.shape[1] < queries.shape[1]:       # histories are aligned by visit; pad a short one
+                sets = nn.functional.pad(sets, (0, 0, 0, queries.shape[1] - sets.shape[1]))
+            sets = sets[:, :queries.shape[1]]
+            earlier = torch.arange(queries.shape[1], device=query.device) < current[:, None]
+            scores = torch.einsum("bh,bvh->bv", query, queries).masked_fill(~earlier, float("-inf"))
+            # a first visit has no earlier visit to read: its weights are all zero
+            weights = torch.softmax(scores, dim=-1).nan_to_num(0.0)
+            dynamic = torch.einsum("bv,bvk->bk", weights, sets) @ memory
+        return self.output(torch.cat([query, static, dynamic], dim=-1))
 
     def extra_loss(self, logits):
         if self.ddi is None or not self.ddi_weight:
