@@ -355,10 +355,8 @@ class SampleStream(IterableDataset):
                 self.flat[col + "_value"] = ListSource(self.table.column(col + "_value"), np.float32)
                 self.flat[col + "_hours"] = ListSource(self.table.column(col + "_hours"), np.float32)
         per_chunk = [col for col, kind in encoders.inputs.items() if kind == "nested_codes"]
-        if encoders.label_type == "multilabel":
-            per_chunk.append("label")
         whole = [col for col, kind in encoders.inputs.items() if kind in ("numeric", "categorical")]
-        whole += [] if "label" in per_chunk else ["label"]
+        (per_chunk if encoders.label_type == "multilabel" else whole).append("label")
         self.dense = {name: torch.from_numpy(array)
                       for name, array in arrow_arrays(self.table, encoders, whole).items()}
         self.per_chunk = self.table.select(per_chunk) if per_chunk else None
