@@ -83,6 +83,25 @@ def demo_lake(tmp_path_factory, mimic3_dir, mimic4_dir):
 
 
 @pytest.fixture(scope="session")
+def eicu_lake(tmp_path_factory, eicu_dir):
+    """The eICU demo loaded, shared by the session. Do not modify it."""
+    # not eicu.duckdb: DuckDB names the catalog after the file, which would clash with the schema
+    lake = medlake.connect(tmp_path_factory.mktemp("eicu") / "lake.duckdb")
+    lake.load("eicu", eicu_dir)
+    yield lake
+    lake.close()
+
+
+@pytest.fixture(scope="session")
+def omop_lake(tmp_path_factory, omop_dir):
+    """GiBleed loaded as it is, shared by the session. Do not modify it."""
+    lake = medlake.connect(tmp_path_factory.mktemp("omop") / "lake.duckdb")
+    lake.load("omop", omop_dir)
+    yield lake
+    lake.close()
+
+
+@pytest.fixture(scope="session")
 def drug_lake(demo_lake, tmp_path_factory, codes_dir):
     """A copy of the demo lake with the NDC/GSN -> ATC maps that drug recommendation needs.
 

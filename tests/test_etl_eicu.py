@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-import medlake
 from medlake.errors import InputError
 from medlake.etl.eicu import HOSPITAL_VISIT_OFFSET
 
@@ -38,12 +37,9 @@ def raw(eicu_dir):
             for name in ("patient", "diagnosis", "medication", "treatment", "physicalExam", "admissionDx")}
 
 
-@pytest.fixture(scope="module")
-def lake(tmp_path_factory, eicu_dir):
-    lake = medlake.connect(tmp_path_factory.mktemp("eicu") / "lake.duckdb")
-    lake.load("eicu", eicu_dir)
-    yield lake
-    lake.close()
+@pytest.fixture()
+def lake(eicu_lake):
+    return eicu_lake
 
 
 def rows(lake, query, params=None):

@@ -25,12 +25,9 @@ def table(omop_dir: Path, name: str) -> pa.Table:
     return pq.read_table(omop_dir / f"{name}.parquet")
 
 
-@pytest.fixture(scope="module")
-def lake(tmp_path_factory, omop_dir):
-    lake = medlake.connect(tmp_path_factory.mktemp("omop") / "lake.duckdb")
-    lake.load("omop", omop_dir)
-    yield lake
-    lake.close()
+@pytest.fixture()
+def lake(omop_lake):
+    return omop_lake
 
 
 def rows(lake, query, params=None):

@@ -14,7 +14,6 @@ from collections import defaultdict
 import pytest
 from test_tasks_reference import distinct_in_order, icd9cm, icd10cm, rows, strip_code
 
-import medlake
 from medlake.errors import ParameterError, UnknownNameError
 from medlake.tasks import check_leakage, list_tasks
 
@@ -74,15 +73,6 @@ def reference(root, task):
             label = int(hospital_died[nxt["hs"]]) if task == "mortality" else int(nxt["hs"] == cur["hs"])
             out[f"{cur['subject']}-{cur['unit']}"] = (label, *lists)
     return out
-
-
-@pytest.fixture(scope="module")
-def eicu_lake(tmp_path_factory, eicu_dir):
-    # not eicu.duckdb: DuckDB names the catalog after the file, which would clash with the schema
-    lake = medlake.connect(tmp_path_factory.mktemp("eicu") / "lake.duckdb")
-    lake.load("eicu", eicu_dir)
-    yield lake
-    lake.close()
 
 
 @pytest.mark.parametrize("task", ["mortality", "readmission"])

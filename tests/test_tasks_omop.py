@@ -249,12 +249,9 @@ DEATH_SCHEMA = pa.schema([("person_id", pa.float64()), ("death_date", pa.date32(
 
 
 @pytest.fixture(scope="module")
-def gibleed(tmp_path_factory, omop_dir):
+def gibleed(omop_dir, omop_lake):
     """(reference data, lake) of GiBleed as it is."""
-    lake = medlake.connect(tmp_path_factory.mktemp("omop") / "lake.duckdb")
-    lake.load("omop", omop_dir)
-    yield read_cdm(omop_dir), lake
-    lake.close()
+    return read_cdm(omop_dir), omop_lake
 
 
 @pytest.fixture(scope="module")
