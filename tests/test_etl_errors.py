@@ -69,10 +69,13 @@ def rewrite(path: Path, edit) -> None:
         f.write("\n".join(lines) + ("\n" if trailing else ""))
 
 
-def replace_field(line: str, index: int, value: str) -> str:
-    fields = line.split(",")
-    fields[index] = value
-    return ",".join(fields)
+def replace_cell(path: Path, line: int, index: int, value: str) -> None:
+    """Set field `index` of file line `line` (1 = the header) of a .csv.gz to `value`."""
+    def edit(lines):
+        fields = lines[line - 1].split(",")
+        fields[index] = value
+        return lines[:line - 1] + [",".join(fields)] + lines[line:]
+    rewrite(path, edit)
 
 
 def load_broken(lake_path: Path, demo: Path) -> str:
@@ -125,8 +128,7 @@ def test_missing_required_column(lake_path, demo):
 
 
 def test_unparsable_timestamp(lake_path, demo):
-    rewrite(demo / "hosp" / "admissions.csv.gz", lambda lines: lines[:4] + [
-        replace_field(lines[4], 2, "2196/02/30 14:38")] + lines[5:])
+    replace_cell(demo / "hosp" / "admissions.csv.gz", 5, 2, "2196/02/30 14:38")
     message = load_broken(lake_path, demo)
     assert message == (f"error: {demo / 'hosp' / 'admissions.csv.gz'}, line 5, column 'admittime': "
                        "value does not parse; value '2196/02/30 14:38'; expected a timestamp like 2150-01-31 13:45:00")
@@ -134,8 +136,7 @@ def test_unparsable_timestamp(lake_path, demo):
 
 @pytest.mark.parametrize("bad", ["10020187x", "[/b]10020187"])  # the second would be rich markup if not escaped
 def test_unparsable_id(lake_path, demo, bad):
-    rewrite(demo / "icu" / "icustays.csv.gz", lambda lines: lines[:2] + [
-        replace_field(lines[2], 0, bad)] + lines[3:])
+    replace_cell(demo / "icu" / "icustays.csv.gz", 3, 0, bad)
     message = load_broken(lake_path, demo)
     assert message == (f"error: {demo / 'icu' / 'icustays.csv.gz'}, line 3, column 'subject_id': "
                        f"value does not parse; value '{bad}'; expected an integer id")
@@ -143,8 +144,7 @@ def test_unparsable_id(lake_path, demo, bad):
 
 @pytest.mark.parametrize("bad", ["10020187.5", "1e17"])  # DuckDB alone would round the first and lose digits of the second
 def test_an_id_that_is_not_a_whole_number_is_refused_not_rounded(lake_path, demo, bad):
-    rewrite(demo / "icu" / "icustays.csv.gz", lambda lines: lines[:3] + [
-        replace_field(lines[3], 0, bad)] + lines[4:])
+    replace_cell(demo / "icu" / "icustays.csv.gz", 4, 0, bad)
     message = load_broken(lake_path, demo)
     assert message == (f"error: {demo / 'icu' / 'icustays.csv.gz'}, line 4, column 'subject_id': "
                        f"value does not parse; value '{bad}'; expected an integer id")
@@ -152,8 +152,7 @@ def test_an_id_that_is_not_a_whole_number_is_refused_not_rounded(lake_path, demo
 
 def test_unparsable_number_late_in_a_big_file(lake_path, demo):
     # line 50,000 of labevents: valuenum (column 10) is not a number; earlier tables were already staged
-    rewrite(demo / "hosp" / "labevents.csv.gz", lambda lines: lines[:49_999] + [
-        replace_field(lines[49_999], 9, "12..5")] + lines[50_000:])
+    replace_cell(demo / "hosp" / "labevents.csv.gz", 50_000, 9, "12..5")
     message = load_broken(lake_path, demo)
     assert message == (f"error: {demo / 'hosp' / 'labevents.csv.gz'}, line 50000, column 'valuenum': "
                        "value does not parse; value '12..5'; expected a number")
@@ -173,8 +172,7 @@ def test_duplicate_primary_key(lake_path, demo):
 @pytest.mark.parametrize("version, shown", [("11", "'11'"), ("", "''")])
 def test_unknown_icd_version(lake_path, demo, version, shown):
     # icd_version decides between ICD-9 and ICD-10 codes: anything else would give codes of no known system
-    rewrite(demo / "hosp" / "procedures_icd.csv.gz", lambda lines: lines[:9] + [
-        replace_field(lines[9], 5, version)] + lines[10:])
+    replace_cell(demo / "hosp" / "procedures_icd.csv.gz", 10, 5, version)
     message = load_broken(lake_path, demo)
     assert message == (f"error: {demo / 'hosp' / 'procedures_icd.csv.gz'}, line 10, column 'icd_version': "
                        f"unknown ICD version; value {shown}; expected 9 (ICD-9) or 10 (ICD-10)")
@@ -193,8 +191,7 @@ def test_empty_file(lake_path, demo, content, expected):
 
 
 def test_library_error_names_its_parts_and_the_lake_stays_usable(lake_path, demo, mimic4_dir):
-    rewrite(demo / "hosp" / "patients.csv.gz", lambda lines: lines[:3] + [
-        replace_field(lines[3], 2, "seventy")] + lines[4:])
+    replace_cell(demo / "hosp" / "patients.csv.gz", 4, 2, "seventy")
     with medlake.connect(lake_path) as lake:
         before = lake.sql("SELECT * FROM meta.loads")
         with pytest.raises(InputError) as err:
