@@ -259,11 +259,10 @@ class ListSource:
             self.padded = None
             self.offsets, self.values = offsets, values
 
-    def take(self, rows: torch.Tensor) -> torch.Tensor:
-        """Padded [len(rows), C] of the given rows, C = the longest of them (at least 1)."""
+    def take(self, rows: torch.Tensor, width: int) -> torch.Tensor:
+        """Padded [len(rows), width] of the given rows; `width` is the longest of them (at least 1)."""
         if self.padded is None:
             return torch.from_numpy(gather_padded(self.offsets, self.values, rows.numpy(), self.dtype)[0])
-        width = max(int(self.lengths.index_select(0, rows).max()), 1) if len(rows) else 1
         return self.padded[:, :width].index_select(0, rows)
 
 
@@ -348,12 +347,15 @@ class SampleStream(IterableDataset):
         # flat lists (codes, series) leave Arrow once, as tensors (see ListSource); so do
         # scalar inputs and labels. Nested lists and multilabel sets are padded per chunk.
         self.flat: dict[str, ListSource] = {}
+        self.list_parts: dict[str, list[str]] = {}      # a codes or series input -> its list columns
         for col, kind in encoders.inputs.items():
             if kind in ("codes", "series"):
                 self.flat[col] = ListSource(self.table.column(col), np.int64)
+                self.list_parts[col] = [col]
             if kind == "series":
-                self.flat[col + "_value"] = ListSource(self.table.column(col + "_value"), np.float32)
-                self.flat[col + "_hours"] = ListSource(self.table.column(col + "_hours"), np.float32)
+                for part in (col + "_value", col + "_hours"):
+                    self.flat[part] = ListSource(self.table.column(part), np.float32)
+                    self.list_parts[col].append(part)
         per_chunk = [col for col, kind in encoders.inputs.items() if kind == "nested_codes"]
         whole = [col for col, kind in encoders.inputs.items() if kind in ("numeric", "categorical")]
         (per_chunk if encoders.label_type == "multilabel" else whole).append("label")
@@ -429,9 +431,10 @@ class SampleStream(IterableDataset):
     def chunk_batches_of(self, rows: torch.Tensor):
         """The batches of consecutive `rows`: each list padded to its batch's longest row."""
         size = self.batch_size
-        lists = {name: source.take(rows) for name, source in self.flat.items()}
-        lengths = {col: self.flat[col].lengths.index_select(0, rows) for col in self.flat if col in self.encoders.inputs}
+        lengths = {col: self.flat[col].lengths.index_select(0, rows) for col in self.list_parts}
         widths = {col: batch_maxima(n, size) for col, n in lengths.items()}
+        lists = {part: self.flat[part].take(rows, max(widths[col], default=1))
+                 for col, parts in self.list_parts.items() for part in parts}
         dense = {name: values.index_select(0, rows) for name, values in self.dense.items()}
         arrays = {}
         if self.per_chunk is not None:
@@ -444,9 +447,8 @@ class SampleStream(IterableDataset):
                     width = widths[col][number]
                     batch[col] = lists[col][start:stop, :width].contiguous()
                     batch[col + "_mask"] = self.positions[:width] < lengths[col][start:stop, None]
-                    if kind == "series":
-                        for part in (col + "_value", col + "_hours"):
-                            batch[part] = lists[part][start:stop, :width].contiguous()
+                    for part in self.list_parts[col][1:]:
+                        batch[part] = lists[part][start:stop, :width].contiguous()
                 elif kind == "nested_codes":
                     batch.update(nested_batch(arrays, col, start, stop))
                 else:
