@@ -82,23 +82,26 @@ def demo_lake(tmp_path_factory, mimic3_dir, mimic4_dir):
     lake.close()
 
 
+def _loaded_lake(tmp_path_factory, source: str, folder: Path):
+    """A new lake with one source loaded."""
+    # not <source>.duckdb: DuckDB names the catalog after the file, which would clash with the schema
+    lake = medlake.connect(tmp_path_factory.mktemp(source) / "lake.duckdb")
+    lake.load(source, folder)
+    return lake
+
+
 @pytest.fixture(scope="session")
 def eicu_lake(tmp_path_factory, eicu_dir):
     """The eICU demo loaded, shared by the session. Do not modify it."""
-    # not eicu.duckdb: DuckDB names the catalog after the file, which would clash with the schema
-    lake = medlake.connect(tmp_path_factory.mktemp("eicu") / "lake.duckdb")
-    lake.load("eicu", eicu_dir)
-    yield lake
-    lake.close()
+    with _loaded_lake(tmp_path_factory, "eicu", eicu_dir) as lake:
+        yield lake
 
 
 @pytest.fixture(scope="session")
 def omop_lake(tmp_path_factory, omop_dir):
     """GiBleed loaded as it is, shared by the session. Do not modify it."""
-    lake = medlake.connect(tmp_path_factory.mktemp("omop") / "lake.duckdb")
-    lake.load("omop", omop_dir)
-    yield lake
-    lake.close()
+    with _loaded_lake(tmp_path_factory, "omop", omop_dir) as lake:
+        yield lake
 
 
 @pytest.fixture(scope="session")
