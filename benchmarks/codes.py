@@ -22,6 +22,8 @@ from pathlib import Path
 import medlake
 
 HERE = Path(__file__).resolve().parent
+BENCH_SQL = HERE / "sql" / "codes.sql"
+CODES_EXAMPLES = HERE.parent / "docs" / "examples" / "codes.sql"
 
 
 def main() -> None:
@@ -44,12 +46,12 @@ def main() -> None:
         report["icd10cm_nodes"] = lake.codes.vocabularies().to_pandas().set_index("vocab").loc["ICD10CM", "concepts"].item()
         report["rows"] = best.row_counts
 
-        lake.run_file("vocab/benchmark.sql", params={"n": args.events, "subjects": args.subjects})
+        lake.db.run(BENCH_SQL, params={"n": args.events, "subjects": args.subjects})
 
         times = []
         for _ in range(args.repeat):
             t0 = time.perf_counter()
-            per_ccs = lake.query_file("vocab/examples.sql", "patients_per_ccs", schemas={None: "bench"})
+            per_ccs = lake.db.arrow(CODES_EXAMPLES, "patients_per_ccs", schemas={None: "bench"})
             times.append(time.perf_counter() - t0)
         report["sql_events_to_ccs_patients_s"] = round(min(times), 3)
         report["sql_ccs_categories"] = per_ccs.num_rows

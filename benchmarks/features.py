@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/features.py --events 2000000 --samples 50000 --subjects 10000
 
 The synthetic lake (canonical tables written directly in SQL, see
-src/medlake/sql/fs/benchmark.sql) is built once into
+benchmarks/sql/features.sql) is built once into
 benchmarks/out/features-<events>-<subjects>.duckdb and reused. The measured
 part runs in a fresh child process with 2 DuckDB threads: it reads the
 samples (one per visit, index_time 24 h after admission), builds the training
@@ -30,7 +30,7 @@ from pathlib import Path
 import medlake
 
 HERE = Path(__file__).resolve().parent
-SQL = "fs/benchmark.sql"
+SQL = HERE / "sql" / "features.sql"
 LABS = ["creatinine", "potassium", "sodium", "hematocrit", "glucose"]
 FEATURES = ([f"lab_stats.{lab}_{agg}_{w}" for lab in LABS for w in ("24h", "7d") for agg in ("last", "mean", "min", "max")]
             + ["demographics", "prior_utilization", "diagnosis_ccs", "drug_classes"])
@@ -44,18 +44,16 @@ def build_lake(path: Path, events: int, subjects: int, visits: int) -> dict:
     partial.unlink(missing_ok=True)
     start = time.perf_counter()
     with medlake.connect(partial, threads=2) as lake:
-        lake.run_file(SQL, name="generate_settings")
-        lake.run_file(SQL, name="create_schema")
-        lake.run_file("schema/core.sql", schemas={None: "bench"})
+        lake.db.run(SQL, "generate_settings")
+        lake.db.run(SQL, "create_schema")
+        lake.db.run("schema/core.sql", schemas={None: "bench"})
         params = {"n_subjects": subjects, "n_visits": visits, "n_events": events}
         for step in ("subjects", "visits", "events"):
-            lake.run_file(SQL, name=step, schemas={None: "bench"}, params=params)
-        lake.run_file("vocab/schema.sql", name="create_schema")
-        lake.run_file("vocab/schema.sql", name="maps")
-        lake.run_file(SQL, name="vocab_maps")
-        lake.run_file("etl/raw.sql", name="record_dataset",
-                      params={"dataset": "bench", "source": "benchmark", "load_id": 0,
-                              "loaded_at": time.strftime("%Y-%m-%d %H:%M:%S")})
+            lake.db.run(SQL, step, schemas={None: "bench"}, params=params)
+        lake.db.run("vocab/schema.sql", "create_schema")
+        lake.db.run("vocab/schema.sql", "maps")
+        lake.db.run(SQL, "vocab_maps")
+        lake.db.record_dataset("bench", "benchmark", 0, time.strftime("%Y-%m-%d %H:%M:%S"))
     partial.rename(path)
     return {"seconds": round(time.perf_counter() - start, 1)}
 
@@ -64,9 +62,9 @@ def measure(path: Path, samples: int) -> dict:
     """The timed part (run in a child process so its peak RSS is its own)."""
     out: dict = {}
     with medlake.connect(path, threads=2) as lake:
-        lake.run_file(SQL, name="settings")
+        lake.db.run(SQL, "settings")
         start, cpu = time.perf_counter(), time.process_time()
-        table = lake.query_file(SQL, "samples", schemas={None: "bench"}, params={"n_samples": samples})
+        table = lake.db.arrow(SQL, "samples", schemas={None: "bench"}, params={"n_samples": samples})
         built = lake.features.training_set(table, FEATURES, dataset="bench")
         out["training_set_s"] = round(time.perf_counter() - start, 2)
         # CPU seconds of the process (both DuckDB threads): on a shared machine wall time waits for
@@ -83,7 +81,7 @@ def measure(path: Path, samples: int) -> dict:
             out[mode] = round(time.perf_counter() - start, 2)
         timings, cpu_ms = [], []
         for _ in range(200):
-            ids = [r[0] for r in lake.run_file(SQL, name="random_entities", schemas={None: "bench"})]
+            ids = [r[0] for r in lake.db.run(SQL, "random_entities", schemas={None: "bench"})]
             start, cpu = time.perf_counter(), time.process_time()
             got = lake.features.online(ONLINE, ids)
             timings.append((time.perf_counter() - start) * 1000)

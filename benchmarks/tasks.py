@@ -88,7 +88,7 @@ def main(argv=None) -> dict:
         "patients": args.patients, "seed": args.seed, "lake": str(db), "cpu_count": os.cpu_count(), **built,
     }
     with medlake.connect(db, read_only=True) as lake:
-        report["rows"] = lake.query_file("tasks/_lib/stats.sql", "counts", schemas={None: "mimic3"}).to_pylist()[0]
+        report["rows"] = lake.db.arrow("tasks/_lib/stats.sql", "counts", schemas={None: "mimic3"}).to_pylist()[0]
         tasks = {}
         for spec in list_tasks():
             if args.task and spec.name not in args.task:

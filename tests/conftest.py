@@ -113,7 +113,7 @@ def drug_lake(demo_lake, tmp_path_factory, codes_dir):
     from medlake.ontology.sources import resolve
     from medlake.ontology.staging import Staging
 
-    demo_lake.con.execute("CHECKPOINT")
+    demo_lake.execute("CHECKPOINT")
     path = tmp_path_factory.mktemp("drugs") / "lake.duckdb"
     path.write_bytes(Path(demo_lake.path).read_bytes())
     found, _ = resolve(codes_dir)
@@ -122,10 +122,10 @@ def drug_lake(demo_lake, tmp_path_factory, codes_dir):
         if res.path.name.startswith("ndc_gsn_atc"):
             READERS[res.input](res, staging)
     lake = medlake.connect(path)
-    lake.run_file("vocab/schema.sql")
-    lake.con.register("staged_maps", staging.arrow()[2])
-    lake.run_file("vocab/build.sql", name="insert_maps")
-    lake.con.unregister("staged_maps")
+    lake.db.run("vocab/schema.sql")
+    lake.db.register("staged_maps", staging.arrow()[2])
+    lake.db.run("vocab/build.sql", "insert_maps")
+    lake.db.unregister("staged_maps")
     yield lake
     lake.close()
 

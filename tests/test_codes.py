@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
 import medlake
+from helpers import CODES_EXAMPLES
 from medlake.errors import InputError, ParameterError, UnknownNameError
 
 
@@ -113,7 +114,7 @@ def test_icd10cm_chapters_from_the_tabular(codes, codes_dir):
         chapters = re.findall(r"<chapter>\s*<name>\d+</name>\s*<desc>[^<]*\(([A-Z0-9]{3}-[A-Z0-9]{3})\)</desc>",
                               f.read())
     assert len(chapters) == 22
-    roots = [r["code"] for r in codes.lake.sql(
+    roots = [r["code"] for r in codes.db.arrow_sql(
         "SELECT code FROM vocab.concepts WHERE vocab = 'ICD10CM' AND level = 1 ORDER BY code").to_pylist()]
     assert roots == sorted(chapters)
 
@@ -173,7 +174,7 @@ def test_descendants_of_each_ancestor_contain_the_code(codes, sample_codes):
 
 def test_closure_matches_networkx(codes):
     graph = codes.to_networkx("ICD9PROC")
-    assert graph.number_of_nodes() == codes.lake.sql(
+    assert graph.number_of_nodes() == codes.db.arrow_sql(
         "SELECT count(*) AS n FROM vocab.concepts WHERE vocab = 'ICD9PROC'").column("n")[0].as_py()
     assert nx.is_directed_acyclic_graph(graph)
     for code in ("35-39", "39", "39.9", "96", "00-00", "87-99"):
@@ -270,7 +271,7 @@ def test_patients_per_ccs_matches_raw_files(lake, mimic3_dir, codes_dir):
             if row["icd9_code"] in ccs:
                 patients[ccs[row["icd9_code"]]].add(row["subject_id"])
     expected = {k: len(v) for k, v in patients.items()}
-    got = lake.query_file("vocab/examples.sql", "patients_per_ccs", schemas={None: "mimic3"}).to_pylist()
+    got = lake.db.arrow(CODES_EXAMPLES, "patients_per_ccs", schemas={None: "mimic3"}).to_pylist()
     assert {r["ccs"]: r["patients"] for r in got} == expected
     top = got[0]
     assert (top["ccs"], top["patients"]) == max(expected.items(), key=lambda kv: (kv[1], -int(kv[0])))
@@ -279,12 +280,12 @@ def test_patients_per_ccs_matches_raw_files(lake, mimic3_dir, codes_dir):
 
 
 def test_other_examples_run(lake):
-    chapters = lake.query_file("vocab/examples.sql", "patients_per_chapter", schemas={None: "mimic3"}).to_pylist()
+    chapters = lake.db.arrow(CODES_EXAMPLES, "patients_per_chapter", schemas={None: "mimic3"}).to_pylist()
     assert chapters[0]["chapter"] == "390-459" and chapters[0]["name"] == "Diseases Of The Circulatory System"
-    procs = lake.query_file("vocab/examples.sql", "patients_per_procedure_ccs", schemas={None: "mimic3"})
+    procs = lake.db.arrow(CODES_EXAMPLES, "patients_per_procedure_ccs", schemas={None: "mimic3"})
     assert procs.num_rows > 0 and procs.column("patients").to_pylist() == sorted(procs.column("patients").to_pylist(),
                                                                                   reverse=True)
-    atc = lake.query_file("vocab/examples.sql", "patients_per_atc3", schemas={None: "mimic3"}).to_pylist()
+    atc = lake.db.arrow(CODES_EXAMPLES, "patients_per_atc3", schemas={None: "mimic3"}).to_pylist()
     assert all(len(r["atc3"]) == 4 for r in atc) and atc[0]["patients"] <= 100
 
 

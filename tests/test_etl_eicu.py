@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from medlake.errors import InputError
-from medlake.etl.eicu import HOSPITAL_VISIT_OFFSET
+from medlake.etl.sources.eicu import HOSPITAL_VISIT_OFFSET
 
 
 def read_rows(path: Path) -> list[dict]:
@@ -43,7 +43,7 @@ def lake(eicu_lake):
 
 
 def rows(lake, query, params=None):
-    return lake.execute(query, params).fetchall()
+    return lake.execute(query, params)
 
 
 def test_subjects_and_visits_match_the_patient_file(lake, raw):
@@ -233,7 +233,7 @@ def test_a_uniquepid_that_cannot_become_an_id_is_an_input_error(fresh_lake, eicu
     e = err.value
     assert (Path(e.path).name, e.line, e.column, e.value) == ("patient.csv", 3, "uniquepid", "004-01202")
     assert "002-34851" in e.expected
-    assert fresh_lake.datasets() == [] and not fresh_lake.schema_exists("eicu_raw")
+    assert fresh_lake.datasets() == [] and not fresh_lake.db.schema_exists("eicu_raw")
 
 
 def test_a_non_integer_stay_id_is_an_input_error(fresh_lake, eicu_dir, tmp_path):

@@ -105,7 +105,7 @@ def raw4(mimic4_dir) -> Raw:
 
 
 def rows(lake, query: str, params=None) -> list[tuple]:
-    return lake.execute(query, params).fetchall()
+    return lake.execute(query, params)
 
 
 # -- counts --------------------------------------------------------------

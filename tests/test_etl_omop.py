@@ -31,7 +31,7 @@ def lake(omop_lake):
 
 
 def rows(lake, query, params=None):
-    return lake.execute(query, params).fetchall()
+    return lake.execute(query, params)
 
 
 def test_persons_and_visits(lake, omop_dir):
@@ -130,7 +130,7 @@ def test_a_non_integral_id_is_an_input_error_and_the_lake_is_unchanged(fresh_lak
     e = err.value
     assert (Path(e.path).name, e.column, e.value) == ("person.parquet", "person_id", "7.5")
     assert "row 7" in str(e) and "integer" in e.expected
-    assert fresh_lake.datasets() == [] and not fresh_lake.schema_exists("omop_raw")
+    assert fresh_lake.datasets() == [] and not fresh_lake.db.schema_exists("omop_raw")
 
 
 def test_a_duplicate_person_names_both_rows(fresh_lake, omop_dir, tmp_path):
@@ -294,7 +294,7 @@ def test_a_load_leaves_the_connection_settings_as_the_user_set_them(fresh_lake, 
 
 def test_events_built_in_subject_ranges_equal_one_sort(omop_dir, tmp_path, monkeypatch):
     """A large OMOP load builds events one range of persons at a time; the table is the same as one sort's."""
-    from medlake.etl import _tuning
+    from medlake.etl import canonical as _tuning
 
     def events(name):
         with medlake.connect(tmp_path / f"{name}.duckdb") as lake:

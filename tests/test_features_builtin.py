@@ -26,18 +26,19 @@ GSN_ATC = "C07AB02"                                   # the GSN of the fourth mo
 def lake(tmp_path_factory, mimic3_dir):
     lake = medlake.connect(tmp_path_factory.mktemp("features") / "lake.duckdb")
     lake.load("mimic3", mimic3_dir)
-    events = lake.con.table("mimic3.events").to_arrow_table().to_pylist()
+    events = lake.sql("SELECT * FROM mimic3.events").to_pylist()
     ndc_rank = Counter(e["code"] for e in events if e["vocab"] == "NDC").most_common(4)
     gsn = next(e["alt_code"] for e in events if e["vocab"] == "NDC" and e["code"] == ndc_rank[3][0])
     maps = [("ICD9CM", code, "CCSCM", ccs, "ccs") for code, ccs in CCS.items()]
     maps += [("NDC", ndc, "ATC", atc, "ndc_atc") for (ndc, _), atc in zip(ndc_rank, ATC_BY_RANK)]
     maps += [("GSN", gsn, "ATC", GSN_ATC, "gsn_atc")]
-    lake.run_file("vocab/schema.sql", name="create_schema")
-    lake.run_file("vocab/schema.sql", name="maps")
+    lake.db.run("vocab/schema.sql", "create_schema")
+    lake.db.run("vocab/schema.sql", "maps")
     cols = list(zip(*maps))
-    lake.con.from_arrow(pa.table({"src_vocab": cols[0], "src_code": cols[1], "dst_vocab": cols[2],
-                                  "dst_code": cols[3], "kind": cols[4], "flags": [None] * len(maps)})
-                        ).insert_into("vocab.maps")
+    rows = pa.table({"src_vocab": cols[0], "src_code": cols[1], "dst_vocab": cols[2],
+                     "dst_code": cols[3], "kind": cols[4], "flags": [None] * len(maps)})
+    with lake.db.registered("new_maps", rows):
+        lake.execute("INSERT INTO vocab.maps SELECT * FROM new_maps")
     lake.test_maps = {(m[0], m[1]): m[3] for m in maps}
     yield lake
     lake.close()
@@ -46,7 +47,7 @@ def lake(tmp_path_factory, mimic3_dir):
 @pytest.fixture(scope="module")
 def built(lake):
     """Training set over every inpatient visit, 48 h after admission and at discharge."""
-    visits = lake.con.table("mimic3.visits").to_arrow_table().to_pylist()
+    visits = lake.sql("SELECT * FROM mimic3.visits").to_pylist()
     inpatient = sorted((v for v in visits if v["kind"] == "inpatient"), key=lambda v: v["visit_id"])
     samples = [(v["subject_id"], v["visit_id"], v["start_time"] + 2 * DAY) for v in inpatient]
     samples += [(v["subject_id"], v["visit_id"], v["end_time"]) for v in inpatient]
@@ -54,9 +55,9 @@ def built(lake):
                       "index_time": pa.array([s[2] for s in samples], pa.timestamp("us"))})
     got = lake.features.training_set(table)
     events = defaultdict(list)
-    for e in lake.con.table("mimic3.events").to_arrow_table().to_pylist():
+    for e in lake.sql("SELECT * FROM mimic3.events").to_pylist():
         events[e["subject_id"]].append(e)
-    subjects = {s["subject_id"]: s for s in lake.con.table("mimic3.subjects").to_arrow_table().to_pylist()}
+    subjects = {s["subject_id"]: s for s in lake.sql("SELECT * FROM mimic3.subjects").to_pylist()}
     return got.to_pylist(), events, visits, subjects
 
 

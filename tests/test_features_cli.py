@@ -91,9 +91,9 @@ def test_materialize_then_get(db):
     assert [g["subject_id"] for g in got] == [10006, 1]
     # latest values are as of the subject's last activity: its last event, visit end or birth
     with medlake.connect(db, read_only=True) as lake:
-        events = [e["time"] for e in lake.con.table("mimic3.events").to_arrow_table().to_pylist()
+        events = [e["time"] for e in lake.sql("SELECT * FROM mimic3.events").to_pylist()
                   if e["subject_id"] == 10006 and e["time"] is not None]
-        visits = [v for v in lake.con.table("mimic3.visits").to_arrow_table().to_pylist() if v["subject_id"] == 10006]
+        visits = [v for v in lake.sql("SELECT * FROM mimic3.visits").to_pylist() if v["subject_id"] == 10006]
     as_of = max(events + [v["end_time"] for v in visits])
     ends = [v["end_time"] for v in visits if v["kind"] == "inpatient"]
     assert got[0]["prior_utilization__days_since_discharge"] == pytest.approx((as_of - max(ends)).total_seconds() / 86400)
@@ -141,7 +141,7 @@ def test_register_a_view_file(db, tmp_path):
         version = lake.features.get("n_labs").version
         samples = lake.task("mortality", dataset="mimic3")
         got = lake.features.training_set(samples, ["n_labs"]).to_pylist()
-        events = lake.con.table("mimic3.events").to_arrow_table().to_pylist()
+        events = lake.sql("SELECT * FROM mimic3.events").to_pylist()
     assert f"as version {version}" in r.output
     for row in got:
         assert row["n_labs__n_labs"] == sum(1 for e in events if e["visit_id"] == row["visit_id"]

@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import medlake
-from medlake.etl.base import schema_statement
 from medlake.featurestore import FeatureView
 
 T0 = dt.datetime(2030, 1, 1)
@@ -27,10 +26,9 @@ EVENT_COLUMNS = ["subject_id", "visit_id", "time", "vocab", "code", "numeric_val
 def make_lake(events: list[dict], path=":memory:"):
     """A lake with one dataset 'toy' whose events are the given rows (subject_id, time, code, value)."""
     lake = medlake.connect(path)
-    lake.execute(schema_statement("create_schema", "toy"))
-    lake.run_file("schema/core.sql", schemas={None: "toy"})
-    lake.run_file("etl/raw.sql", name="record_dataset",
-                  params={"dataset": "toy", "source": "test", "load_id": 1, "loaded_at": T0})
+    lake.execute("CREATE SCHEMA toy")
+    lake.db.run("schema/core.sql", schemas={None: "toy"})
+    lake.db.record_dataset("toy", "test", 1, T0)
     add_events(lake, events)
     return lake
 
@@ -39,7 +37,7 @@ def add_events(lake, events: list[dict]) -> None:
     """Append rows to toy.events."""
     if not events:
         return
-    schema = lake.con.table("toy.events").to_arrow_table().schema
+    schema = lake.sql("SELECT * FROM toy.events").schema
     cols = {c: [None] * len(events) for c in EVENT_COLUMNS}
     cols["subject_id"] = [e["subject_id"] for e in events]
     cols["time"] = [e["time"] for e in events]
@@ -48,7 +46,8 @@ def add_events(lake, events: list[dict]) -> None:
     cols["vocab"] = ["TOY"] * len(events)
     cols["source"] = ["test"] * len(events)
     cols["seq"] = list(range(len(events)))
-    lake.con.from_arrow(pa.table(cols, schema=schema)).insert_into("toy.events")
+    with lake.db.registered("new_events", pa.table(cols, schema=schema)):
+        lake.execute("INSERT INTO toy.events SELECT * FROM new_events")
 
 
 WINDOW_VIEW = FeatureView(

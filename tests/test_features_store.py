@@ -124,7 +124,8 @@ def test_samples_as_pandas_and_as_a_table_name():
     lake.features.register(FeatureView.from_text(VIEW_TEXT))
     frame = pa.table({"subject_id": [2, 1], "index_time": [T0 + 5 * DAY, T0 + DAY]})
     from_pandas = lake.features.training_set(frame.to_pandas(), ["visits_seen"])
-    lake.con.from_arrow(frame).create("toy.my_samples")
+    with lake.db.registered("frame", frame):
+        lake.execute("CREATE TABLE toy.my_samples AS SELECT * FROM frame")
     from_table = lake.features.training_set("toy.my_samples", ["visits_seen"])
     assert from_pandas.to_pylist() == from_table.to_pylist() == [
         {"subject_id": 2, "index_time": T0 + 5 * DAY, "visits_seen__n_events": 1, "visits_seen__n_a_2d": 0},
@@ -147,7 +148,7 @@ SELECT subject_id, time, code, numeric_value AS value FROM events
 
 
 def _table(lake, name, order):
-    return lake.con.table(name).order(order).to_arrow_table().to_pylist()
+    return lake.sql(f"SELECT * FROM {name} ORDER BY {order}").to_pylist()
 
 
 def test_incremental_materialization_equals_a_full_rebuild(tmp_path):

@@ -49,7 +49,7 @@ def test_connect_returns_a_lake_and_defaults_to_medlake_db(tmp_path, monkeypatch
 def test_meta_loads_records_files_counts_times_and_version(two_loads, mimic3_dir):
     with medlake.connect(two_loads, read_only=True) as lake:
         loads = lake.sql("SELECT * FROM meta.loads ORDER BY load_id").to_pylist()
-        m3 = lake.execute("SELECT count(*) FROM mimic3.events").fetchone()[0]
+        m3 = lake.execute("SELECT count(*) FROM mimic3.events")[0][0]
     assert [(r["load_id"], r["dataset"], r["source"], r["status"]) for r in loads] == [
         (1, "mimic3", "mimic3", "ok"), (2, "mimic4", "mimic4", "replaced"), (3, "mimic4", "mimic4", "ok")]
     first = loads[0]
@@ -73,17 +73,17 @@ def test_meta_loads_records_files_counts_times_and_version(two_loads, mimic3_dir
 def test_replacing_a_dataset_keeps_one_copy(two_loads):
     with medlake.connect(two_loads, read_only=True) as lake:
         assert lake.datasets() == ["mimic3", "mimic4"]
-        datasets = {r["dataset"]: r["load_id"] for r in lake.query_file("lake/info.sql", "datasets").to_pylist()}
+        datasets = {r["dataset"]: r["load_id"] for r in lake.db.arrow("lake/info.sql", "datasets").to_pylist()}
         assert datasets == {"mimic3": 1, "mimic4": 3}
         # the second load had diagnoses; the first did not: only the second's contents remain
-        assert lake.execute("SELECT count(*) FROM mimic4.events").fetchone()[0] == 4506
-        assert lake.execute("SELECT count(*) FROM mimic4.visits").fetchone()[0] == 415
+        assert lake.execute("SELECT count(*) FROM mimic4.events")[0][0] == 4506
+        assert lake.execute("SELECT count(*) FROM mimic4.visits")[0][0] == 415
 
 
 def test_info_lists_datasets_tables_with_exact_rows_and_history(two_loads):
     with medlake.connect(two_loads, read_only=True) as lake:
         info = lake.info()
-        exact = {f"{s}.{t}": lake.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchone()[0]
+        exact = {f"{s}.{t}": lake.execute(f'SELECT count(*) FROM "{s}"."{t}"')[0][0]
                  for s, t in [(r["schema"], r["table"]) for r in info["tables"]]}
     assert [d["dataset"] for d in info["datasets"]] == ["mimic3", "mimic4"]
     rows = {f"{r['schema']}.{r['table']}": r["rows"] for r in info["tables"]}

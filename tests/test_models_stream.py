@@ -222,7 +222,7 @@ def test_bad_inputs_are_named():
 
 def test_stream_from_a_sql_query_on_a_lake(fresh_lake):
     table = make_table(n=20)
-    fresh_lake.con.register("my_samples", table)
+    fresh_lake.db.register("my_samples", table)
     samples = SampleSet.build("SELECT * FROM my_samples WHERE split = 'train'", lake=fresh_lake,
                               inputs={"conditions": "codes"}, label_type="binary")
     assert samples.splits == {"train": 12}

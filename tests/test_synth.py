@@ -80,12 +80,12 @@ def test_mimic3_loads_and_drops_prescriptions_without_ndc(m3, m3_lake):
     ndc = rx["NDC"]
     no_ndc = pc.sum(pc.or_kleene(pc.is_null(ndc), pc.equal(ndc, "0"))).as_py()
     assert 0.01 * rx.num_rows < no_ndc < 0.04 * rx.num_rows
-    counts = {r["vocab"]: r["n"] for r in m3_lake.query_file("demo/summary.sql", "events_by_vocab",
+    counts = {r["vocab"]: r["n"] for r in m3_lake.db.arrow("demo/summary.sql", "events_by_vocab",
                                                               schemas={None: "mimic3"})
               .rename_columns(["vocab", "n", "codes", "visits"]).to_pylist()}
     assert counts == {"MIMIC3_LAB": result.rows["LABEVENTS"], "NDC": rx.num_rows - no_ndc,
                       "ICD9CM": result.rows["DIAGNOSES_ICD"], "ICD9PROC": result.rows["PROCEDURES_ICD"]}
-    summary = m3_lake.query_file("demo/summary.sql", "counts", schemas={None: "mimic3"}).to_pylist()[0]
+    summary = m3_lake.db.arrow("demo/summary.sql", "counts", schemas={None: "mimic3"}).to_pylist()[0]
     assert summary["subjects"] == 3000
     assert summary["admissions"] == result.rows["ADMISSIONS"]
     assert summary["icu_stays"] == result.rows["ICUSTAYS"]
@@ -216,26 +216,26 @@ def test_demo_runs_its_steps(tmp_path):
     assert list(demo.timings) == ["synthesize_step", "load_step", "summary_step"]
     with medlake.connect(demo.db_path, read_only=True) as lake:
         assert lake.datasets() == ["mimic3"]
-        counts = lake.query_file("demo/summary.sql", "counts", schemas={None: "mimic3"}).to_pylist()[0]
+        counts = lake.db.arrow("demo/summary.sql", "counts", schemas={None: "mimic3"}).to_pylist()[0]
     assert counts["subjects"] == 60
 
 
 def test_events_built_in_subject_ranges_equal_one_sort(m3, tmp_path, monkeypatch):
     """The loader may build events one range of subjects at a time (to bound memory); the table is the same."""
-    from medlake.etl import _tuning
+    from medlake.etl import canonical as _tuning
 
     out, _ = m3
     tables = ["diagnoses_icd", "procedures_icd", "prescriptions"]
     with medlake.connect(tmp_path / "one.duckdb") as lake:
         lake.load("mimic3", out, tables=tables)
-        one = lake.query_file("demo/summary.sql", "events_in_order", schemas={None: "mimic3"})
+        one = lake.db.arrow("demo/summary.sql", "events_in_order", schemas={None: "mimic3"})
     monkeypatch.setattr(_tuning, "EVENTS_PER_RANGE", 50_000)
     cuts = []
     real_bounds = _tuning._subject_bounds
     monkeypatch.setattr(_tuning, "_subject_bounds", lambda *a: cuts.append(real_bounds(*a)) or cuts[-1])
     with medlake.connect(tmp_path / "ranges.duckdb") as lake:
         lake.load("mimic3", out, tables=tables)
-        ranged = lake.query_file("demo/summary.sql", "events_in_order", schemas={None: "mimic3"})
+        ranged = lake.db.arrow("demo/summary.sql", "events_in_order", schemas={None: "mimic3"})
     assert one.num_rows > 300_000
     assert len(cuts) == 1 and len(cuts[0]) >= 6  # five ranges of subjects or more
     assert ranged.equals(one)
@@ -243,7 +243,7 @@ def test_events_built_in_subject_ranges_equal_one_sort(m3, tmp_path, monkeypatch
 
 def test_events_sorted_through_enums_equal_the_sql_as_written(m3, tmp_path, monkeypatch):
     """The loader sorts events with vocab and source cast to ENUMs; the table (types, rows, order) is the same."""
-    from medlake.etl import _tuning
+    from medlake.etl import canonical as _tuning
 
     out, _ = m3
     tables = ["diagnoses_icd", "procedures_icd", "prescriptions"]

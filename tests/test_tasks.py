@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import medlake
 from medlake.cli import main
 from medlake.errors import LeakageError, ParameterError, SqlFileError, UnknownNameError
-from medlake.tasks import check_leakage, describe, install, list_tasks, task_relation_sql
+from medlake.tasks import list_tasks
 
 BUILTIN = ["in_hospital_mortality_48h", "length_of_stay", "los_gt_7d", "mortality", "readmission"]
 
@@ -56,10 +56,10 @@ def test_builtin_specs():
 
 
 def test_describe_shows_the_sql_with_its_shared_blocks(demo_lake):
-    info = describe("readmission")
+    info = demo_lake.tasks.describe("readmission")
     assert info["params"]["window_days"] == {"type": "integer", "default": 15, "min": 1}
     assert "WITH admissions AS" in info["sql"] and "$window_days" in info["sql"]
-    assert '"mimic3".visits AS v' in describe("readmission", demo_lake, "mimic3")["sql"]
+    assert '"mimic3".visits AS v' in demo_lake.tasks.describe("readmission", "mimic3")["sql"]
 
 
 # -- running, parameters and errors --------------------------------------------------------------
@@ -105,10 +105,10 @@ def test_result_formats_and_sql(demo_lake):
     assert r.to_ibis().count().execute() == 26
     # .sql runs in a stock DuckDB client with .sql_params bound; the values are not in the text
     assert "$window_days" in r.sql and r.sql_params["window_days"] == 30
-    con = demo_lake.con.cursor()
+    con = demo_lake.db.connection_for_library().cursor()
     assert con.sql(r.sql, params=r.sql_params).to_arrow_table().equals(table)
     assert "< TO_DAYS(CAST(30 AS INT))" in r.display_sql(pretty=False).upper().replace("INTEGER", "INT")
-    sql, params = task_relation_sql(demo_lake, "readmission", "mimic3", window_days=30)
+    sql, params = demo_lake.tasks.sql("readmission", "mimic3", window_days=30)
     assert (sql, params) == (r.sql, r.sql_params)
 
 
@@ -155,10 +155,10 @@ def test_bad_split(demo_lake, kwargs, match):
 
 def test_install_macros_and_views(tmp_path, demo_lake):
     path = tmp_path / "copy.duckdb"
-    demo_lake.con.execute("CHECKPOINT")
+    demo_lake.execute("CHECKPOINT")
     shutil.copy(demo_lake.path, path)
     with medlake.connect(path) as lake:
-        views = install(lake, "mimic3")
+        views = lake.tasks.install("mimic3")
         assert views == [f"mimic3.{n}" for n in BUILTIN]
         expected = lake.task("readmission", dataset="mimic3").to_arrow()
         expected30 = lake.task("readmission", dataset="mimic3", window_days=30).to_arrow()
@@ -223,7 +223,7 @@ FROM raw.admissions AS a""")
         with pytest.raises(UnknownNameError, match="does not support dataset 'mimic4'"):
             demo_lake.task(path, dataset="mimic4")
     with pytest.raises(medlake.MedlakeError, match="does not run on truncated timelines"):
-        check_leakage(demo_lake, path, "mimic3")
+        demo_lake.tasks.check(path, "mimic3")
 
 
 def test_user_task_missing_file(demo_lake, tmp_path):
@@ -239,7 +239,7 @@ def test_user_task_missing_file(demo_lake, tmp_path):
 def test_builtin_tasks_do_not_leak(demo_lake, name, dataset):
     if dataset not in demo_lake.datasets():
         pytest.skip(f"{dataset} not loaded")
-    report = check_leakage(demo_lake, name, dataset, subjects=40)
+    report = demo_lake.tasks.check(name, dataset, subjects=40)
     assert report.ok and report.compared == report.samples > 0 and not report.dropped
     assert report.retrospective == (name in ("length_of_stay", "los_gt_7d"))
 
@@ -253,7 +253,7 @@ SELECT concat(subject_id, '-', visit_id) AS sample_id, subject_id, visit_id, sta
        CAST(died AS INTEGER) AS label, conditions
 FROM visit_inputs""")
     with pytest.raises(LeakageError, match="inputs change when timelines are cut") as e:
-        check_leakage(demo_lake, leaky, "mimic3")
+        demo_lake.tasks.check(leaky, "mimic3")
     assert e.value.report.changed and e.value.report.changed[0][1] == "conditions"
 
 
@@ -265,17 +265,17 @@ inputs: {drugs: codes}
 SELECT concat(subject_id, '-', visit_id) AS sample_id, subject_id, visit_id, start_time AS index_time,
        CAST(died AS INTEGER) AS label, drugs
 FROM visit_inputs WHERE valid""")
-    report = check_leakage(demo_lake, leaky, "mimic3", raise_on_leak=False)
+    report = demo_lake.tasks.check(leaky, "mimic3", raise_on_leak=False)
     assert not report.ok and report.compared == 0 and len(report.dropped) == report.samples > 0
     with pytest.raises(LeakageError, match="exist only because of data after"):
-        check_leakage(demo_lake, leaky, "mimic3")
+        demo_lake.tasks.check(leaky, "mimic3")
 
 
 # -- CLI -----------------------------------------------------------------------------------------
 
 
 def test_cli(demo_lake, tmp_path):
-    demo_lake.con.execute("CHECKPOINT")
+    demo_lake.execute("CHECKPOINT")
     db = tmp_path / "cli.duckdb"
     shutil.copy(demo_lake.path, db)
     runner = CliRunner()

@@ -15,7 +15,7 @@ import pytest
 from test_tasks_reference import distinct_in_order, icd9cm, icd10cm, rows, strip_code
 
 from medlake.errors import ParameterError, UnknownNameError
-from medlake.tasks import check_leakage, list_tasks
+from medlake.tasks import list_tasks
 
 ICD9_E = re.compile(r"E[0-9]{3}(\.[0-9]?)?")
 ICD9_V = re.compile(r"V[0-9]{2}(\.[0-9]{0,2})?")
@@ -82,7 +82,7 @@ def test_eicu_variant_matches_reference(eicu_lake, eicu_dir, task):
            for r in eicu_lake.task(task, dataset="eicu").to_arrow().to_pylist()}
     assert got == want
     assert len(want) == 334 and 0 < sum(v[0] for v in want.values()) < 334
-    report = check_leakage(eicu_lake, task, "eicu")
+    report = eicu_lake.tasks.check(task, "eicu")
     assert report.ok and report.compared == report.samples
 
 

@@ -25,7 +25,7 @@ from test_tasks_eicu import diagnosis_code
 from test_tasks_reference import distinct_in_order, plus_years, rows, strip_code
 
 import medlake
-from medlake.tasks import check_leakage, list_tasks
+from medlake.tasks import list_tasks
 
 DEMO_FILES = ("diagnosis", "medication", "treatment", "physicalExam", "admissionDx", "hospital")
 MINOR_STAY = 376041  # a 3,194-minute stay whose age becomes 17 in the copy
@@ -224,7 +224,7 @@ def test_eicu_length_of_stay_matches_reference(lake, stays, task):
         assert sum(labels) == 77
     else:
         assert [labels.count(k) for k in range(10)] == [347, 352, 216, 110, 56, 37, 23, 26, 50, 27]
-    report = check_leakage(lake, task, "eicu")
+    report = lake.tasks.check(task, "eicu")
     assert report.ok and report.retrospective and report.compared == report.samples
 
 
@@ -263,7 +263,7 @@ def test_eicu_mortality_48h_labs_and_labels(lake, stays):
 
 
 def test_eicu_mortality_48h_leakage(lake):
-    report = check_leakage(lake, "in_hospital_mortality_48h", "eicu", subjects=1000)
+    report = lake.tasks.check("in_hospital_mortality_48h", "eicu", subjects=1000)
     assert report.ok and not report.retrospective
     assert report.compared == report.samples == 930
 

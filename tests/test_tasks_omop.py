@@ -20,7 +20,7 @@ import pytest
 
 import medlake
 from medlake.errors import UnknownNameError
-from medlake.tasks import check_leakage, list_tasks
+from medlake.tasks import list_tasks
 
 TASKS = ["mortality", "readmission", "length_of_stay", "los_gt_7d"]
 DOMAINS = {"condition_occurrence": "conditions", "procedure_occurrence": "procedures", "drug_exposure": "drugs"}
@@ -332,7 +332,7 @@ def test_enriched_wider_window_readmits_more(enriched):
 @pytest.mark.parametrize("task", TASKS)
 def test_omop_variants_do_not_leak(enriched, task):
     _, lake, _, _ = enriched
-    report = check_leakage(lake, task, "omop")
+    report = lake.tasks.check(task, "omop")
     assert report.ok and report.compared == report.samples > 0 and not report.dropped
     assert report.retrospective == (task in ("length_of_stay", "los_gt_7d"))
 

@@ -17,7 +17,6 @@ import pytest
 
 import medlake
 from medlake.errors import MedlakeError
-from medlake.tasks import check_leakage
 
 # -- reading the raw files ------------------------------------------------------------------------
 
@@ -332,5 +331,5 @@ def test_drug_recommendation_matches_reference(demo_lake, drug_lake, mimic3_dir,
         got = from_lake(lake.task("drug_recommendation", dataset=ds), ("conditions", "procedures", "drugs_hist"))
         assert_same(got, want)
         assert len(want) > 20
-    report = check_leakage(lake, "drug_recommendation", "mimic3")
+    report = lake.tasks.check("drug_recommendation", "mimic3")
     assert report.ok and report.compared > 0 and report.dropped and report.lookahead

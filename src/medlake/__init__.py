@@ -1,8 +1,7 @@
 """medlake: healthcare AI on one DuckDB database."""
 
-__version__ = "0.1.0"
-
-from .errors import MedlakeError  # noqa: E402
-from .lake import Lake, connect  # noqa: E402
+from .errors import MedlakeError
+from .lake import Lake, connect
+from .version import __version__
 
 __all__ = ["Lake", "MedlakeError", "__version__", "connect"]

@@ -64,8 +64,8 @@ def load_step(demo: Demo) -> None:
 def summary_step(demo: Demo) -> None:
     """Draw the lake's contents: people, stays, deaths, and events by vocabulary."""
     schemas = {None: demo.dataset}
-    counts = demo.lake.query_file("demo/summary.sql", "counts", schemas=schemas).to_pylist()[0]
-    vocab = demo.lake.query_file("demo/summary.sql", "events_by_vocab", schemas=schemas).to_pylist()
+    counts = demo.lake.db.arrow("demo/summary.sql", "counts", schemas=schemas).to_pylist()[0]
+    vocab = demo.lake.db.arrow("demo/summary.sql", "events_by_vocab", schemas=schemas).to_pylist()
 
     people = Table(title=f"[bold]{demo.dataset}[/] in {demo.db_path}", title_justify="left", min_width=44)
     people.add_column("what")

@@ -5,10 +5,36 @@ from __future__ import annotations
 import contextlib
 import time
 
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-console = Console(stderr=True)
+# Output that is not a terminal (a pipe, a file, a test's capture) is as wide as its
+# longest line: a path, id, version or count is never cut or wrapped there.
+UNBOUNDED_WIDTH = 1_000_000
+
+
+class UnwrappedConsole(Console):
+    """A rich Console sized to the terminal when there is one, and never wrapping elsewhere.
+
+    Plain text is printed with soft wrapping (the terminal folds long lines, rich
+    inserts no line breaks of its own)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("soft_wrap", True)
+        super().__init__(**kwargs)
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        if not self.is_terminal and self._width is None:
+            return ConsoleDimensions(UNBOUNDED_WIDTH, super().size.height)
+        return super().size
+
+    @size.setter
+    def size(self, new_size) -> None:
+        self._width, self._height = new_size
+
+
+console = UnwrappedConsole(stderr=True)
 
 
 class _Silent:

@@ -11,8 +11,10 @@ A file may start with a header, YAML inside a block comment that opens with
 
 and may hold several statements, each optionally named by a `-- name: NAME`
 line before it. Statements are parsed with sqlglot (DuckDB dialect) and are
-handled as trees: `qualify` points canonical table names at a dataset's
-schema, and `render` turns a tree back into text in one place.
+handled as trees. `fill` is the one way to turn a statement and its
+fill-ins (schemas, placeholder tables, placeholder columns) into a tree;
+`statement_sql` gives the text to run, `render` turns a tree back into text
+in one place, and `params_used` keeps the bound parameters a text names.
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ class Statement:
     text: str
     tree: exp.Expression
     raw: str = ""  # the statement as written (when its chunk held only it)
+
+    @property
+    def sql(self) -> str:
+        """The text to run as is: as written when the chunk held only this statement
+        (constructs sqlglot keeps as commands survive), else as sqlglot renders it."""
+        return self.raw or self.text
 
 
 @dataclass
@@ -122,16 +130,6 @@ def load_sql_path(path: str | Path) -> SqlFile:
     return parse_sql_text(path.read_text(), path)
 
 
-def quote(name: str) -> str:
-    """Quote one identifier for DuckDB through sqlglot."""
-    return exp.to_identifier(name, quoted=True).sql(dialect=DIALECT)
-
-
-def table_ref(schema: str | None, table: str) -> str:
-    """A quoted, optionally schema-qualified table name."""
-    return exp.table_(table, db=schema, quoted=True).sql(dialect=DIALECT)
-
-
 def cte_names(tree: exp.Expression) -> set[str]:
     """Names defined by WITH clauses anywhere in the tree."""
     return {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
@@ -139,16 +137,21 @@ def cte_names(tree: exp.Expression) -> set[str]:
 
 def qualify(tree: exp.Expression, schemas: dict[str | None, str]) -> exp.Expression:
     """Point table names at schemas: `schemas[None]` for unqualified names,
-    `schemas["raw"]` for names written as `raw.x`, and so on. CTE names,
-    table functions and names whose schema is not in the map are left alone."""
+    `schemas["raw"]` for names written as `raw.x`, and so on; a schema named
+    on its own (CREATE SCHEMA target) is replaced when its name is a key. CTE
+    names, table functions and names whose schema is not in the map are left alone."""
     tree = tree.copy()
     ctes = cte_names(tree)
     for table in list(tree.find_all(exp.Table)):
-        if not isinstance(table.this, exp.Identifier):
-            continue
         if table.args.get("catalog") is not None:
             continue
         db = table.args.get("db")
+        if table.this is None and db is not None:  # a schema on its own
+            if db.name in schemas:
+                table.set("db", exp.to_identifier(schemas[db.name], quoted=True))
+            continue
+        if not isinstance(table.this, exp.Identifier):
+            continue
         key = db.name if db is not None else None
         if key is None and table.name.lower() in ctes:
             continue
@@ -158,13 +161,111 @@ def qualify(tree: exp.Expression, schemas: dict[str | None, str]) -> exp.Express
     return tree
 
 
+TableFill = str | tuple[str, str] | exp.Expression
+ColumnFill = str | list[str] | tuple[str, ...] | exp.Expression
+
+
+def fill(tree: exp.Expression, *, schemas: dict[str | None, str] | None = None,
+         tables: dict[str, TableFill] | None = None, columns: dict[str, ColumnFill] | None = None) -> exp.Expression:
+    """A statement's tree with its fill-ins put in (a copy; the cached tree is never changed).
+
+    - `schemas`: see `qualify`.
+    - `tables`: placeholder table name -> a table name (quoted), a (schema, table)
+      pair, or any expression (a subquery); an alias on the placeholder is kept.
+    - `columns`: placeholder column name -> a column name (references, aliases and
+      column definitions are renamed, table qualifiers kept), a list of names or
+      expressions (the placeholder expands inside a SELECT or GROUP BY list or a
+      table's column list), or an expression that takes the placeholder's place
+      where it stands unqualified.
+    Every identifier put in is quoted through sqlglot."""
+    tree = qualify(tree, schemas) if schemas else tree.copy()
+    if tables:
+        tree = _fill_tables(tree, tables)
+    if columns:
+        tree = _fill_columns(tree, columns)
+    return tree
+
+
+def _table_expression(value: TableFill) -> exp.Expression:
+    if isinstance(value, exp.Expression):
+        return value.copy()
+    if isinstance(value, tuple):
+        schema, name = value
+        return exp.table_(name, db=schema, quoted=True)
+    return exp.table_(value, quoted=True)
+
+
+def _fill_tables(tree: exp.Expression, tables: dict[str, TableFill]) -> exp.Expression:
+    for table in list(tree.find_all(exp.Table)):
+        if not isinstance(table.this, exp.Identifier) or table.args.get("db") is not None:
+            continue
+        if table.name not in tables:
+            continue
+        new = _table_expression(tables[table.name])
+        alias = table.args.get("alias")
+        if alias is not None and isinstance(new, (exp.Table, exp.Subquery)):
+            new.set("alias", alias.copy())
+        if table is tree:
+            return new
+        table.replace(new)
+    return tree
+
+
+def _fill_columns(tree: exp.Expression, columns: dict[str, ColumnFill]) -> exp.Expression:
+    for node in list(tree.find_all(exp.Column, exp.ColumnDef, exp.Alias)):
+        if isinstance(node, exp.Alias):
+            new = columns.get(node.alias)
+            if isinstance(new, str):
+                node.set("alias", exp.to_identifier(new, quoted=True))
+            continue
+        if node.name not in columns or (isinstance(node, exp.Column) and node.table and node.name == "*"):
+            continue
+        new = columns[node.name]
+        if isinstance(new, (list, tuple)):
+            _expand(node, [exp.column(c, quoted=True) if isinstance(c, str) else c.copy() for c in new])
+        elif isinstance(new, exp.Expression):
+            if node is tree:
+                return new.copy()
+            if not (isinstance(node, exp.Column) and node.table):
+                node.replace(new.copy())
+        elif isinstance(node, exp.ColumnDef):
+            node.set("this", exp.to_identifier(new, quoted=True))
+        else:
+            node.replace(exp.column(new, table=node.table or None, quoted=True))
+    return tree
+
+
+def _expand(node: exp.Expression, replacement: list[exp.Expression]) -> None:
+    """Put several items where one placeholder stands in a list (SELECT, GROUP BY, a table's columns)."""
+    parent = node.parent
+    items = parent.args.get("expressions") if parent is not None else None
+    if not isinstance(items, list) or not any(e is node for e in items):
+        raise SqlFileError("<statement>", f"placeholder '{node.name}' may only stand in a SELECT or GROUP BY "
+                                          "list or a table's column list")
+    i = next(i for i, e in enumerate(items) if e is node)
+    parent.set("expressions", items[:i] + replacement + items[i + 1:])
+
+
 def render(tree: exp.Expression, dialect: str = DIALECT, pretty: bool = False) -> str:
     """Turn a tree into SQL text for a dialect (the one place this happens)."""
     return tree.sql(dialect=dialect, pretty=pretty)
 
 
-def render_file(relpath: str, schemas: dict[str | None, str], name: str | None = None) -> list[str]:
-    """Qualified SQL text of a packaged file's statements (or of one named statement)."""
-    f = load_sql(relpath)
+def statement_sql(relpath: str | Path, name: str | None = None, **fills) -> list[str]:
+    """Text of a file's statements (or of one named statement) with `fill`'s fill-ins put in:
+    a str names a packaged file (under src/medlake/sql), a Path any file (benchmarks, docs examples).
+
+    Without fill-ins a statement runs as written (see Statement.sql)."""
+    f = load_sql_path(relpath) if isinstance(relpath, Path) else load_sql(relpath)
     sts = [f[name]] if name else f.statements
-    return [render(qualify(st.tree, schemas)) for st in sts]
+    if not any(fills.values()):
+        return [st.sql for st in sts]
+    return [render(fill(st.tree, **fills)) for st in sts]
+
+
+def params_used(text: str, params: dict | None) -> dict | None:
+    """Only the named parameters (`$name`) a statement's text mentions: DuckDB rejects extra ones."""
+    if not params:
+        return None
+    used = {k: v for k, v in params.items() if re.search(rf"\${re.escape(k)}\b", text)}
+    return used or None

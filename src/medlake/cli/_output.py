@@ -1,18 +1,66 @@
-"""Printing Arrow tables in the terminal or writing them as csv/json/parquet."""
+"""Printing Arrow tables in the terminal, or writing them as csv, json or parquet.
+
+Every command that prints rows takes the same options (`output_options`):
+`--format table|csv|json|parquet` and `--out FILE`; a file's extension picks
+the format when `--format` is not given, and a mismatch is refused.
+"""
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
+import click
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-stdout = Console()
+from ..errors import ParameterError
+from ..progress import UnwrappedConsole
+
+stdout = UnwrappedConsole()
+
+FORMATS = ("table", "csv", "json", "parquet")
+_BY_SUFFIX = {".csv": "csv", ".json": "json", ".parquet": "parquet"}
+
+
+def output_options(f):
+    """--format table|csv|json|parquet and --out FILE, the same on every command that prints rows."""
+    f = click.option("--out", type=click.Path(dir_okay=False), default=None,
+                     help="Write the rows to this file (.csv, .json or .parquet) instead of stdout.")(f)
+    f = click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                     help="Output format (default: table on stdout, or the --out file's extension).")(f)
+    return f
+
+
+def output_format(fmt: str | None, out: str | None) -> str:
+    """The format rows are written in: --format, else the --out file's extension, else table."""
+    if out:
+        by_suffix = _BY_SUFFIX.get(Path(out).suffix.lower())
+        if fmt is None:
+            if by_suffix is None:
+                raise ParameterError(f"--out {out}: cannot tell the format from the extension; "
+                                     "use .csv, .json or .parquet, or give --format")
+            return by_suffix
+        if fmt == "table":
+            raise ParameterError("--format table draws on the terminal; with --out choose csv, json or parquet")
+        if by_suffix is not None and by_suffix != fmt:
+            raise ParameterError(f"--out {out} has the extension of {by_suffix}, but --format is {fmt}")
+        return fmt
+    return fmt or "table"
+
+
+def emit(table: pa.Table, fmt: str | None, out: str | None, title: str | None = None, max_rows: int = 50) -> None:
+    """Print or write rows as --format and --out ask."""
+    chosen = output_format(fmt, out)
+    if chosen == "table":
+        print_table(table, title=title, max_rows=max_rows)
+    else:
+        write_table(table, chosen, out)
 
 
 def print_table(table: pa.Table, title: str | None = None, max_rows: int = 50) -> None:
@@ -31,31 +79,20 @@ def write_table(table: pa.Table, fmt: str, out: str | None) -> None:
     """Write an Arrow table as csv, json (records) or parquet to a file or stdout."""
     if fmt == "parquet":
         if not out:
-            raise click_error("--format parquet needs --out FILE")
+            raise ParameterError("--format parquet needs --out FILE")
         pq.write_table(table, out)
-        return
-    if fmt == "csv":
+    elif fmt == "csv":
         if out:
             pacsv.write_csv(table, out)
         else:
-            import io
-            import sys
-
             buf = io.BytesIO()
             pacsv.write_csv(table, buf)
             sys.stdout.write(buf.getvalue().decode())
-        return
-    if fmt == "json":
+    elif fmt == "json":
         text = json.dumps(table.to_pylist(), default=str, indent=None)
         if out:
             Path(out).write_text(text + "\n")
         else:
             print(text)
-        return
-    raise click_error(f"unknown format '{fmt}' (expected table, csv, json or parquet)")
-
-
-def click_error(message: str):
-    from ..errors import ParameterError
-
-    return ParameterError(message)
+    else:
+        raise ParameterError(f"unknown format '{fmt}' (expected one of: {', '.join(FORMATS)})")

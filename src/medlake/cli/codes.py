@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 from rich.markup import escape
 from rich.table import Table
 
 from ._options import db_option, open_lake
-from ._output import print_table, stdout, write_table
-
-FORMATS = click.Choice(["table", "csv", "json", "parquet"])
+from ._output import emit, output_options, stdout
 
 
 def register(main: click.Group) -> None:
     main.add_command(codes)
-
-
-def _format_options(f):
-    f = click.option("--out", type=click.Path(dir_okay=False), default=None,
-                     help="Write to this file instead of stdout.")(f)
-    f = click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)(f)
-    return f
-
-
-def _emit(table, fmt: str, out: str | None, title: str | None = None) -> None:
-    if fmt == "table" and not out:
-        print_table(table, title=title, max_rows=200)
-    else:
-        write_table(table, "csv" if fmt == "table" else fmt, out)
 
 
 @click.group()
@@ -58,39 +44,39 @@ def load(directory, only, silent, db_path):
 @codes.command()
 @click.argument("vocab")
 @click.argument("code", nargs=-1, required=True)
-@_format_options
+@output_options
 @db_option
 def lookup(vocab, code, fmt, out, db_path):
     """Title, level and leaf flag of one or more codes (dot optional)."""
     with open_lake(db_path, read_only=True) as lake:
         table = lake.codes.lookup(vocab, list(code))
-    _emit(table, fmt, out)
+    emit(table, fmt, out, max_rows=200)
 
 
 @codes.command()
 @click.argument("vocab")
 @click.argument("code", nargs=-1, required=True)
 @click.option("--self", "include_self", is_flag=True, help="Include each code itself (distance 0).")
-@_format_options
+@output_options
 @db_option
 def ancestors(vocab, code, include_self, fmt, out, db_path):
     """Ancestors of one or more codes, nearest first."""
     with open_lake(db_path, read_only=True) as lake:
         table = lake.codes.ancestors(vocab, list(code), include_self=include_self)
-    _emit(table, fmt, out)
+    emit(table, fmt, out, max_rows=200)
 
 
 @codes.command()
 @click.argument("vocab")
 @click.argument("code", nargs=-1, required=True)
 @click.option("--self", "include_self", is_flag=True, help="Include each code itself (distance 0).")
-@_format_options
+@output_options
 @db_option
 def descendants(vocab, code, include_self, fmt, out, db_path):
     """Descendants of one or more codes, nearest first."""
     with open_lake(db_path, read_only=True) as lake:
         table = lake.codes.descendants(vocab, list(code), include_self=include_self)
-    _emit(table, fmt, out)
+    emit(table, fmt, out, max_rows=200)
 
 
 @codes.command("map")
@@ -99,20 +85,25 @@ def descendants(vocab, code, include_self, fmt, out, db_path):
 @click.argument("code", nargs=-1, required=True)
 @click.option("--level", type=int, default=None, help="Roll targets up to this level of their hierarchy (ATC 1-5).")
 @click.option("--kind", default=None, help="Only maps of this kind (ccs, ccs_multi, gem, ndc_atc, gsn_atc, ...).")
-@_format_options
+@output_options
 @db_option
 def map_cmd(src_vocab, dst_vocab, code, level, kind, fmt, out, db_path):
     """Map codes of SRC_VOCAB to DST_VOCAB (e.g. ICD9CM CCSCM 428.0, NDC ATC 00002140701 --level 3)."""
     with open_lake(db_path, read_only=True) as lake:
         table = lake.codes.map(src_vocab, dst_vocab, list(code), level=level, kind=kind)
-    _emit(table, fmt, out)
+    emit(table, fmt, out, max_rows=200)
 
 
 @codes.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              help="table: one drawn table per part; json: one object of row lists.")
 @db_option
-def stats(db_path):
+def stats(fmt, db_path):
     """Vocabularies, cross-maps and the files they were built from."""
     with open_lake(db_path, read_only=True) as lake:
         tables = lake.codes.stats()
+    if fmt == "json":
+        click.echo(json.dumps({title: table.to_pylist() for title, table in tables.items()}, default=str))
+        return
     for title, table in tables.items():
-        print_table(table, title=title, max_rows=200)
+        emit(table, "table", None, title=title, max_rows=200)

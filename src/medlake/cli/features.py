@@ -9,7 +9,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from ._options import db_option, open_lake, parse_params
-from ._output import print_table, stdout, write_table
+from ._output import emit, output_options, stdout
 
 
 def register(main: click.Group) -> None:
@@ -106,9 +106,9 @@ def materialize(name, dataset, full, silent, db_path):
 @features.command()
 @click.argument("feature_list")
 @click.option("--ids", required=True, help="Comma-separated entity ids (subject_id or visit_id).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@output_options
 @db_option
-def get(feature_list, ids, fmt, db_path):
+def get(feature_list, ids, fmt, out, db_path):
     """Online read: latest materialized values of FEATURE_LIST (view.feature,...) for entity ids."""
     from ..errors import ParameterError
 
@@ -118,7 +118,4 @@ def get(feature_list, ids, fmt, db_path):
         raise ParameterError(f"--ids must be whole numbers separated by commas, got {ids!r}") from None
     with open_lake(db_path, read_only=True) as lake:
         table = lake.features.online(feature_list, entity_ids)
-    if fmt == "table":
-        print_table(table)
-    else:
-        write_table(table, fmt, None)
+    emit(table, fmt, out)

@@ -6,7 +6,7 @@ import click
 from rich.table import Table
 
 from ._options import db_option, open_lake
-from ._output import print_table, stdout, write_table
+from ._output import emit, output_options, stdout
 
 
 def register(main: click.Group) -> None:
@@ -73,8 +73,7 @@ def info(db_path):
 
 @click.command()
 @click.argument("query")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]), default="table")
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write to this file instead of stdout.")
+@output_options
 @click.option("--max-rows", default=50, show_default=True, help="Rows drawn in table format.")
 @db_option
 def sql(query, fmt, out, max_rows, db_path):
@@ -88,7 +87,4 @@ def sql(query, fmt, out, max_rows, db_path):
             table = lake.sql(query)
         except duckdb.Error as e:
             raise MedlakeError(f"query failed: {e}") from None
-    if fmt == "table" and not out:
-        print_table(table, max_rows=max_rows)
-    else:
-        write_table(table, "csv" if fmt == "table" else fmt, out)
+    emit(table, fmt, out, max_rows=max_rows)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 import pyarrow as pa
@@ -11,7 +10,7 @@ import pyarrow.compute as pc
 from rich.table import Table
 
 from ._options import db_option, open_lake, parse_params
-from ._output import print_table, stdout, write_table
+from ._output import emit, output_options, stdout
 
 
 def register(main: click.Group) -> None:
@@ -58,10 +57,8 @@ def list_cmd():
 @db_option
 def install_cmd(dataset, names, db_path):
     """Create a table macro task_<name>(...) and a view <name> per task in the dataset's schema."""
-    from ..tasks import install
-
     with open_lake(db_path) as lake:
-        views = install(lake, dataset, list(names) or None, show_progress=True)
+        views = lake.tasks.install(dataset, list(names) or None, show_progress=True)
     stdout.print(f"installed {len(views)} tasks: {', '.join(views)}")
 
 
@@ -81,9 +78,9 @@ def show(name, dataset, as_json, db_path):
 
     if dataset:
         with open_lake(db_path, read_only=True) as lake:
-            info = describe(name, lake, dataset)
+            info = lake.tasks.describe(name, dataset)
     else:
-        info = describe(name)
+        info = describe(None, name)
     if as_json:
         print(json.dumps(info, default=str, indent=2))
         return
@@ -102,23 +99,25 @@ def show(name, dataset, as_json, db_path):
 @click.option("--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
 @click.option("--split", default=None, help="Add a split column: TRAIN,VAL,TEST fractions, e.g. 0.7,0.1,0.2.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the split.")
-@click.option("--out", type=click.Path(dir_okay=False), default=None,
-              help="Write the samples to this file (.parquet or .json).")
-@click.option("--max-rows", default=20, show_default=True, help="Rows drawn when no --out is given.")
+@output_options
+@click.option("--max-rows", default=20, show_default=True, help="Rows drawn in table format.")
 @db_option
-def run(name, dataset, params, split, seed, out, max_rows, db_path):
+def run(name, dataset, params, split, seed, fmt, out, max_rows, db_path):
     """Run a task (built-in NAME or a .sql task file) and print or write its samples."""
-    from ..tasks import run_samples
+    from ..tasks.result import parse_split
 
     with open_lake(db_path, read_only=True) as lake:
-        result, table = run_samples(lake, name, dataset, parse_params(params), split=split, seed=seed)
+        result = lake.task(name, dataset, **parse_params(params))
+        if split:
+            result = result.split(**parse_split(split), seed=seed)
+        table = result.to_arrow()
         summary = result.summary()
     if out:
-        fmt = "json" if Path(out).suffix.lower() == ".json" else "parquet"
-        write_table(table, fmt, out)
+        emit(table, fmt, out)
         stdout.print(f"wrote {table.num_rows:,} samples to {out}")
     else:
-        print_table(_lists_as_counts(table), title=f"{result.name} on {dataset}", max_rows=max_rows)
+        emit(_lists_as_counts(table) if (fmt or "table") == "table" else table, fmt, None,
+             title=f"{result.name} on {dataset}", max_rows=max_rows)
     _print_summary(summary)
 
 
@@ -150,11 +149,9 @@ def _print_summary(summary: dict) -> None:
 @db_option
 def check(name, dataset, params, subjects, seed, db_path):
     """Leakage check: recompute inputs on timelines cut at each index time; exit 2 on a leak."""
-    from ..tasks import check_leakage
-
     with open_lake(db_path, read_only=True) as lake:
-        report = check_leakage(lake, name, dataset, subjects=subjects, seed=seed, show_progress=True,
-                               **parse_params(params))
+        report = lake.tasks.check(name, dataset, subjects=subjects, seed=seed, show_progress=True,
+                                  **parse_params(params))
     data = report.to_dict()
     stdout.print(f"[green]no leakage[/]: {data['compared']} samples of {data['subjects']} subjects keep their "
                  f"inputs when timelines are cut at index_time"

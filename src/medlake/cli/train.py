@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from ..errors import ParameterError
+from ..tasks.result import parse_split
 from ._options import db_option, open_lake, parse_params
 from ._output import stdout
 
@@ -14,14 +14,6 @@ def register(main: click.Group) -> None:
     main.add_command(train)
     main.add_command(evaluate)
     main.add_command(calibrate)
-
-
-def _fractions(text: str) -> dict:
-    try:
-        train_f, val_f, test_f = (float(x) for x in text.split(","))
-    except ValueError:
-        raise ParameterError(f"--split {text!r}: expected three fractions TRAIN,VAL,TEST such as 0.7,0.1,0.2") from None
-    return {"train": train_f, "val": val_f, "test": test_f}
 
 
 def _show_metrics(result: dict) -> None:
@@ -89,7 +81,7 @@ def train(task, dataset, model, epochs, out, params, split_text, split_seed, bat
 
     with open_lake(db_path) as lake:
         result = runs.train(lake, task, dataset, out, model=model, epochs=epochs, task_params=parse_params(params),
-                            split={**_fractions(split_text), "seed": split_seed},
+                            split={**parse_split(split_text), "seed": split_seed},
                             features=[f.strip() for f in features.split(",") if f.strip()] if features else None,
                             ddi=ddi, min_count=min_count,
                             max_len=max_len, batch_size=batch_size, lr=lr, weight_decay=weight_decay,

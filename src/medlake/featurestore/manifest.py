@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from .. import __version__
+from ..version import __version__
 from ..errors import MedlakeError
-from .store import ttl_seconds
+from ..files import sha256_file
+from .view import ttl_seconds
 
 
 def manifest_path(out: str | Path) -> Path:
@@ -27,8 +28,8 @@ def build_training_set(store, *, out, task, samples, dataset, features, ttl, inc
     source: dict
     if task is not None:
         if not dataset:
-            raise MedlakeError("a task needs --dataset")
-        result = store.lake.task(task, dataset=dataset, **params)
+            raise MedlakeError(f"task '{task}' needs a dataset to run on (dataset=...)")
+        result = store.tasks.run(task, dataset=dataset, **params)
         sql_text = getattr(result, "sql", "") or ""
         source = {"task": getattr(result, "name", task), "dataset": dataset,
                   "params": {k: _plain(v) for k, v in dict(getattr(result, "params", params) or {}).items()},
@@ -44,13 +45,12 @@ def build_training_set(store, *, out, task, samples, dataset, features, ttl, inc
     out.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, out)
     datasets = [dataset] + (["vocab"] if any(v.needs_vocab() for v, _ in selection) else [])
-    load_ids = [r[0] for r in store.lake.run_file("fs/registry.sql", name="data_loads",
-                                                  params={"datasets": datasets})]
+    load_ids = store.db.load_ids(datasets)
     feature_columns = [f"{v.name}__{f.name}" for v, fs in selection for f in fs]
     manifest = {
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "medlake_version": __version__,
-        "lake": store.lake.path,
+        "lake": store.db.path,
         "dataset": dataset,
         "source": source,
         "features": [{"view": v.name, "version": v.version, "kind": v.kind, "entity": v.entity,
@@ -60,7 +60,7 @@ def build_training_set(store, *, out, task, samples, dataset, features, ttl, inc
         "rows": {"samples": table.num_rows, "training_set": table.num_rows,
                  "columns": table.num_columns, "feature_columns": len(feature_columns)},
         "out": str(out),
-        "parquet_sha256": _sha256(out),
+        "parquet_sha256": sha256_file(out),
     }
     manifest_path(out).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
     return manifest
@@ -68,11 +68,3 @@ def build_training_set(store, *, out, task, samples, dataset, features, ttl, inc
 
 def _plain(value):
     return value if isinstance(value, (int, float, str, bool, type(None))) else str(value)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 22):
-            h.update(chunk)
-    return h.hexdigest()

@@ -19,14 +19,13 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
+from ..database import Database
 from ..errors import ParameterError, UnknownNameError
 from ..progress import progress
-from ..sqlfiles import load_sql, render
+from ..sqlfiles import fill, load_sql
 from .pit import ViewPart, point_in_time_query
-from .trees import fs_table, replace_columns, replace_tables
 
 SQL = "fs/materialize.sql"
-REGISTRY = "fs/registry.sql"
 
 
 def rows_table_name(name: str, version: str) -> str:
@@ -37,19 +36,16 @@ def latest_table_name(name: str) -> str:
     return f"{name}__latest"
 
 
-def _statement(name: str, view=None, tables: dict | None = None) -> exp.Expression:
-    tree = load_sql(SQL)[name].tree.copy()
-    if tables:
-        tree = replace_tables(tree, tables)
-    if view is not None:
-        tree = replace_columns(tree, {"__key": view.key, "__event_time": view.event_time})
-    return tree
+def _statement(name: str, view, tables: dict | None = None) -> exp.Expression:
+    """A statement of fs/materialize.sql with its tables and the view's key and time columns filled in."""
+    return fill(load_sql(SQL)[name].tree, tables=tables,
+                columns={"__key": view.key, "__event_time": view.event_time})
 
 
 def materialize(store, name: str, dataset: str | None = None, full: bool = False, show_progress: bool = False) -> dict:
     """Materialize one view (its current version) for a dataset; returns what was done."""
-    lake = store.lake
-    if lake.read_only:
+    db: Database = store.db
+    if db.read_only:
         raise ParameterError("the lake is open read-only; materializing writes tables")
     store._ensure_schema()
     view = store.get(name)
@@ -57,25 +53,22 @@ def materialize(store, name: str, dataset: str | None = None, full: bool = False
     store._record(view)
     part = store.parts([(view, list(view.features))], dataset)[0]
     rows_name, latest_name = rows_table_name(view.name, view.version), latest_table_name(view.name)
-    rows_t, latest_t = fs_table(rows_name), fs_table(latest_name)
-    previous = lake.query_file(SQL, "get_record", params={"name": view.name}).to_pylist()
+    rows_t, latest_t = ("fs", rows_name), ("fs", latest_name)
+    previous = db.arrow(SQL, "get_record", params={"name": view.name}).to_pylist()
     previous = previous[0] if previous else None
     datasets = [dataset] + (["vocab"] if view.needs_vocab() else [])
-    load_ids = [r[0] for r in lake.run_file(REGISTRY, name="data_loads", params={"datasets": datasets})]
-    exists = all(lake.run_file(REGISTRY, name="table_exists", params={"schema": "fs", "table": t})[0][0]
-                 for t in (rows_name, latest_name))
+    load_ids = db.load_ids(datasets)
+    exists = all(db.table_exists("fs", t) for t in (rows_name, latest_name))
     incremental = (not full and previous is not None and exists and previous["version"] == view.version
                    and previous["dataset"] == dataset)
 
     def run(name, tables=None, params=None):
-        tree = _statement(name, view, tables)
-        cur = lake.execute(render(tree), params)
-        return cur.fetchall() if cur.description else []
+        return db.run_sql(_statement(name, view, tables), params)
 
-    with progress(show_progress) as bar, lake.transaction():
+    with progress(show_progress) as bar, db.transaction():
         step = bar.add_task(f"materialize {view.name}", total=4, detail=f"v{view.version}")
         run("stage_rows", {"__view": part.query.subquery()})
-        lake.run_file(SQL, name=f"last_seen_{view.entity}", schemas={None: dataset})
+        db.run(SQL, f"last_seen_{view.entity}", schemas={None: dataset})
         bar.advance(step)
         if incremental:
             run("changed_keys", {"target": rows_t, "latest": latest_t})
@@ -86,24 +79,24 @@ def materialize(store, name: str, dataset: str | None = None, full: bool = False
                 run("insert_changed", {"target": rows_t})
                 run("latest_samples_changed")
                 run("delete_changed", {"target": latest_t})
-                _write_latest(lake, part, "insert_latest", latest_t)
+                _write_latest(db, part, "insert_latest", latest_t)
         else:
             mode = "full"
-            run("create_rows", {"target": rows_t, "__view": exp.to_table("__fs_new")})
+            run("create_rows", {"target": rows_t, "__view": "__fs_new"})
             run("latest_samples_all")
-            _write_latest(lake, part, "create_latest", latest_t)
+            _write_latest(db, part, "create_latest", latest_t)
             changed = None
         bar.advance(step, 2)
         row_count, _ = run("counts", {"target": rows_t})[0]
         _, entity_count = run("counts", {"target": latest_t})[0]
         if changed is None:
             changed = entity_count
-        lake.run_file(SQL, name="record", params={
+        db.run(SQL, "record", params={
             "name": view.name, "version": view.version, "dataset": dataset,
             "rows_table": f"fs.{rows_name}", "latest_table": f"fs.{latest_name}", "load_ids": load_ids,
             "row_count": row_count, "entity_count": entity_count, "mode": mode, "changed": changed})
         for drop in ("drop_new", "drop_changed", "drop_latest_samples", "drop_last_seen"):
-            lake.run_file(SQL, name=drop)
+            db.run(SQL, drop)
         bar.advance(step)
     store._online_plans.clear()
     return {"name": view.name, "version": view.version, "dataset": dataset, "mode": mode,
@@ -111,7 +104,7 @@ def materialize(store, name: str, dataset: str | None = None, full: bool = False
             "rows_table": f"fs.{rows_name}", "latest_table": f"fs.{latest_name}", "load_ids": load_ids}
 
 
-def _write_latest(lake, part: ViewPart, statement: str, target: exp.Table) -> None:
+def _write_latest(db: Database, part: ViewPart, statement: str, target: tuple[str, str]) -> None:
     """Features as of each entity's last row, for the entities in __fs_latest_samples."""
     query, params = point_in_time_query("__fs_latest_samples", [part], inclusive=True,
                                         carry={part.view.key: part.view.key, "__index_time": "as_of"})
@@ -119,8 +112,7 @@ def _write_latest(lake, part: ViewPart, statement: str, target: exp.Table) -> No
     for select in query.expressions:
         if isinstance(select, exp.Alias) and select.alias.startswith(f"{part.view.name}__"):
             select.set("alias", exp.to_identifier(select.alias[len(part.view.name) + 2:], quoted=True))
-    tree = _statement(statement, part.view, {"target": target, "__features": query.subquery()})
-    lake.execute(render(tree), params or None)
+    db.run_sql(_statement(statement, part.view, {"target": target, "__features": query.subquery()}), params)
 
 
 @dataclass
@@ -151,7 +143,7 @@ class OnlineIndex:
 def online(store, features, entity_ids) -> pa.Table:
     """Latest materialized values for entity ids (one row per id, in the order given)."""
     cache_key = features if isinstance(features, str) else tuple(features)
-    stamp = tuple(store.lake.run_file(SQL, name="materialized_stamp")[0]) if store._ensure_schema() else ()
+    stamp = tuple(store.db.one(SQL, "materialized_stamp")) if store._ensure_schema() else ()
     index = store._online_plans.get(cache_key)
     if index is None or index.stamp != stamp:
         index = store._online_plans[cache_key] = _online_index(store, features, stamp)
@@ -166,7 +158,7 @@ def _online_index(store, features, stamp: tuple) -> OnlineIndex:
         raise ParameterError("online reads take features of one entity (subject or visit) at a time")
     index = OnlineIndex(key=keys.pop(), views=[], stamp=stamp)
     for view, feats in selection:
-        record = store.lake.query_file(SQL, "get_record", params={"name": view.name}).to_pylist() \
+        record = store.db.arrow(SQL, "get_record", params={"name": view.name}).to_pylist() \
             if store._ensure_schema() else []
         if not record:
             raise UnknownNameError(f"feature view '{view.name}' is not materialized; run "
@@ -175,10 +167,10 @@ def _online_index(store, features, stamp: tuple) -> OnlineIndex:
             raise UnknownNameError(f"feature view '{view.name}' is materialized at version {record[0]['version']}, "
                                    f"not {view.version}; materialize it again")
         names = tuple(f.name for f in feats)
-        query = _statement("online_columns", view, {"target": fs_table(latest_table_name(view.name))})
+        query = _statement("online_columns", view, {"target": ("fs", latest_table_name(view.name))})
         for name in names:
             query = query.select(exp.column(name, quoted=True), copy=False)
-        table = store.lake.sql(render(query))
+        table = store.db.arrow_sql(query)
         index.views.append((view.name, names))
         index.tables.append(table)
         index.keys.append(table.column(view.key).to_numpy())

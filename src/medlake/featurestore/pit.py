@@ -26,8 +26,7 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot import exp
 
-from ..sqlfiles import DIALECT, load_sql, render
-from .trees import replace_tables
+from ..sqlfiles import DIALECT, fill, load_sql, render
 from .view import Feature, FeatureView
 
 TEMPLATES = "fs/pit.sql"
@@ -66,7 +65,7 @@ def point_in_time_query(samples: str, parts: list[ViewPart], *, inclusive: bool 
         return exp.Placeholder(this=name)
 
     final = _template("final")
-    final = replace_tables(final, {"__samples": exp.to_table(samples)})
+    final = fill(final, tables={"__samples": exp.to_table(samples)})
     for column, alias in (carry or {}).items():
         final = final.select(exp.alias_(exp.column(column, "s", quoted=True), alias, quoted=True), copy=False)
     ctes = []
@@ -97,7 +96,7 @@ def _window_part(samples, part: ViewPart, ttl, inclusive, lookback_param):
     Each distinct feature condition (lookback, where) becomes a boolean column
     of the join, computed once, which the aggregates then test."""
     joined = _template("window_rows")
-    joined = replace_tables(joined, {"__samples": exp.to_table(samples), "__rows": _rows(part)})
+    joined = fill(joined, tables={"__samples": exp.to_table(samples), "__rows": _rows(part)})
     joined = _key_and_bound(joined, part.view.key, inclusive)
     lookbacks = [_shorter(f.window, ttl) for f in part.features]
     if lookbacks and all(lb is not None for lb in lookbacks):
@@ -134,13 +133,13 @@ def _window_part(samples, part: ViewPart, ttl, inclusive, lookback_param):
         agg = agg.transform(lambda n: exp.column("__index_time", "v")
                             if isinstance(n, exp.Column) and n.table == "s" and n.name == "__index_time" else n)
         q = q.select(exp.alias_(agg, feature.name, quoted=True), copy=False)
-    return replace_tables(q, {"__joined": joined.subquery("v")})
+    return fill(q, tables={"__joined": joined.subquery("v")})
 
 
 def _latest_part(samples, part: ViewPart, ttl, inclusive, lookback_param):
     """ASOF join of samples to the view's rows; values of rows older than the TTL become NULL."""
     q = _template("latest_join")
-    q = replace_tables(q, {"__samples": exp.to_table(samples), "__rows": _rows(part)})
+    q = fill(q, tables={"__samples": exp.to_table(samples), "__rows": _rows(part)})
     q = _key_and_bound(q, part.view.key, inclusive)
     for feature in part.features:
         value = _in_view(feature.value) if feature.value is not None else exp.column(feature.name, "v")
@@ -164,11 +163,9 @@ def _template_expr(name: str) -> exp.Expression:
 
 def _rows(part: ViewPart) -> exp.Expression:
     """The view's rows with its key as __key and its event time as __time."""
-    mapping = {"__key": exp.column(part.view.key, quoted=True),
-               "__event_time": exp.column(part.view.event_time, quoted=True)}
-    q = _template("view_rows").transform(
-        lambda n: mapping[n.name].copy() if isinstance(n, exp.Column) and not n.table and n.name in mapping else n)
-    q = replace_tables(q, {"__view": part.query.copy().subquery("__v")})
+    q = fill(_template("view_rows"), tables={"__view": part.query.subquery("__v")},
+             columns={"__key": exp.column(part.view.key, quoted=True),
+                      "__event_time": exp.column(part.view.event_time, quoted=True)})
     return q.subquery("v")
 
 
@@ -227,8 +224,7 @@ def _with_filter(agg: exp.Expression, cond: exp.Expression) -> exp.Expression:
 
 def _fill(template: exp.Expression, value: exp.Expression) -> exp.Expression:
     """Replace every __value column of a template with a copy of `value`."""
-    return template.transform(
-        lambda n: value.copy() if isinstance(n, exp.Column) and n.name == "__value" and not n.table else n)
+    return fill(template, columns={"__value": value})
 
 
 def _fill_placeholder(template: exp.Expression, value: exp.Expression) -> exp.Expression:

@@ -12,9 +12,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..database import Database
 from ..errors import MedlakeError, ParameterError, UnknownNameError
+from ..samples import samples_table
 from ..progress import progress
-from ..sqlfiles import SQL_ROOT, qualify, render
+from ..sqlfiles import SQL_ROOT, qualify
 from .pit import ViewPart, point_in_time_query
 from .view import ENTITY_KEYS, FeatureView, parse_duration
 
@@ -35,8 +37,9 @@ def builtin_views() -> dict[str, FeatureView]:
 class FeatureStore:
     """Feature views, point-in-time training sets, materialization and online reads for one lake."""
 
-    def __init__(self, lake):
-        self.lake = lake
+    def __init__(self, db: Database, tasks=None):
+        self.db = db
+        self.tasks = tasks  # a tasks.Tasks, for training sets named by task
         self._session: dict[str, FeatureView] = {}
         self._parsed_rows: dict[tuple[str, str], FeatureView] = {}
         self._online_plans: dict = {}
@@ -46,15 +49,15 @@ class FeatureStore:
     def _ensure_schema(self) -> bool:
         """Create schema fs if the lake is writable; True when the registry tables exist."""
         if not self._schema_ready:
-            if not self.lake.read_only:
-                self.lake.run_file("fs/schema.sql")
-            self._schema_ready = bool(self.lake.run_file(REGISTRY, name="fs_ready")[0][0])
+            if not self.db.read_only:
+                self.db.run("fs/schema.sql")
+            self._schema_ready = bool(self.db.one(REGISTRY, "fs_ready")[0])
         return self._schema_ready
 
     def _registered_newest(self) -> dict[str, FeatureView]:
         if not self._ensure_schema():
             return {}
-        return {r["name"]: self._parsed(r) for r in self.lake.query_file(REGISTRY, "newest").to_pylist()}
+        return {r["name"]: self._parsed(r) for r in self.db.arrow(REGISTRY, "newest").to_pylist()}
 
     def _parsed(self, row: dict) -> FeatureView:
         """A registry row as a FeatureView, parsed once per (name, version)."""
@@ -86,10 +89,10 @@ class FeatureStore:
         return view.version
 
     def _record(self, view: FeatureView) -> None:
-        if self.lake.read_only or not self._ensure_schema():
+        if self.db.read_only or not self._ensure_schema():
             return
         spec = view.spec()
-        self.lake.run_file(REGISTRY, name="register", params={
+        self.db.run(REGISTRY, "register", params={
             "name": view.name, "version": view.version, "entity": view.entity, "kind": view.kind,
             "spec": json.dumps(spec), "sql": view.sql, "source_tables": view.source_tables()})
 
@@ -101,7 +104,7 @@ class FeatureStore:
             if current is None:
                 raise UnknownNameError(f"unknown feature view '{name}' (known: {', '.join(sorted(views))})")
             return current
-        rows = self.lake.query_file(REGISTRY, "one_version", params={"name": name, "version": version}).to_pylist() \
+        rows = self.db.arrow(REGISTRY, "one_version", params={"name": name, "version": version}).to_pylist() \
             if self._ensure_schema() else []
         if not rows:
             known = ", ".join(v["version"] for v in self.versions(name)) or "none registered"
@@ -112,7 +115,7 @@ class FeatureStore:
         """Registered versions of a view, oldest first: version, created_at, source_tables."""
         if not self._ensure_schema():
             return []
-        rows = self.lake.query_file(REGISTRY, "versions", params={"name": name}).to_pylist()
+        rows = self.db.arrow(REGISTRY, "versions", params={"name": name}).to_pylist()
         return [{"version": r["version"], "created_at": r["created_at"], "source_tables": r["source_tables"]}
                 for r in rows]
 
@@ -143,8 +146,7 @@ class FeatureStore:
         """The first schema-qualified table (e.g. vocab.maps) a view reads that the lake lacks."""
         for table in view.source_tables():
             schema, _, name = table.partition(".")
-            if name and not self.lake.run_file(REGISTRY, name="table_exists",
-                                               params={"schema": schema, "table": name})[0][0]:
+            if name and not self.db.table_exists(schema, name):
                 return table
         return None
 
@@ -166,8 +168,8 @@ class FeatureStore:
         """The dataset a training set reads: given, the task result's, or the only one loaded."""
         dataset = dataset or getattr(samples, "dataset", None)
         if dataset:
-            return self.lake.require_dataset(dataset)
-        loaded = self.lake.datasets()
+            return self.db.require_dataset(dataset)
+        loaded = self.db.datasets()
         if len(loaded) == 1:
             return loaded[0]
         raise ParameterError(f"say which dataset the features come from (dataset=...); loaded: "
@@ -183,7 +185,7 @@ class FeatureStore:
         views). Only rows with time <= index_time (< when inclusive=False) and
         within the TTL count. Returns the samples' columns plus one column per
         feature named <view>__<feature>."""
-        table = samples_table(self.lake, samples)
+        table = samples_table(self.db, samples)
         dataset = self.dataset_for(dataset, samples)
         selection = self.select(features, table.column_names)
         for view, _ in selection:
@@ -216,13 +218,12 @@ class FeatureStore:
             if key in samples.column_names:
                 keys[key] = _as(samples.column(key), pa.int64(), key)
         keys["__index_time"] = _as(samples.column("index_time"), pa.timestamp("us"), "index_time")
-        self.lake.con.register(SAMPLES_RELATION, pa.table(keys))
         columns: dict[str, pa.ChunkedArray] = {}
-        try:
+        with self.db.registered(SAMPLES_RELATION, pa.table(keys)):
             for part in parts:
                 query, params = point_in_time_query(SAMPLES_RELATION, [part], inclusive=inclusive, ttl=ttl)
                 try:
-                    out = self.lake.sql(render(query), params)
+                    out = self.db.arrow_sql(query, params)
                 except duckdb.Error as e:
                     raise MedlakeError(f"computing the features of view '{part.view.name}' failed: {e}") from None
                 for name in out.column_names[1:]:
@@ -230,8 +231,6 @@ class FeatureStore:
                         raise ParameterError(f"two versions of view '{part.view.name}' in one training set "
                                              f"would both give column '{name}'")
                     columns[name] = out.column(name)
-        finally:
-            self.lake.con.unregister(SAMPLES_RELATION)
         return pa.table(columns) if columns else pa.table({})
 
     def build(self, *, out: str | Path, task: str | None = None, samples=None, dataset: str | None = None,
@@ -273,34 +272,3 @@ def _as(column: pa.ChunkedArray, typ: pa.DataType, name: str) -> pa.ChunkedArray
         return pc.cast(column, typ)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
         raise ParameterError(f"samples column '{name}' of type {column.type} cannot be read as {typ}: {e}") from None
-
-
-def samples_table(lake, samples) -> pa.Table:
-    """Samples as Arrow: from a task result, Arrow, pandas, polars, a parquet path or a table name."""
-    if isinstance(samples, pa.Table):
-        return samples
-    if hasattr(samples, "to_arrow") and not isinstance(samples, (str, Path)):
-        table = samples.to_arrow()
-        return table if isinstance(table, pa.Table) else pa.table(table)
-    if type(samples).__module__.startswith("pandas"):
-        return pa.Table.from_pandas(samples, preserve_index=False)
-    if isinstance(samples, (str, Path)):
-        text = str(samples)
-        if text.endswith(".parquet"):
-            import pyarrow.parquet as pq
-
-            if not Path(text).exists():
-                raise UnknownNameError(f"samples file not found: {text}")
-            return pq.read_table(text)
-        try:
-            return lake.con.table(text).to_arrow_table()
-        except duckdb.Error:
-            raise UnknownNameError(f"no table '{text}' in the lake to read samples from") from None
-    raise ParameterError(f"samples of type {type(samples).__name__} are not supported; pass a task result, "
-                         "a pyarrow Table, a pandas or polars frame, a parquet path or a table name")
-
-
-def ttl_seconds(ttl) -> float | None:
-    """A TTL argument as seconds (for manifests)."""
-    value = parse_duration(ttl, "ttl")
-    return value.total_seconds() if isinstance(value, dt.timedelta) else None

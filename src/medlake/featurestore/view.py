@@ -319,3 +319,8 @@ def _check_feature(name, spec: dict, kind: str, where: str) -> Feature:
                    window=parse_duration(spec.get("window"), where),
                    where=None if spec.get("where") is None else str(spec["where"]))
 
+
+def ttl_seconds(ttl) -> float | None:
+    """A TTL argument as seconds (for manifests)."""
+    value = parse_duration(ttl, "ttl")
+    return value.total_seconds() if isinstance(value, dt.timedelta) else None

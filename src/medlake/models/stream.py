@@ -15,6 +15,7 @@ tensors; each epoch gathers the rows of several batches with one
 from __future__ import annotations
 
 import math
+import logging
 import os
 import weakref
 from dataclasses import dataclass
@@ -26,8 +27,10 @@ import pyarrow.compute as pc
 import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
+from ..database import Database
 from ..errors import InputError, ParameterError
-from . import sqlparts
+from ..samples import samples_table
+from ..sqlfiles import load_sql
 from .tensors import flat_lists, gather_padded, multi_hot, pad_nested
 from .vocab import Encoders, LabelEncoder, Vocabulary, check_kinds
 
@@ -60,31 +63,22 @@ class SourceRows:
 
 def resolve_source(source, lake=None, params: dict | None = None, inputs: dict | None = None,
                    label_type: str | None = None, classes: list | None = None) -> SourceRows:
-    """A TaskResult, Arrow table, pandas frame or SQL text (with `lake`) -> SourceRows.
+    """Samples (read as medlake.samples describes: a TaskResult, Arrow, pandas, a .parquet
+    path, a query or table name of `lake`) -> SourceRows.
 
     A task result brings its input kinds and label type from its header;
     other sources need `inputs` ({column: kind}) and `label_type`."""
     describe: dict = {}
     spec = getattr(source, "spec", None)
     if spec is not None and hasattr(source, "to_arrow"):
-        table = source.to_arrow()
         label = spec.label if isinstance(spec.label, dict) else vars(spec.label)
         inputs = inputs or dict(spec.inputs)
         label_type = label_type or label.get("type")
         classes = classes or label.get("classes")
         describe = {"task": getattr(source, "name", None), "dataset": getattr(source, "dataset", None)}
-    elif isinstance(source, pa.Table):
-        table = source
     elif isinstance(source, str):
-        if lake is None:
-            raise ParameterError("a SQL query needs a lake to run on (pass lake=...)")
-        table = lake.sql(source, params)
         describe = {"sql": source}
-    elif hasattr(source, "to_arrow") or type(source).__name__ == "DataFrame":
-        table = source.to_arrow() if hasattr(source, "to_arrow") else pa.Table.from_pandas(source, preserve_index=False)
-    else:
-        raise ParameterError(f"cannot stream from {type(source).__name__}; "
-                             "expected a task result, an Arrow table, a pandas frame or a SQL query")
+    table = samples_table(lake.db if lake is not None else None, source, params)
     if not inputs:
         raise ParameterError("inputs are unknown: pass inputs={column: kind} (kinds: codes, nested_codes, "
                              "series, numeric, categorical)")
@@ -101,12 +95,34 @@ def resolve_source(source, lake=None, params: dict | None = None, inputs: dict |
     return SourceRows(table, dict(inputs), label_type, list(classes) if classes else None, describe)
 
 
-def private_connection(threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """A fresh in-memory DuckDB connection (one per stream worker)."""
-    return duckdb.connect(":memory:", config={"threads": int(threads)} if threads else {})
+def private_connection(threads: int | None = None) -> Database:
+    """An in-memory DuckDB of the stream's own (never the lake's), with `threads` threads."""
+    return Database(":memory:", threads=int(threads) if threads else None)
 
 
-def build_encoders(con: duckdb.DuckDBPyConnection, rows: SourceRows, min_count: int = 1,
+STREAM_SQL = "models/stream.sql"
+PLACEHOLDER = "source_column"
+
+
+def _query(db: Database, name: str, column: str | None = None, params: dict | None = None) -> pa.Table:
+    """Run a named statement of sql/models/stream.sql, its `source_column` filled in with `column`."""
+    _parse_stream_sql()
+    return db.arrow(STREAM_SQL, name, columns={PLACEHOLDER: column} if column else None, params=params)
+
+
+def _parse_stream_sql() -> None:
+    # CREATE TYPE ... AS ENUM is beyond sqlglot's grammar; it keeps that statement as
+    # text (a Command) and logs a warning, which users need not see.
+    log = logging.getLogger("sqlglot")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        load_sql(STREAM_SQL)
+    finally:
+        log.setLevel(level)
+
+
+def build_encoders(con: Database, rows: SourceRows, min_count: int = 1,
                    train_split: str = "train", max_len: int | None = None,
                    max_visits: int | None = None) -> Encoders:
     """Vocabularies (training split only), numeric scalers and label classes, computed in SQL.
@@ -118,15 +134,15 @@ def build_encoders(con: duckdb.DuckDBPyConnection, rows: SourceRows, min_count: 
                   "categorical": "count_categories"}
     for col, kind in rows.inputs.items():
         if kind in count_stmt:
-            codes = sqlparts.query(con, count_stmt[kind], col, split).column("code").to_pylist()
+            codes = _query(con, count_stmt[kind], col, split).column("code").to_pylist()
             vocabs[col] = Vocabulary.from_counts(codes)
         elif kind == "numeric":
-            mean, std = sqlparts.query(con, "numeric_stats", col, split).to_pylist()[0].values()
+            mean, std = _query(con, "numeric_stats", col, split).to_pylist()[0].values()
             scalers[col] = (float(mean), float(std) if std and std > 0 else 1.0)
     label_encoder = None
     label_is_index = rows.label_type == "multiclass" and pa.types.is_integer(rows.table.schema.field("label").type)
     if label_is_index:
-        n = sqlparts.query(con, "label_count", "label").column("n")[0].as_py()
+        n = _query(con, "label_count", "label").column("n")[0].as_py()
         label_encoder = LabelEncoder([str(c) for c in rows.classes] if rows.classes else [str(i) for i in range(n)])
         if n > len(label_encoder):
             raise InputError("class number in column 'label' out of range", value=n - 1,
@@ -135,14 +151,14 @@ def build_encoders(con: duckdb.DuckDBPyConnection, rows: SourceRows, min_count: 
         classes = rows.classes
         if not classes:
             stmt = "label_classes" if rows.label_type == "multiclass" else "label_classes_multilabel"
-            classes = sqlparts.query(con, stmt, "label").column("code").to_pylist()
+            classes = _query(con, stmt, "label").column("code").to_pylist()
         label_encoder = LabelEncoder([str(c) for c in classes])
     return Encoders(inputs=rows.inputs, label="label", label_type=rows.label_type, vocabularies=vocabs,
                     scalers=scalers, label_encoder=label_encoder, label_is_index=label_is_index,
                     max_len=max_len, max_visits=max_visits)
 
 
-def encode_rows(con: duckdb.DuckDBPyConnection, table: pa.Table, enc: Encoders) -> pa.Table:
+def encode_rows(con: Database, table: pa.Table, enc: Encoders) -> pa.Table:
     """Samples -> a table of ids and floats (one column per input, series as three), in row order."""
     con.register("samples", table)
     limits = {"max_len": enc.max_len or BIG, "max_visits": enc.max_visits or BIG}
@@ -150,32 +166,32 @@ def encode_rows(con: duckdb.DuckDBPyConnection, table: pa.Table, enc: Encoders) 
 
     def with_enum(codes_table: pa.Table):
         con.register("vocab_codes", codes_table)
-        con.execute(sqlparts.statement("make_code_enum"))
+        con.run(STREAM_SQL, "make_code_enum")
 
     for col, kind in enc.inputs.items():
         if kind in ("codes", "nested_codes", "series", "categorical"):
             with_enum(enc.vocabularies[col].id_table())
         if kind == "codes":
-            cols[col] = sqlparts.query(con, "encode_codes", col, limits).column("ids")
+            cols[col] = _query(con, "encode_codes", col, limits).column("ids")
         elif kind == "nested_codes":
-            cols[col] = sqlparts.query(con, "encode_nested_codes", col, limits).column("ids")
+            cols[col] = _query(con, "encode_nested_codes", col, limits).column("ids")
         elif kind == "series":
-            out = sqlparts.query(con, "encode_series", col, limits)
+            out = _query(con, "encode_series", col, limits)
             cols[col] = out.column("ids")
             cols[col + "_value"], cols[col + "_hours"] = out.column("vals"), out.column("hours")
         elif kind == "categorical":
-            cols[col] = sqlparts.query(con, "encode_category", col).column("ids")
+            cols[col] = _query(con, "encode_category", col).column("ids")
         elif kind == "numeric":
             mean, scale = enc.scalers[col]
-            cols[col] = sqlparts.query(con, "encode_numeric", col, {"mean": mean, "scale": scale}).column("vals")
+            cols[col] = _query(con, "encode_numeric", col, {"mean": mean, "scale": scale}).column("vals")
     if enc.label_type in ("binary", "regression"):
-        cols["label"] = sqlparts.query(con, "encode_label_float", "label").column("vals")
+        cols["label"] = _query(con, "encode_label_float", "label").column("vals")
     elif enc.label_is_index:
-        cols["label"] = sqlparts.query(con, "encode_label_index", "label").column("ids")
+        cols["label"] = _query(con, "encode_label_index", "label").column("ids")
     else:
         with_enum(enc.label_encoder.id_table())
         stmt = "encode_label_class" if enc.label_type == "multiclass" else "encode_label_set"
-        cols["label"] = sqlparts.query(con, stmt, "label").column("ids")
+        cols["label"] = _query(con, stmt, "label").column("ids")
     con.unregister("samples")
     label = cols["label"]
     missing = label.null_count if enc.label_type in ("binary", "regression") else \
@@ -314,7 +330,7 @@ class SampleSet:
         if split is not None:
             con = private_connection()
             con.register("samples", table)
-            table = sqlparts.query(con, "split_rows", params={"split": split})
+            table = _query(con, "split_rows", params={"split": split})
             con.close()
         return SampleStream(table, self.encoders, batch_size=batch_size, shuffle=shuffle, seed=seed,
                             drop_last=drop_last, rank=rank, world_size=world_size)
@@ -366,7 +382,7 @@ class SampleStream(IterableDataset):
         self.positions = torch.arange(max([1, *longest]))    # mask = positions < length
         self.index = pa.table({"sample_row": pa.array(np.arange(table.num_rows, dtype=np.int64)),
                                "sample_id": table.column("sample_id")})
-        self._con: duckdb.DuckDBPyConnection | None = None
+        self._con: Database | None = None
 
     def set_epoch(self, epoch: int) -> None:
         """Choose the epoch whose permutation the next iteration uses."""
@@ -394,14 +410,14 @@ class SampleStream(IterableDataset):
         world_size-th row of it, drop_last trims each rank to whole batches, and
         workers take turns by batch."""
         params = {"shuffle": self.shuffle, "seed": self.seed, "epoch": self.epoch}
-        order = sqlparts.query(self._connection(), "epoch_order", params=params).column("sample_row").to_numpy()
+        order = _query(self._connection(), "epoch_order", params=params).column("sample_row").to_numpy()
         rows = order[self.rank::self.world_size]
         if self.drop_last:
             rows = rows[:len(rows) // self.batch_size * self.batch_size]
         batch_number = np.arange(len(rows)) // self.batch_size
         return rows[batch_number % num_workers == worker]
 
-    def _connection(self) -> duckdb.DuckDBPyConnection:
+    def _connection(self) -> Database:
         """This stream's private connection, with the row index registered (opened on first use)."""
         if self._con is None:
             self._con = private_connection(threads=1)

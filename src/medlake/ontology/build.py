@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
-from .. import __version__
+from ..database import Database, LoadRecord
 from ..errors import InputError
-from ..etl.base import statement
-from ..lake import one_row
 from ..progress import Timer, progress
 from . import omop
 from .hierarchy import complete
 from .readers import READERS
+from ..version import __version__
 from .sources import Resolved, resolve
 from .staging import Staging
 
@@ -43,7 +41,7 @@ class CodesLoadResult:
     step_seconds: dict[str, float] = field(default_factory=dict)
 
 
-def load_codes(lake, directory: str | Path | None = None, show_progress: bool = False,
+def load_codes(db: Database, directory: str | Path | None = None, show_progress: bool = False,
                only: list[str] | None = None) -> CodesLoadResult:
     """Rebuild the vocab schema from installed packages and, when given, a directory (which wins).
 
@@ -61,20 +59,20 @@ def load_codes(lake, directory: str | Path | None = None, show_progress: bool = 
         with Timer() as t:
             staged, inputs = _read_inputs(found, bar, task)
         steps["read"] = t.seconds
-        with _no_duckdb_progress_bar(lake), lake.transaction():
+        with _no_duckdb_progress_bar(db), db.transaction():
             bar.update(task, detail="tables ...")
             with Timer() as t:
-                _write_tables(lake, staged)
-                inputs += omop.import_vocabularies(lake)
+                _write_tables(db, staged)
+                inputs += omop.import_vocabularies(db)
             steps["tables"] = t.seconds
             bar.advance(task)
             bar.update(task, detail="closure ...")
             with Timer() as t:
-                steps.update(_build_closure(lake))
+                steps.update(_build_closure(db))
             steps["closure"] = t.seconds
             bar.advance(task)
-            counts = {table: rows for table, rows in lake.run_file(BUILD_SQL, name="row_counts")}
-            load_id = _record(lake, directory, inputs, counts, started, only)
+            counts = {table: rows for table, rows in db.run(BUILD_SQL, "row_counts")}
+            load_id = _record(db, directory, inputs, counts, started, only)
             bar.advance(task)
     return CodesLoadResult(load_id, inputs, missing, counts, total.seconds, steps)
 
@@ -94,40 +92,36 @@ def _read_inputs(found: list[Resolved], bar, task) -> tuple[tuple[pa.Table, pa.T
     return (pa.concat_tables([concepts, extra_concepts]), pa.concat_tables([edges, extra_edges]), maps), inputs
 
 
-def _write_tables(lake, staged: tuple[pa.Table, pa.Table, pa.Table]) -> None:
+def _write_tables(db: Database, staged: tuple[pa.Table, pa.Table, pa.Table]) -> None:
     """Create the vocab schema and fill concepts, edges and maps from the staged Arrow tables."""
-    con = lake.con
-    lake.run_file(SCHEMA_SQL)
-    for name, table in zip(STAGED, staged):
-        con.register(name, table)
-    try:
+    db.run(SCHEMA_SQL)
+    with contextlib.ExitStack() as stack:
+        for name, table in zip(STAGED, staged):
+            stack.enter_context(db.registered(name, table))
         for stmt in ("insert_concepts", "insert_edges", "insert_maps"):
-            lake.run_file(BUILD_SQL, name=stmt)
-    finally:
-        for name in STAGED:
-            con.unregister(name)
+            db.run(BUILD_SQL, stmt)
 
 
-def _build_closure(lake) -> dict[str, float]:
+def _build_closure(db: Database) -> dict[str, float]:
     """The ancestors table, one vocabulary at a time, then levels and leaf flags; seconds per vocabulary."""
     seconds = {}
-    for (vocab,) in lake.run_file(BUILD_SQL, name="vocabularies"):
+    for (vocab,) in db.run(BUILD_SQL, "vocabularies"):
         with Timer() as t:
-            lake.run_file(BUILD_SQL, name="insert_closure", params={"vocab": vocab})
+            db.run(BUILD_SQL, "insert_closure", params={"vocab": vocab})
         seconds[f"closure {vocab}"] = t.seconds
-    lake.run_file(BUILD_SQL, name="set_levels")
+    db.run(BUILD_SQL, "set_levels")
     return seconds
 
 
 @contextlib.contextmanager
-def _no_duckdb_progress_bar(lake):
-    shown = bool(lake.run_file(BUILD_SQL, name="progress_bar_shown")[0][0])
-    lake.run_file(BUILD_SQL, name="progress_bar_off")
+def _no_duckdb_progress_bar(db: Database):
+    shown = bool(db.one(BUILD_SQL, "progress_bar_shown")[0])
+    db.run(BUILD_SQL, "progress_bar_off")
     try:
         yield
     finally:
         if shown:
-            lake.run_file(BUILD_SQL, name="progress_bar_on")
+            db.run(BUILD_SQL, "progress_bar_on")
 
 
 def _input_row(res: Resolved, rows: int) -> dict:
@@ -135,21 +129,14 @@ def _input_row(res: Resolved, rows: int) -> dict:
             "version": res.version, "sha256": res.sha256(), "rows": rows}
 
 
-def _record(lake, directory: Path | None, inputs: list[dict], counts: dict[str, int], started,
+def _record(db: Database, directory: Path | None, inputs: list[dict], counts: dict[str, int], started,
             only: list[str] | None) -> int:
-    con = lake.con
     finished = dt.datetime.now()
     for row in inputs:
-        lake.run_file(BUILD_SQL, name="insert_meta", params={**row, "loaded_at": finished})
-    load_id = one_row(con, statement("next_load_id"))[0]
-    con.execute(statement("mark_replaced"), {"dataset": "vocab"})
+        db.run(BUILD_SQL, "insert_meta", params={**row, "loaded_at": finished})
     files = [{"path": r["path"], "size": Path(r["path"]).stat().st_size if r["origin"] != "omop" else 0,
               "sha256": r["sha256"]} for r in inputs]
-    con.execute(statement("record_load"), {
-        "load_id": load_id, "dataset": "vocab", "source": "codes",
-        "directory": str(directory.resolve()) if directory is not None else None,
-        "files": files, "table_names": list(counts), "table_rows": list(counts.values()),
-        "started_at": started, "finished_at": finished, "version": __version__,
-        "options": json.dumps({"only": only, "inputs": [r["input"] for r in inputs]}),
-    })
-    return load_id
+    return db.record_load(LoadRecord(
+        dataset="vocab", source="codes", directory=str(directory.resolve()) if directory is not None else None,
+        files=files, row_counts=counts, started_at=started, finished_at=finished, version=__version__,
+        options={"only": only, "inputs": [r["input"] for r in inputs]}), dataset_loaded=False)

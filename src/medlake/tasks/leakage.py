@@ -19,10 +19,11 @@ import hashlib
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+
+from ..database import Database
 from ..errors import LeakageError, MedlakeError, ParameterError
-from ..lake import arrow_query
 from ..progress import progress
-from ..sqlfiles import SqlFile, load_sql, qualify, render
+from ..sqlfiles import SqlFile, load_sql
 from .build import task_query
 from .result import TaskResult
 from .spec import TaskSpec
@@ -68,24 +69,19 @@ def pick_subjects(subject_ids: list[int], n: int, seed: int) -> list[int]:
     return sorted(sorted(set(subject_ids), key=key)[:n])
 
 
-def _statement(name: str, dataset: str) -> str:
-    tree = qualify(load_sql(LEAKAGE_SQL)[name].tree, {"dataset": dataset, "check": CHECK_DB})
-    return render(tree)
-
-
-def _drop_tables(con) -> None:
+def _drop_tables(db: Database) -> None:
     for st in load_sql(LEAKAGE_SQL).statements:
         if st.name.startswith("drop"):
-            con.execute(render(qualify(st.tree, {"check": CHECK_DB})))
+            db.run(LEAKAGE_SQL, st.name, schemas={"check": CHECK_DB})
 
 
-def check(lake, spec: TaskSpec, file: SqlFile, dataset: str, params: dict, subjects: int = 50, seed: int = 0,
+def check(db: Database, spec: TaskSpec, file: SqlFile, dataset: str, params: dict, subjects: int = 50, seed: int = 0,
           show_progress: bool = False, raise_on_leak: bool = True, source: str | None = None) -> LeakageReport:
     """Run the truncation check; raise LeakageError (carrying the report) when an input changes."""
     if isinstance(subjects, bool) or not isinstance(subjects, int) or subjects < 1:
         raise ParameterError(f"leakage check: subjects={subjects!r}; expected a whole number of at least 1")
     tree = task_query(file, dataset, source)
-    full = TaskResult(lake, spec, dataset, params, tree, params).to_arrow()
+    full = TaskResult(db, spec, dataset, params, tree, params).to_arrow()
     chosen = set(pick_subjects(full["subject_id"].to_pylist(), subjects, seed))
     originals = [r for r in full.to_pylist() if r["subject_id"] in chosen]
     samples = pa.table({
@@ -95,26 +91,24 @@ def check(lake, spec: TaskSpec, file: SqlFile, dataset: str, params: dict, subje
         "index_time": pa.array([r["index_time"] for r in originals], pa.timestamp("us")),
     })
     check_tree = task_query(file, CHECK_DB, source)
-    con = lake.con
-    with progress(show_progress) as bar:
+    schemas = {"dataset": dataset, "check": CHECK_DB}
+    with progress(show_progress) as bar, db.registered("leak_samples", samples):
         job = bar.add_task(f"leakage check {spec.name} on {dataset}", total=2)
-        con.register("leak_samples", samples)
-        _drop_tables(con)
+        _drop_tables(db)
         try:
             for name in ("subjects", "visit_map", "visits", "events"):
-                con.execute(_statement(name, dataset))
+                db.run(LEAKAGE_SQL, name, schemas=schemas)
             bar.advance(job)
             try:
-                again = TaskResult(lake, spec, CHECK_DB, params, check_tree, params).to_arrow().to_pylist()
+                again = TaskResult(db, spec, CHECK_DB, params, check_tree, params).to_arrow().to_pylist()
             except MedlakeError as e:
                 raise MedlakeError(f"leakage check of '{spec.name}': the task does not run on truncated "
                                    f"timelines: {e}") from None
             vmap = {r["visit_id"]: (r["k"], r["original_visit_id"])
-                    for r in arrow_query(con, _statement("read_visit_map", dataset)).to_pylist()}
+                    for r in db.arrow(LEAKAGE_SQL, "read_visit_map", schemas=schemas).to_pylist()}
             bar.advance(job)
         finally:
-            _drop_tables(con)
-            con.unregister("leak_samples")
+            _drop_tables(db)
     recomputed = {}
     for r in again:
         k, original_visit = vmap.get(r["visit_id"], (None, None))

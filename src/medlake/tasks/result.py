@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
+from ..database import Database
 from ..errors import MedlakeError, ParameterError
 from ..sqlfiles import load_sql, render
 from .build import literal_query
@@ -22,9 +23,9 @@ class TaskResult:
     in `.sql_params`); it runs in any DuckDB client opened on the lake file.
     The query runs once, on first use; the samples are kept."""
 
-    def __init__(self, lake, spec: TaskSpec, dataset: str, params: dict, tree: exp.Expression,
+    def __init__(self, db: Database, spec: TaskSpec, dataset: str, params: dict, tree: exp.Expression,
                  sql_params: dict, split_fractions: dict | None = None):
-        self._lake = lake
+        self._db = db
         self.spec = spec
         self.name = spec.name
         self.dataset = dataset
@@ -47,7 +48,7 @@ class TaskResult:
         """The samples as an Arrow table (computed once)."""
         if self._table is None:
             try:
-                table = self._lake.sql(self.sql, self.sql_params)
+                table = self._db.arrow_sql(self.sql, self.sql_params)
             except duckdb.Error as e:
                 where = self.spec.path or self.name
                 raise MedlakeError(f"task '{self.name}' failed on dataset '{self.dataset}' ({where}): "
@@ -76,8 +77,8 @@ class TaskResult:
 
         tag = "_".join(filter(None, [self.name, self.dataset, "split" if self.split_fractions else ""]))
         name = f"_medlake_task_{tag}"
-        self._lake.con.register(name, self.to_arrow())
-        return ibis_backend(self._lake.con).table(name)
+        self._db.register(name, self.to_arrow())
+        return ibis_backend(self._db.connection_for_library()).table(name)
 
     def __len__(self) -> int:
         return self.to_arrow().num_rows
@@ -119,7 +120,16 @@ class TaskResult:
         samples = exp.CTE(this=self._tree.copy(), alias=exp.TableAlias(this=exp.to_identifier("samples")))
         wrapper.args["with_"].set("expressions", [samples, *wrapper.args["with_"].expressions])
         params = {**self.sql_params, "split_seed": seed, "split_train": float(train), "split_val": float(val)}
-        return TaskResult(self._lake, self.spec, self.dataset, self.params, wrapper, params, fractions)
+        return TaskResult(self._db, self.spec, self.dataset, self.params, wrapper, params, fractions)
+
+
+def parse_split(text: str) -> dict[str, float]:
+    """'0.7,0.1,0.2' -> {'train': 0.7, 'val': 0.1, 'test': 0.2} (checked again by TaskResult.split)."""
+    try:
+        train, val, test = (float(x) for x in text.split(","))
+    except ValueError:
+        raise ParameterError(f"split {text!r}: expected three fractions TRAIN,VAL,TEST such as 0.7,0.1,0.2") from None
+    return {"train": train, "val": val, "test": test}
 
 
 def _label_summary(labels: pa.ChunkedArray, spec: TaskSpec) -> dict:

@@ -1,13 +1,13 @@
 /* medlake
 description: >
-  Staging raw files into typed tables of <dataset>_raw. `target`, `rejects`
-  and `key_columns` are placeholders that medlake.etl.base replaces in the
-  parsed tree (quoted through sqlglot); file paths and column types are bound
-  parameters.
+  Staging raw files into typed tables of <dataset>_raw. `target`, `rejects`,
+  `key_columns`, `read_columns`, `columns` and `new_column` are placeholders that sqlfiles.fill replaces
+  in the parsed tree (quoted through sqlglot); file paths and column types are
+  bound parameters.
 */
 -- name: read_csv
 CREATE TABLE target AS
-SELECT * FROM read_csv(
+SELECT read_columns FROM read_csv(
     $path,
     header = true,
     auto_detect = false,
@@ -27,10 +27,11 @@ SELECT line, column_name, error_type, csv_line, error_message FROM rejects ORDER
 DROP TABLE IF EXISTS rejects;
 
 -- name: read_parquet
-CREATE TABLE target AS SELECT * FROM read_parquet($path);
+CREATE TABLE target AS SELECT read_columns FROM read_parquet($path);
 
--- name: parquet_columns
-SELECT name, type FROM parquet_schema($path) WHERE name <> 'duckdb_schema' AND num_children IS NULL OR num_children = 0;
+-- name: lossy_parquet_rows
+-- the first row (and its value) of each column whose value does not survive its cast
+SELECT checks FROM read_parquet($path, file_row_number = true);
 
 -- name: duplicate_key
 -- inside the load's transaction rowid starts at a large offset: lines count from the table's first rowid
@@ -52,27 +53,11 @@ CREATE SCHEMA target;
 -- name: count_rows
 SELECT count(*) FROM target;
 
--- name: previous_load
-SELECT load_id FROM meta.datasets WHERE dataset = $dataset;
-
--- name: mark_replaced
-UPDATE meta.loads SET status = 'replaced' WHERE dataset = $dataset AND status = 'ok';
-
--- name: record_load
-INSERT INTO meta.loads
-    (load_id, dataset, source, directory, files, row_counts, started_at, finished_at, status, medlake_version, options)
-VALUES
-    ($load_id, $dataset, $source, $directory, $files, map($table_names, $table_rows), $started_at, $finished_at,
-     'ok', $version, $options);
-
--- name: next_load_id
-SELECT nextval('meta.load_ids');
-
--- name: record_dataset
-INSERT OR REPLACE INTO meta.datasets (dataset, source, load_id, loaded_at) VALUES ($dataset, $source, $load_id, $loaded_at);
+-- name: create_table
+CREATE TABLE target (columns VARCHAR);
 
 -- name: add_column
-ALTER TABLE target ADD COLUMN placeholder VARCHAR;
+ALTER TABLE target ADD COLUMN new_column VARCHAR;
 
 -- name: whole_number_macro
 -- Integer columns are read as DOUBLE and cast here, because DuckDB's CSV reader

@@ -24,15 +24,3 @@ SELECT name, version, entity, kind, spec, sql, source_tables, created_at
 FROM fs.feature_views
 QUALIFY row_number() OVER (PARTITION BY name ORDER BY created_at DESC, version) = 1
 ORDER BY name;
-
--- name: table_exists
-SELECT count(*) > 0 FROM duckdb_tables()
-WHERE database_name = current_database() AND schema_name = $schema AND table_name = $table;
-
--- name: table_rows
-SELECT estimated_size FROM duckdb_tables()
-WHERE database_name = current_database() AND schema_name = $schema AND table_name = $table;
-
--- name: data_loads
-SELECT load_id FROM meta.loads WHERE status = 'ok' AND dataset IN (SELECT unnest($datasets::VARCHAR[]))
-ORDER BY load_id;

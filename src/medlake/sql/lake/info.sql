@@ -1,5 +1,5 @@
 /* medlake
-description: Queries behind lake.info() and lake.datasets().
+description: "What the lake holds: datasets, tables, views and loads (lake.info(), Database.datasets())."
 */
 -- name: datasets
 SELECT dataset, source, load_id, loaded_at FROM meta.datasets ORDER BY dataset;
@@ -26,10 +26,13 @@ FROM meta.loads ORDER BY load_id;
 -- name: schema_exists
 SELECT count(*) > 0 FROM duckdb_schemas() WHERE database_name = current_database() AND schema_name = $schema;
 
--- name: table_columns
-SELECT column_name, data_type FROM duckdb_columns()
-WHERE database_name = current_database() AND schema_name = $schema AND table_name = $table
-ORDER BY column_index;
+-- name: table_exists
+SELECT count(*) > 0 FROM duckdb_tables()
+WHERE database_name = current_database() AND schema_name = $schema AND table_name = $table;
 
 -- name: catalog
 SELECT current_database();
+
+-- name: read_table
+-- source_table is filled in with a table or view of the lake
+SELECT * FROM source_table;

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import RawTable, Source
+from ..spec import RawTable, Source
 
 ID = "BIGINT"
 TS = "TIMESTAMP"

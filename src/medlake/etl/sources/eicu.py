@@ -8,10 +8,9 @@ admission time (see docs/etl-eicu-omop.md); subject ids are derived from
 
 from __future__ import annotations
 
-from ..errors import InputError
-from ..lake import one_row
-from ..sqlfiles import render_file
-from .base import FoundFile, RawTable, Source
+from ...errors import InputError
+from ...database import Database
+from ..spec import FoundFile, RawTable, Source
 
 ID = "BIGINT"
 INT = "INTEGER"
@@ -22,11 +21,11 @@ NUM = "DOUBLE"
 HOSPITAL_VISIT_OFFSET = 10_000_000_000
 
 
-def check_patients(con, raw_schema: str, found: list[FoundFile]) -> None:
+def check_patients(db: Database, raw_schema: str, found: list[FoundFile]) -> None:
     """uniquepid must map to a BIGINT one way only, and stay ids must stay below the hospital-stay offset."""
     path = next((f.path for f in found if f.table.name == "patient"), "patient")
-    text = render_file("etl/eicu_checks.sql", {"raw": raw_schema}, name="bad_patient_row")[0]
-    row = one_row(con, text, {"max_id": HOSPITAL_VISIT_OFFSET - 1})
+    row = db.one("etl/eicu_checks.sql", "bad_patient_row", schemas={"raw": raw_schema},
+                 params={"max_id": HOSPITAL_VISIT_OFFSET - 1})
     if row:
         line, column, value, expected = row
         raise InputError("value cannot become an id", path=path, line=line, column=column, value=value,

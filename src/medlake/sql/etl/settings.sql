@@ -1,9 +1,10 @@
 /* medlake
 description: >
-  Settings and helpers that keep a large load fast and inside its memory:
-  the loader caps DuckDB's memory and skips FSST string compression for the
-  duration of a load (restoring the user's settings after), and builds `events` one range of subjects at a time
-  so each sort fits in memory (see medlake.etl._tuning).
+  Settings that keep a large load fast and inside its memory (medlake.etl.settings):
+  the loader caps DuckDB's memory, skips FSST string compression and keeps
+  insertion order for the duration of a load, then restores the user's
+  settings; `subject_bounds` cuts subjects into ranges so that the events sort
+  fits in memory (medlake.etl.canonical).
 */
 -- name: memory_limit
 SELECT current_setting('memory_limit');

@@ -1,15 +1,8 @@
-"""Keeping large loads fast and inside their memory.
+"""Building the canonical tables (subjects, visits, events) from a source's raw tables.
 
-Five measures, all invisible in the result:
-- DuckDB's memory is capped while a load runs (it spills to its temp directory
-  past the cap).
-- Plain FSST string compression is skipped while it runs: on DuckDB 2 it is
-  hardly ever chosen for these tables, and its analysis costs time. DuckDB 2's
-  dictionary compression (`dict_fsst`) stays on: without it every string is
-  stored uncompressed and the lake grows from 0.9 to 4 GB, for a slower load.
-- Raw tables whose row positions no check reads are staged without preserving
-  insertion order (`insertion_order`), so DuckDB writes them in parallel; the
-  rest of the load keeps the order, which the sorted inserts below rely on.
+A source's SQL file (sql/etl/<source>.sql) is run statement by statement,
+qualified to the dataset's schemas. Two measures keep a large load fast and
+inside its memory, both invisible in the result:
 - The statement that fills `events` (one INSERT ... ORDER BY over every raw
   event table) runs once per range of subject ids, in ascending order, so each
   sort fits in memory and the table still comes out sorted. On a
@@ -22,75 +15,33 @@ Five measures, all invisible in the result:
 
 from __future__ import annotations
 
-import contextlib
 import math
 
-import duckdb
 from sqlglot import exp
 
-from ..lake import one_row
-from ..sqlfiles import load_sql, qualify, render
+from ..database import Database
+from ..sqlfiles import load_sql, qualify
+from .settings import SETTINGS_SQL
 
-LOAD_MEMORY_LIMIT = 1024 * 2**20   # bytes; a lower user setting is kept
-SKIPPED_COMPRESSION = ("fsst",)
 EVENTS_PER_RANGE = 3_000_000        # events sorted at once
 
 
-@contextlib.contextmanager
-def load_settings(con: duckdb.DuckDBPyConnection):
-    """Cap DuckDB's memory, skip FSST and keep insertion order for the duration of a load,
-    then put the user's settings back."""
-    before = one_row(con, _text("memory_limit"))[0]
-    lowered = _bytes(before) > LOAD_MEMORY_LIMIT
-    if lowered:
-        con.execute(_text("set_memory_limit"), {"limit": f"{LOAD_MEMORY_LIMIT // 2**20}MiB"})
-    disabled = one_row(con, _text("disabled_compression"))[0] or ""
-    have = [m for m in disabled.split(",") if m.strip()]
-    con.execute(_text("set_disabled_compression"),
-                {"methods": ",".join(have + [m for m in SKIPPED_COMPRESSION if m not in have])})
-    # sorted inserts must land in their ORDER BY order, whatever the user set
-    order_kept = one_row(con, _text("insertion_order"))[0]
-    con.execute(_text("set_insertion_order"), {"keep": True})
-    try:
-        yield
-    finally:
-        con.execute(_text("set_insertion_order"), {"keep": order_kept})
-        con.execute(_text("set_disabled_compression"), {"methods": disabled})
-        if lowered:
-            # the setting reads back rounded ("18.8 GiB"); the default is put back exactly by a reset
-            con.execute(_text("reset_memory_limit"))
-            if one_row(con, _text("memory_limit"))[0] != before:
-                con.execute(_text("set_memory_limit"), {"limit": before})
-
-
-@contextlib.contextmanager
-def insertion_order(con: duckdb.DuckDBPyConnection, keep: bool):
-    """Run the block with DuckDB's preserve_insertion_order set to `keep`, then put it back.
-
-    Not on error: a failed statement aborts the load's transaction, where no SET
-    runs; `load_settings` restores the user's setting after the rollback."""
-    before = one_row(con, _text("insertion_order"))[0]
-    con.execute(_text("set_insertion_order"), {"keep": keep})
-    yield
-    con.execute(_text("set_insertion_order"), {"keep": before})
-
-
-def run_canonical(lake, relpath: str, schemas: dict, raw_rows: int) -> None:
+def run_canonical(db: Database, relpath: str, schemas: dict, raw_rows: int) -> None:
     """Run a source's canonical SQL file; the `events` insert runs in subject ranges when it is large."""
     ranges = max(1, math.ceil(raw_rows / EVENTS_PER_RANGE))
     for st in load_sql(relpath).statements:
         tree = qualify(st.tree, schemas)
         if not _sorted_events_insert(tree):
-            lake.execute(render(tree))
+            db.run_sql(tree)
             continue
         tree = _enum_literals(tree)
-        bounds = _subject_bounds(lake, schemas, ranges) if ranges > 1 else []
+        bounds = _subject_bounds(db, schemas, ranges) if ranges > 1 else []
         if not bounds:
-            lake.execute(render(tree))
+            db.run_sql(tree)
             continue
-        text = render(_with_subject_range(tree))
+        ranged = _with_subject_range(tree)
         for lo, hi in zip(bounds[:-1], bounds[1:]):
-            lake.execute(text, {"lo": lo, "hi": hi})
+            db.run_sql(ranged, {"lo": lo, "hi": hi})
 
 
 def _sorted_events_insert(tree: exp.Expression) -> bool:
@@ -175,31 +126,12 @@ def _with_subject_range(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
-def _subject_bounds(lake, schemas: dict, ranges: int) -> list[int]:
+def _subject_bounds(db: Database, schemas: dict, ranges: int) -> list[int]:
     """Ascending subject ids cutting the subjects into `ranges` parts; the last bound is past the largest id."""
     fractions = [i / ranges for i in range(ranges + 1)]
-    row = one_row(lake.con, render(qualify(load_sql("etl/tuning.sql")["subject_bounds"].tree, schemas)),
-                  {"fractions": fractions})
+    row = db.one(SETTINGS_SQL, "subject_bounds", schemas=schemas, params={"fractions": fractions})
     if not row or not row[0]:
         return []
     bounds = sorted(set(row[0]))
     bounds[-1] += 1
     return bounds
-
-
-def _text(name: str) -> str:
-    st = load_sql("etl/tuning.sql")[name]
-    return st.raw or st.text
-
-
-_UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
-          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
-
-
-def _bytes(setting: str) -> float:
-    """'953.6 MiB' -> bytes (DuckDB's way of showing a memory setting)."""
-    number, _, unit = setting.strip().partition(" ")
-    try:
-        return float(number) * _UNITS.get(unit.strip().upper() or "B", 1)
-    except ValueError:
-        return math.inf

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from ..errors import InputError
-from ..lake import one_row
-from ..sqlfiles import render_file
-from .base import FoundFile, RawTable, Source
+from ...errors import InputError
+from ...database import Database
+from ..spec import FoundFile, RawTable, Source
 
 ID = "BIGINT"
 TS = "TIMESTAMP"
@@ -13,10 +12,9 @@ TXT = "VARCHAR"
 INT = "INTEGER"
 
 
-def check_icd_versions(con, raw_schema: str, found: list[FoundFile]) -> None:
+def check_icd_versions(db: Database, raw_schema: str, found: list[FoundFile]) -> None:
     """icd_version picks the code system of a diagnosis or procedure, so it must be 9 or 10 on every row."""
-    text = render_file("etl/mimic4_checks.sql", {"raw": raw_schema}, name="bad_icd_version")[0]
-    row = one_row(con, text)
+    row = db.one("etl/mimic4_checks.sql", "bad_icd_version", schemas={"raw": raw_schema})
     if row:
         table, line, value = row
         path = next((f.path for f in found if f.table.name == table), table)

@@ -8,7 +8,7 @@ into <dataset>_raw when present and give events their vocabulary and code.
 
 from __future__ import annotations
 
-from .base import RawTable, Source
+from ..spec import RawTable, Source
 
 ID = "BIGINT"
 INT = "INTEGER"

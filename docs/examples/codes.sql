@@ -2,8 +2,8 @@
 description: >
   Examples from docs/codes.md: a dataset's events rolled up with nothing but
   the vocab tables. Written against the canonical `events` table; point them
-  at a dataset by qualifying it (lake.query_file("vocab/examples.sql", name,
-  schemas={None: "mimic3"})) or write mimic3.events yourself.
+  at a dataset by qualifying it (lake.db.arrow(Path("docs/examples/codes.sql"),
+  name, schemas={None: "mimic3"})) or write mimic3.events yourself.
 */
 -- name: patients_per_ccs
 -- Diagnoses (ICD-9-CM or ICD-10-CM) -> single-level CCS; patients and events per category.

@@ -1,0 +1,224 @@
+"""The one door to DuckDB: every statement medlake runs goes through a `Database`.
+
+A Database owns one DuckDB connection. It runs the named statements of the
+packaged SQL files (filled in by `sqlfiles.fill`) and the trees the stages
+build (task queries, point-in-time joins), returning rows, a single row or
+Arrow; it holds transactions, session-only Arrow relations and the load log
+(meta.loads, meta.datasets: sql/lake/load_log.sql), which every loader writes
+through `record_load`. It imports only duckdb, pyarrow and sqlfiles, so every
+stage can depend on it and none needs the `Lake` facade.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from sqlglot import exp
+
+from .errors import MedlakeError, UnknownNameError
+from .sqlfiles import params_used, render, statement_sql
+
+LOAD_LOG_SQL = "lake/load_log.sql"
+INFO_SQL = "lake/info.sql"
+TRANSACTION_SQL = "lake/transaction.sql"
+
+Sql = str | exp.Expression
+
+
+@dataclass
+class LoadRecord:
+    """One load, as the load log keeps it (meta.loads)."""
+
+    dataset: str                        # the schema written, e.g. mimic3, or vocab for the code tables
+    source: str                         # the loader: mimic3, mimic4, eicu, omop, codes, ...
+    directory: str | None
+    files: list[dict]                   # {path, size, sha256} per file read
+    row_counts: dict[str, int]          # rows written per table
+    started_at: dt.datetime
+    version: str
+    options: dict = field(default_factory=dict)
+    finished_at: dt.datetime | None = None
+
+
+class Database:
+    """One DuckDB connection and everything that runs on it."""
+
+    def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool = False, threads: int | None = None):
+        self.path = str(path)
+        self.read_only = read_only
+        config = {"threads": threads} if threads else {}
+        try:
+            self._con = duckdb.connect(self.path, read_only=read_only, config=config)
+        except duckdb.Error as e:
+            raise MedlakeError(f"cannot open lake '{self.path}': {str(e).splitlines()[0]}") from None
+        self._in_transaction = False
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._con.close()
+
+    def __repr__(self) -> str:
+        mode = "read-only" if self.read_only else "read-write"
+        return f"Database({self.path!r}, {mode})"
+
+    # -- named statements of the packaged SQL files ------------------------
+    def run(self, relpath: str | Path, name: str | None = None, *, params: dict | None = None, **fills) -> list[tuple]:
+        """Run a SQL file's statements (or one named statement) in order, filled in by
+        `sqlfiles.fill` (schemas=, tables=, columns=); returns the rows of the last one.
+        A str names a packaged file (src/medlake/sql), a Path any file."""
+        rows: list[tuple] = []
+        for text in statement_sql(relpath, name, **fills):
+            rows = self.run_sql(text, params)
+        return rows
+
+    def one(self, relpath: str | Path, name: str, *, params: dict | None = None, **fills) -> tuple | None:
+        """The first row of one named statement (None when it has none)."""
+        return self.one_sql(statement_sql(relpath, name, **fills)[0], params)
+
+    def arrow(self, relpath: str | Path, name: str, *, params: dict | None = None, **fills) -> pa.Table:
+        """The result of one named statement as Arrow."""
+        return self.arrow_sql(statement_sql(relpath, name, **fills)[0], params)
+
+    # -- statements the stages build as trees -------------------------------
+    def run_sql(self, sql: Sql, params: dict | None = None) -> list[tuple]:
+        """Run one statement (text or sqlglot tree) with bound parameters; returns its rows."""
+        text = _text(sql)
+        used = params_used(text, params)
+        cur = self._con.execute(text, used) if used else self._con.execute(text)
+        return cur.fetchall() if cur.description else []
+
+    def one_sql(self, sql: Sql, params: dict | None = None) -> tuple | None:
+        """The first row of one statement (None when it has none).
+
+        The whole result is read: DuckDB 2 refuses further work on a connection whose
+        last result was left half-read."""
+        rows = self.run_sql(sql, params)
+        return rows[0] if rows else None
+
+    def arrow_sql(self, sql: Sql, params: dict | None = None) -> pa.Table:
+        """One statement's rows as Arrow (an empty table for a statement without rows).
+
+        Results go through a relation (`con.sql`) rather than a cursor: since DuckDB 2.0
+        Arrow from a cursor makes an extra copy of every row."""
+        text = _text(sql)
+        rel = self._con.sql(text, params=params_used(text, params))
+        return rel.to_arrow_table() if rel is not None else pa.table({})
+
+    def arrow_batches(self, sql: Sql, params: dict | None = None, batch_size: int = 1_000_000):
+        """One statement's rows as an Arrow record batch reader (streamed, not held whole)."""
+        text = _text(sql)
+        return self._con.sql(text, params=params_used(text, params)).to_arrow_reader(batch_size)
+
+    # -- session state --------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """BEGIN ... COMMIT, or ROLLBACK on any error; nested uses join the outer one."""
+        if self._in_transaction:
+            yield self
+            return
+        self.run(TRANSACTION_SQL, "begin")
+        self._in_transaction = True
+        try:
+            yield self
+        except BaseException:
+            self._in_transaction = False
+            self.run(TRANSACTION_SQL, "rollback")
+            raise
+        self._in_transaction = False
+        self.run(TRANSACTION_SQL, "commit")
+
+    @contextlib.contextmanager
+    def registered(self, name: str, table: pa.Table) -> Iterator[str]:
+        """An Arrow table visible to statements as relation `name` for the block (never stored)."""
+        self._con.register(name, table)
+        try:
+            yield name
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                self._con.unregister(name)
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """An Arrow table visible as relation `name` until `unregister` or close (never stored)."""
+        self._con.register(name, table)
+
+    def unregister(self, name: str) -> None:
+        """Forget a relation `register` made."""
+        self._con.unregister(name)
+
+    def connection_for_library(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection, for libraries that take one (ibis). medlake's own
+        statements never use it: they go through run / one / arrow."""
+        return self._con
+
+    # -- the lake's catalog ----------------------------------------------------
+    def catalog(self) -> str:
+        """DuckDB's name for the file's catalog (its stem)."""
+        return self.one(INFO_SQL, "catalog")[0]
+
+    def datasets(self) -> list[str]:
+        """Names of the loaded datasets (one schema each)."""
+        return [r["dataset"] for r in self.dataset_rows()]
+
+    def dataset_rows(self) -> list[dict]:
+        """One row per loaded dataset: dataset, source, load_id, loaded_at."""
+        return self.arrow(INFO_SQL, "datasets").to_pylist()
+
+    def require_dataset(self, dataset: str) -> str:
+        """Return the dataset's schema name, or raise UnknownNameError listing what is loaded."""
+        loaded = self.datasets()
+        if dataset not in loaded:
+            have = ", ".join(loaded) or "none"
+            raise UnknownNameError(f"unknown dataset '{dataset}' (loaded: {have}); load it with `medlake load`")
+        return dataset
+
+    def source_of(self, dataset: str) -> str:
+        """The loader a dataset came from (mimic3, eicu, ...)."""
+        self.require_dataset(dataset)
+        return next(r["source"] for r in self.dataset_rows() if r["dataset"] == dataset)
+
+    def schema_exists(self, schema: str) -> bool:
+        """Whether a schema of that name exists in the lake."""
+        return bool(self.one(INFO_SQL, "schema_exists", params={"schema": schema})[0])
+
+    def table_exists(self, schema: str, table: str) -> bool:
+        """Whether schema.table exists in the lake."""
+        return bool(self.one(INFO_SQL, "table_exists", params={"schema": schema, "table": table})[0])
+
+    # -- the load log ------------------------------------------------------------
+    def record_load(self, record: LoadRecord, *, dataset_loaded: bool = True) -> int:
+        """Write one load to meta.loads (earlier loads of the same dataset become 'replaced')
+        and, for a dataset, meta.datasets; returns its load id. Call inside the load's transaction."""
+        finished = record.finished_at or dt.datetime.now()
+        load_id = self.one(LOAD_LOG_SQL, "next_load_id")[0]
+        self.run(LOAD_LOG_SQL, "mark_replaced", params={"dataset": record.dataset})
+        self.run(LOAD_LOG_SQL, "record_load", params={
+            "load_id": load_id, "dataset": record.dataset, "source": record.source, "directory": record.directory,
+            "files": record.files, "table_names": list(record.row_counts),
+            "table_rows": list(record.row_counts.values()), "started_at": record.started_at,
+            "finished_at": finished, "version": record.version, "options": json.dumps(record.options, default=str),
+        })
+        if dataset_loaded:
+            self.record_dataset(record.dataset, record.source, load_id, finished)
+        return load_id
+
+    def record_dataset(self, dataset: str, source: str, load_id: int, loaded_at: dt.datetime) -> None:
+        """Name a schema as a loaded dataset in meta.datasets (what `record_load` does for loaders)."""
+        self.run(LOAD_LOG_SQL, "record_dataset",
+                 params={"dataset": dataset, "source": source, "load_id": load_id, "loaded_at": loaded_at})
+
+    def load_ids(self, datasets: list[str]) -> list[int]:
+        """The current load id of each named dataset (vocab for the code tables), for manifests."""
+        return [r[0] for r in self.run(LOAD_LOG_SQL, "current_loads", params={"datasets": datasets})]
+
+
+def _text(sql: Sql) -> str:
+    return render(sql) if isinstance(sql, exp.Expression) else sql

@@ -1,0 +1,111 @@
+"""One load: raw files -> typed raw tables (<dataset>_raw) -> canonical tables (<dataset>), in one transaction.
+
+On any error the lake is left exactly as it was; a load that succeeds is
+written to the load log through Database.record_load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..database import Database, LoadRecord
+from ..errors import InputError
+from ..files import sha256_file
+from ..progress import Timer, progress
+from ..version import __version__
+from .canonical import run_canonical
+from .discovery import find_files
+from .settings import load_settings
+from .sources import get_source
+from .spec import FoundFile
+from .staging_checks import RAW_SQL, count_rows, create_empty
+from .staging_csv import stage_csv
+from .staging_parquet import stage_parquet
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+RESERVED = {"meta", "vocab", "fs", "main", "information_schema", "pg_catalog", "temp"}
+CANONICAL = ("subjects", "visits", "events")
+
+
+@dataclass
+class LoadResult:
+    """What a load did."""
+
+    dataset: str
+    source: str
+    load_id: int
+    row_counts: dict[str, int]
+    replaced: bool
+    seconds: float
+    table_seconds: dict[str, float]
+
+
+def load(db: Database, source: str, directory: Path, tables: list[str] | None = None, name: str | None = None,
+         show_progress: bool = False, **options) -> LoadResult:
+    """Load `directory` with the `source` loader into dataset `name` (default: the source's name)."""
+    src = get_source(source)
+    dataset = (name or src.name).lower()
+    if not _NAME.match(dataset) or dataset in RESERVED or dataset.endswith("_raw"):
+        raise InputError("bad dataset name", value=dataset,
+                         expected="lower-case letters, digits and _, not ending in _raw, not meta/vocab/fs")
+    if dataset == db.catalog():
+        raise InputError("dataset name equals the lake file's name", value=dataset,
+                         expected=f"another name (--name) or another file name than '{Path(db.path).name}': "
+                                  "DuckDB cannot tell a schema from a catalog of the same name")
+    found, absent = find_files(src, Path(directory), tables)
+    started = dt.datetime.now()
+    replaced = dataset in db.datasets()
+    raw_schema = f"{dataset}_raw"
+    counts: dict[str, int] = {}
+    seconds: dict[str, float] = {}
+    with ThreadPoolExecutor(max_workers=1) as pool, progress(show_progress) as bar, load_settings(db), \
+            Timer() as total:
+        hashes = pool.map(_file_facts, [f.path for f in found])  # beside the load
+        task = bar.add_task(f"{src.name} -> {dataset}", total=len(found) + 1)
+        with db.transaction():
+            for schema in (dataset, raw_schema):
+                db.run(RAW_SQL, "drop_schema", schemas={"target": schema})
+            for schema in (dataset, raw_schema):
+                db.run(RAW_SQL, "create_schema", schemas={"target": schema})
+            for f in found:
+                bar.update(task, detail=f"{f.table.name} ...")
+                with Timer() as t:
+                    n = _stage(db, f, raw_schema)
+                counts[f"{raw_schema}.{f.table.name}"] = n
+                seconds[f"{raw_schema}.{f.table.name}"] = t.seconds
+                bar.log(f"  {f.table.name:<22} {n:>12,} rows  {n / max(t.seconds, 1e-9):>12,.0f} rows/s  ({f.path.name})")
+                bar.advance(task)
+            for t_abs in absent:
+                create_empty(db, raw_schema, t_abs)
+            if src.check is not None:
+                src.check(db, raw_schema, found)
+            bar.update(task, detail="canonical tables ...")
+            with Timer() as t:
+                db.run("schema/core.sql", schemas={None: dataset})
+                db.run("etl/macros.sql")
+                run_canonical(db, src.etl_sql, {None: dataset, "raw": raw_schema}, sum(counts.values()))
+            for tbl in CANONICAL:
+                counts[f"{dataset}.{tbl}"] = count_rows(db, dataset, tbl)
+            seconds["canonical"] = t.seconds
+            canonical_rows = sum(counts[f"{dataset}.{x}"] for x in CANONICAL)
+            bar.log(f"  {'canonical tables':<22} {canonical_rows:>12,} rows  in {t.seconds:.1f} s")
+            bar.advance(task)
+            load_id = db.record_load(LoadRecord(
+                dataset=dataset, source=src.name, directory=str(Path(directory).resolve()), files=list(hashes),
+                row_counts=counts, started_at=started, version=__version__, options={"tables": tables, **options}))
+    return LoadResult(dataset, src.name, load_id, counts, replaced, total.seconds, seconds)
+
+
+def _file_facts(path: Path) -> dict:
+    """{path, size, sha256} of a file read by the load (run in a thread beside it)."""
+    return {"path": str(path), "size": path.stat().st_size, "sha256": sha256_file(path)}
+
+
+def _stage(db: Database, f: FoundFile, raw_schema: str) -> int:
+    if f.path.name.lower().endswith(".parquet"):
+        return stage_parquet(db, f, raw_schema)
+    return stage_csv(db, f, raw_schema)
