@@ -21,10 +21,9 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from stream import INPUTS, synthetic  # noqa: E402  (the stream benchmark's samples)
-
 import medlake  # noqa: E402
 from medlake.models import SampleSet, Trainer, build_model  # noqa: E402
+from stream import INPUTS, synthetic  # noqa: E402  (the stream benchmark's samples)
 
 
 def main() -> None:

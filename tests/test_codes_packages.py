@@ -9,6 +9,7 @@ import medlake
 from medlake.cli import main
 from medlake.errors import UnknownNameError
 
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, omop_dir):
     """A lake with the Eunomia GiBleed OMOP dataset (its vocabulary tables land in omop_raw) and code

@@ -13,9 +13,17 @@ from click.testing import CliRunner
 
 from medlake.cli import main
 from medlake.errors import InputError, ParameterError
-from medlake.models import (GAMENet, SampleSet, SampleStream, Trainer, Transformer, build_model, load_checkpoint,
-                            seed_everything)
-from medlake.models import runs
+from medlake.models import (
+    GAMENet,
+    SampleSet,
+    SampleStream,
+    Trainer,
+    Transformer,
+    build_model,
+    load_checkpoint,
+    runs,
+    seed_everything,
+)
 from medlake.models.nets import MODELS
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

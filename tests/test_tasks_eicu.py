@@ -12,10 +12,10 @@ import re
 from collections import defaultdict
 
 import pytest
-from test_tasks_reference import distinct_in_order, icd9cm, icd10cm, rows, strip_code
 
 from medlake.errors import ParameterError, UnknownNameError
 from medlake.tasks import list_tasks
+from test_tasks_reference import distinct_in_order, icd9cm, icd10cm, rows, strip_code
 
 ICD9_E = re.compile(r"E[0-9]{3}(\.[0-9]?)?")
 ICD9_V = re.compile(r"V[0-9]{2}(\.[0-9]{0,2})?")

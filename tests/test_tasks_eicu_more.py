@@ -21,11 +21,11 @@ import shutil
 from collections import defaultdict
 
 import pytest
-from test_tasks_eicu import diagnosis_code
-from test_tasks_reference import distinct_in_order, plus_years, rows, strip_code
 
 import medlake
 from medlake.tasks import list_tasks
+from test_tasks_eicu import diagnosis_code
+from test_tasks_reference import distinct_in_order, plus_years, rows, strip_code
 
 DEMO_FILES = ("diagnosis", "medication", "treatment", "physicalExam", "admissionDx", "hospital")
 MINOR_STAY = 376041  # a 3,194-minute stay whose age becomes 17 in the copy

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-import medlake
 from medlake.errors import MedlakeError
 
 # -- reading the raw files ------------------------------------------------------------------------
@@ -311,7 +310,7 @@ def ref_drug_recommendation(root: Path, version: int, raw: Raw, codes_dir: Path)
                 valid.append((a, c, p, drugs))
         if len(valid) < 2:
             continue
-        for i, (a, c, p, drugs) in enumerate(valid):
+        for i, (a, _c, _p, drugs) in enumerate(valid):
             out[f"{a['subject']}-{a['hadm']}"] = (
                 a["disch"], drugs,
                 [v[1] for v in valid[: i + 1]], [v[2] for v in valid[: i + 1]],

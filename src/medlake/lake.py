@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .version import __version__
 from .database import Database
 from .errors import MedlakeError
+from .version import __version__
 
 DEFAULT_DB = "medlake.duckdb"
 INFO_SQL = "lake/info.sql"

@@ -87,7 +87,7 @@ def parse_sql_text(text: str, path: str | Path = "<string>") -> SqlFile:
         body = text[m.end():]
     statements: list[Statement] = []
     chunks = _split_named(body)
-    for i, (name, chunk) in enumerate(chunks):
+    for name, chunk in chunks:
         try:
             trees = [t for t in sqlglot.parse(chunk, read=DIALECT) if t is not None]
         except sqlglot.errors.ParseError as e:
@@ -113,7 +113,7 @@ def _split_named(body: str) -> list[tuple[str | None, str]]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_sql(relpath: str) -> SqlFile:
     """Load a packaged SQL file by its path under src/medlake/sql (cached)."""
     path = SQL_ROOT / relpath

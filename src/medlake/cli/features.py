@@ -33,7 +33,8 @@ def list_views(fmt, db_path):
         return
     t = Table("name", "entity", "kind", "version", "ttl", "features", title="feature views")
     for v in views:
-        shown = ", ".join(v["features"][:6]) + (f", ... ({len(v['features'])} in all)" if len(v["features"]) > 6 else "")
+        more = f", ... ({len(v['features'])} in all)" if len(v["features"]) > 6 else ""
+        shown = ", ".join(v["features"][:6]) + more
         t.add_row(v["name"], v["entity"], v["kind"], v["version"], v["ttl"] or "", shown)
     stdout.print(t)
 

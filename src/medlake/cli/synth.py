@@ -16,7 +16,8 @@ def register(main: click.Group) -> None:
 @click.argument("flavor", type=click.Choice(["mimic3", "mimic4"]))
 @click.argument("out", type=click.Path(file_okay=False))
 @click.option("--patients", default=1000, show_default=True, type=click.IntRange(min=1), help="Number of patients.")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Random seed (same seed, same bytes).")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Random seed (same seed, same bytes).")
 @click.option("--no-gzip", is_flag=True, help="Write .csv instead of .csv.gz.")
 @click.option("--silent", is_flag=True, help="No progress display.")
 def synth(flavor, out, patients, seed, no_gzip, silent):

@@ -8,7 +8,8 @@ from ..errors import InputError
 from .spec import FoundFile, RawTable, Source
 
 
-def find_files(source: Source, directory: Path, only: list[str] | None = None) -> tuple[list[FoundFile], list[RawTable]]:
+def find_files(source: Source, directory: Path,
+               only: list[str] | None = None) -> tuple[list[FoundFile], list[RawTable]]:
     """Match the source's raw tables to files under `directory` (recursively, case-insensitive).
 
     Returns (found, absent optional tables). A missing required file is an InputError."""

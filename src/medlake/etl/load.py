@@ -77,7 +77,8 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
                     n = _stage(db, f, raw_schema)
                 counts[f"{raw_schema}.{f.table.name}"] = n
                 seconds[f"{raw_schema}.{f.table.name}"] = t.seconds
-                bar.log(f"  {f.table.name:<22} {n:>12,} rows  {n / max(t.seconds, 1e-9):>12,.0f} rows/s  ({f.path.name})")
+                rate = n / max(t.seconds, 1e-9)
+                bar.log(f"  {f.table.name:<22} {n:>12,} rows  {rate:>12,.0f} rows/s  ({f.path.name})")
                 bar.advance(task)
             for t_abs in absent:
                 create_empty(db, raw_schema, t_abs)

@@ -35,7 +35,8 @@ def read_csv_head(path: Path) -> tuple[list[str], bool]:
             header = next(reader, None)
             first = next(reader, None)
     except (OSError, EOFError, gzip.BadGzipFile) as e:
-        raise InputError(f"cannot read file: {e}", path=path, expected="a readable CSV (optionally gzip-compressed)") from None
+        raise InputError(f"cannot read file: {e}", path=path,
+                         expected="a readable CSV (optionally gzip-compressed)") from None
     if not header or all(not h.strip() for h in header):
         raise InputError("file is empty", path=path, line=1, expected="a header row and at least one data row")
     return [h.strip() for h in header], first is not None

@@ -32,7 +32,7 @@ def stage_parquet(db: Database, found: FoundFile, schema: str) -> int:
     try:
         arrow_schema = pq.read_schema(path)
     except (OSError, pa.ArrowException) as e:
-        raise InputError(f"cannot read as Parquet: {first_line(e)}", path=path, expected="an Apache Parquet file") from None
+        raise _not_parquet(path, e) from None
     check_columns(path, table, arrow_schema.names)
     declared = table.all_columns
     projections, checks, names = [], [], set()
@@ -54,7 +54,7 @@ def stage_parquet(db: Database, found: FoundFile, schema: str) -> int:
         db.run(RAW_SQL, "read_parquet", tables={"target": (schema, table.name)},
                columns={"read_columns": projections}, params={"path": str(path)})
     except duckdb.Error as e:
-        raise InputError(f"cannot read as Parquet: {first_line(e)}", path=path, expected="an Apache Parquet file") from None
+        raise _not_parquet(path, e) from None
     n = count_rows(db, schema, table.name)
     add_absent_columns(db, schema, table, names)
     try:
@@ -85,11 +85,12 @@ def _raise_first_lossy(db: Database, path, checks) -> None:
         where = exp.Where(this=lossy)
         projections.append(exp.Filter(this=exp.Min(this=row_number.copy()), expression=where))
         value = exp.Cast(this=source.copy(), to=exp.DataType.build("VARCHAR"))
-        projections.append(exp.Filter(this=exp.ArgMin(this=value, expression=row_number.copy()), expression=where.copy()))
+        first_value = exp.ArgMin(this=value, expression=row_number.copy())
+        projections.append(exp.Filter(this=first_value, expression=where.copy()))
     try:
         row = db.one(RAW_SQL, "lossy_parquet_rows", columns={"checks": projections}, params={"path": str(path)})
     except duckdb.Error as e:
-        raise InputError(f"cannot read as Parquet: {first_line(e)}", path=path, expected="an Apache Parquet file") from None
+        raise _not_parquet(path, e) from None
     bad = [(row[2 * i], name, typ, row[2 * i + 1]) for i, (name, typ, _s, _l) in enumerate(checks)
            if row[2 * i] is not None]
     if bad:
@@ -97,3 +98,7 @@ def _raise_first_lossy(db: Database, path, checks) -> None:
         expected = ("an integer id (a whole number)" if typ.upper() in INTEGER_TYPES else expected_for(typ))
         raise InputError(f"value does not fit at row {first_row + 1}", path=path, column=name, value=value,
                          expected=expected)
+
+
+def _not_parquet(path, e: Exception) -> InputError:
+    return InputError(f"cannot read as Parquet: {first_line(e)}", path=path, expected="an Apache Parquet file")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from ..version import __version__
 from ..errors import MedlakeError
 from ..files import sha256_file
+from ..version import __version__
 from .view import ttl_seconds
 
 
@@ -48,7 +48,7 @@ def build_training_set(store, *, out, task, samples, dataset, features, ttl, inc
     load_ids = store.db.load_ids(datasets)
     feature_columns = [f"{v.name}__{f.name}" for v, fs in selection for f in fs]
     manifest = {
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "medlake_version": __version__,
         "lake": store.db.path,
         "dataset": dataset,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 from pathlib import Path
@@ -14,8 +13,8 @@ import pyarrow.compute as pc
 
 from ..database import Database
 from ..errors import MedlakeError, ParameterError, UnknownNameError
-from ..samples import samples_table
 from ..progress import progress
+from ..samples import samples_table
 from ..sqlfiles import SQL_ROOT, qualify
 from .pit import ViewPart, point_in_time_query
 from .view import ENTITY_KEYS, FeatureView, parse_duration

@@ -141,7 +141,7 @@ class FeatureView:
 
     # -- reading --------------------------------------------------------
     @classmethod
-    def from_text(cls, text: str, path: str | Path = "<string>") -> "FeatureView":
+    def from_text(cls, text: str, path: str | Path = "<string>") -> FeatureView:
         """Parse a feature-view file's text (a `/* medlake ... */` header and one query)."""
         parsed = parse_sql_text(text, path)
         if len(parsed.statements) != 1:
@@ -163,7 +163,7 @@ class FeatureView:
                    sql=body, path=str(path))
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "FeatureView":
+    def from_file(cls, path: str | Path) -> FeatureView:
         """Read a feature view from a .sql file."""
         path = Path(path)
         if not path.exists():
@@ -171,7 +171,7 @@ class FeatureView:
         return cls.from_text(path.read_text(), path)
 
     @classmethod
-    def from_spec(cls, spec: dict, sql: str) -> "FeatureView":
+    def from_spec(cls, spec: dict, sql: str) -> FeatureView:
         """Rebuild a view from the registry's stored spec and SQL."""
         return cls(sql=sql, **spec)
 

@@ -7,7 +7,7 @@
 
 from .calibration import ConformalLabel, HistogramBinning, TemperatureScaling
 from .metrics import bootstrap_ci, compute_metrics
-from .nets import GAMENet, MLP, MODELS, RETAIN, RNN, Deepr, LogisticRegression, Transformer, build_model
+from .nets import MLP, MODELS, RETAIN, RNN, Deepr, GAMENet, LogisticRegression, Transformer, build_model
 from .stream import SampleSet, SampleStream
 from .trainer import Predictions, Trainer, load_checkpoint, save_checkpoint, seed_everything
 from .vocab import Encoders, LabelEncoder, Vocabulary

@@ -43,7 +43,7 @@ class TemperatureScaling:
         self.label_type = label_type
         self.temperature = 1.0
 
-    def fit(self, logits, y_true, max_iter: int = 200) -> "TemperatureScaling":
+    def fit(self, logits, y_true, max_iter: int = 200) -> TemperatureScaling:
         x = torch.as_tensor(np.asarray(logits), dtype=torch.float64)
         y = torch.as_tensor(np.asarray(y_true))
         log_t = torch.zeros(1, dtype=torch.float64, requires_grad=True)
@@ -88,7 +88,7 @@ class HistogramBinning:
     def _which(self, p: np.ndarray) -> np.ndarray:
         return np.minimum((p * self.bins).astype(np.int64), self.bins - 1)
 
-    def fit(self, probs, y_true) -> "HistogramBinning":
+    def fit(self, probs, y_true) -> HistogramBinning:
         p = self._columns(probs)
         y = np.asarray(y_true)
         if self.label_type == "multiclass":
@@ -129,7 +129,7 @@ class ConformalLabel:
         self.alpha = alpha
         self.thresholds: np.ndarray | None = None   # per class: largest admitted score 1 - p_k
 
-    def fit(self, probs, y_true) -> "ConformalLabel":
+    def fit(self, probs, y_true) -> ConformalLabel:
         p = class_probabilities(probs, self.label_type)
         y = np.asarray(y_true).astype(np.int64)
         self.thresholds = np.empty(p.shape[1])

@@ -14,13 +14,12 @@ tensors; each epoch gathers the rows of several batches with one
 
 from __future__ import annotations
 
-import math
 import logging
+import math
 import os
 import weakref
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -294,7 +293,7 @@ class SampleSet:
     def build(cls, source, *, lake=None, params: dict | None = None, inputs: dict | None = None,
               label_type: str | None = None, classes: list | None = None, encoders: Encoders | None = None,
               min_count: int = 1, max_len: int | None = None, max_visits: int | None = None,
-              train_split: str = "train", threads: int | None = None) -> "SampleSet":
+              train_split: str = "train", threads: int | None = None) -> SampleSet:
         """Fetch a source's rows, build (or reuse) the encoders and encode every row in SQL.
 
         Pass `encoders` (e.g. `Encoders.load(run/'encoders.json')`) to map codes exactly as
@@ -324,7 +323,7 @@ class SampleSet:
         return {r["split"]: r["split_count"] for r in counts}
 
     def stream(self, split: str | None = "train", batch_size: int = 64, shuffle: bool = False, seed: int = 0,
-               drop_last: bool = False, rank: int | None = None, world_size: int | None = None) -> "SampleStream":
+               drop_last: bool = False, rank: int | None = None, world_size: int | None = None) -> SampleStream:
         """An IterableDataset over one split (None: every row)."""
         table = self.encoded
         if split is not None:
@@ -454,7 +453,8 @@ class SampleStream(IterableDataset):
         dense = {name: values.index_select(0, rows) for name, values in self.dense.items()}
         arrays = {}
         if self.per_chunk is not None:
-            arrays = arrow_arrays(self.per_chunk.take(pa.array(rows.numpy())), self.encoders, self.per_chunk.column_names)
+            chunk = self.per_chunk.take(pa.array(rows.numpy()))
+            arrays = arrow_arrays(chunk, self.encoders, self.per_chunk.column_names)
         for number, start in enumerate(range(0, len(rows), size)):
             stop = min(start + size, len(rows))
             batch: dict[str, torch.Tensor] = {}

@@ -31,7 +31,7 @@ class Vocabulary:
     codes: list[str]
 
     @classmethod
-    def from_counts(cls, codes: list[str]) -> "Vocabulary":
+    def from_counts(cls, codes: list[str]) -> Vocabulary:
         """A vocabulary of the given codes (already ordered) after the two special tokens."""
         return cls([PAD, UNK, *[c for c in codes if c not in (PAD, UNK)]])
 
@@ -92,7 +92,7 @@ class Encoders:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Encoders":
+    def from_dict(cls, d: dict) -> Encoders:
         return cls(
             inputs=dict(d["inputs"]), label=d["label"], label_type=d["label_type"],
             vocabularies={k: Vocabulary(list(v)) for k, v in d["vocabularies"].items()},
@@ -108,7 +108,7 @@ class Encoders:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "Encoders":
+    def load(cls, path: str | Path) -> Encoders:
         """Read encoders written by `save`."""
         path = Path(path)
         try:

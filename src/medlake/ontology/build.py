@@ -17,10 +17,10 @@ import pyarrow as pa
 from ..database import Database, LoadRecord
 from ..errors import InputError
 from ..progress import Timer, progress
+from ..version import __version__
 from . import omop
 from .hierarchy import complete
 from .readers import READERS
-from ..version import __version__
 from .sources import Resolved, resolve
 from .staging import Staging
 

@@ -18,15 +18,13 @@ from pathlib import Path
 from ..errors import InputError
 from .icd10cm_tabular import read_tabular
 from .sources import Resolved
-from .staging import (RANK_ABBREVIATED, RANK_MAP_FILE, RANK_OFFICIAL, RANK_PACKAGE, RANK_SECONDARY,
-                      Staging)
-
+from .staging import RANK_ABBREVIATED, RANK_MAP_FILE, RANK_OFFICIAL, RANK_PACKAGE, RANK_SECONDARY, Staging
 
 
 def open_text(path: Path, encoding: str = "utf-8") -> io.TextIOBase:
     """Open a (possibly .gz) text file."""
-    raw = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
-    return io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+    raw = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
+    return io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")  # the caller closes it
 
 
 def _code_title_lines(path: Path, encoding: str) -> Iterator[tuple[int, str, str]]:

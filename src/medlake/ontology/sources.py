@@ -13,8 +13,8 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..files import sha256_file
 from ..errors import UnknownNameError
+from ..files import sha256_file
 
 
 @dataclass(frozen=True)

@@ -264,7 +264,7 @@ def _procedures(rng, acute, sev):
     key = rng.random(len(rows)) * 10.0
     code = _weighted(rng, _cum(weights), len(rows))
     resp = np.flatnonzero(acute == [c.name for c in ACUTE].index("respiratory_failure"))
-    vent = np.array([int(np.flatnonzero(PX_CODES == c)[0]) for c in VENTILATION])
+    vent = np.array([int(np.flatnonzero(c == PX_CODES)[0]) for c in VENTILATION])
     rows = np.concatenate([rows, np.repeat(resp, 2)])
     key = np.concatenate([key, np.tile([-2.0, -1.0], len(resp))])
     code = np.concatenate([code, np.tile(vent, len(resp))])

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import io
 import zlib
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import pyarrow as pa

@@ -38,7 +38,7 @@ FORBIDDEN_NODES = (exp.Create, exp.Insert, exp.Update, exp.Delete, exp.Drop, exp
                    exp.ReadCSV, exp.ReadParquet, exp.Transaction, exp.Commit, exp.Rollback)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def library(source: str | None = None) -> dict[str, exp.Expression]:
     """The shared blocks by name, in file order (a block uses only blocks above it),
     with the blocks that `source` overrides in sql/tasks/_lib/<source>.sql put in their place."""

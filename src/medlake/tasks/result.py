@@ -100,7 +100,7 @@ class TaskResult:
         return out
 
     # -- splits -----------------------------------------------------------
-    def split(self, train: float = 0.7, val: float = 0.1, test: float = 0.2, seed: int = 0) -> "TaskResult":
+    def split(self, train: float = 0.7, val: float = 0.1, test: float = 0.2, seed: int = 0) -> TaskResult:
         """The same samples with a `split` column ('train', 'val' or 'test'), assigned by subject.
 
         Deterministic for a given seed; every subject's samples share one split."""

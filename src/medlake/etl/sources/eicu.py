@@ -8,8 +8,8 @@ admission time (see docs/etl-eicu-omop.md); subject ids are derived from
 
 from __future__ import annotations
 
-from ...errors import InputError
 from ...database import Database
+from ...errors import InputError
 from ..spec import FoundFile, RawTable, Source
 
 ID = "BIGINT"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...errors import InputError
 from ...database import Database
+from ...errors import InputError
 from ..spec import FoundFile, RawTable, Source
 
 ID = "BIGINT"

@@ -10,10 +10,3 @@ CREATE OR REPLACE MACRO task_macro(p) AS TABLE SELECT 1;
 
 -- name: view
 CREATE OR REPLACE VIEW task_view AS SELECT * FROM task_macro();
-
--- name: installed
-SELECT function_name AS macro
-FROM duckdb_functions()
-WHERE database_name = current_database() AND schema_name = $schema AND function_type = 'table_macro'
-    AND starts_with(function_name, 'task_')
-ORDER BY function_name;
