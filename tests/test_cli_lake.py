@@ -128,3 +128,52 @@ def test_db_option_before_or_after_and_from_the_environment(lake_file, tmp_path,
     monkeypatch.chdir(tmp_path)
     assert json.loads(run("sql", "SELECT count(*) AS n FROM meta.loads", "--format", "json").stdout) == [{"n": 0}]
     assert (tmp_path / "medlake.duckdb").exists()
+
+
+# -- one output convention: --format table|csv|json|parquet and --out, the same on every command --------------
+
+
+def test_every_command_that_prints_rows_takes_the_same_format_option():
+    from medlake.cli._output import FORMATS
+
+    commands = [("sql",), ("info",), ("tasks", "list"), ("task", "run"), ("features", "list"), ("features", "get"),
+                ("codes", "lookup"), ("codes", "ancestors"), ("codes", "descendants"), ("codes", "map"),
+                ("codes", "stats")]
+    for path in commands:
+        command = main
+        for name in path:
+            command = command.commands[name]
+        option = next(p for p in command.params if p.name == "fmt")
+        assert tuple(option.type.choices) == FORMATS, path
+        assert any(p.name == "out" for p in command.params), path
+
+
+def test_out_picks_the_format_from_its_extension_and_refuses_a_mismatch(lake_file, tmp_path):
+    query = "SELECT kind, count(*) AS n FROM mimic4.visits GROUP BY kind ORDER BY kind"
+    run("sql", query, "--out", str(tmp_path / "v.parquet"), "--db", str(lake_file))
+    assert pq.read_table(tmp_path / "v.parquet").to_pylist() == [{"kind": "icu", "n": 140}, {"kind": "inpatient", "n": 275}]
+    run("sql", query, "--out", str(tmp_path / "v.csv"), "--db", str(lake_file))
+    assert (tmp_path / "v.csv").read_text().splitlines() == ['"kind","n"', '"icu",140', '"inpatient",275']
+    bad = run("sql", query, "--format", "json", "--out", str(tmp_path / "v.csv"), "--db", str(lake_file), ok=False)
+    assert bad.exit_code == 2 and "has the extension of csv, but --format is json" in bad.stderr
+    unknown = run("sql", query, "--out", str(tmp_path / "v.txt"), "--db", str(lake_file), ok=False)
+    assert unknown.exit_code == 2 and "cannot tell the format from the extension" in unknown.stderr
+
+
+def test_info_as_json_and_one_part_as_csv(lake_file):
+    data = json.loads(run("info", "--format", "json", "--db", str(lake_file)).stdout)
+    assert [d["dataset"] for d in data["datasets"]] == ["mimic4"]
+    assert {"schema": "mimic4", "table": "visits", "rows": 415} in data["tables"]
+    rows = list(csv.DictReader(io.StringIO(run("info", "--part", "loads", "--format", "csv",
+                                               "--db", str(lake_file)).stdout)))
+    assert [r["status"] for r in rows] == ["ok"] and rows[0]["source"] == "mimic4"
+    several = run("info", "--format", "csv", "--db", str(lake_file), ok=False)
+    assert several.exit_code == 2 and "choose one with --part (datasets, tables, views, loads)" in several.stderr
+
+
+def test_a_long_path_is_never_wrapped_off_a_terminal(tmp_path, mimic4_dir):
+    deep = tmp_path / ("a-folder-name-long-enough-to-wrap-any-eighty-column-line-" * 3) / "lake.duckdb"
+    deep.parent.mkdir(parents=True)
+    out = run("--db", str(deep), "load", "mimic4", str(mimic4_dir), "--tables", "icustays", "--silent").stdout
+    assert f"loaded dataset mimic4 from {mimic4_dir} (load 1, " in out
+    assert f"lake {deep} (medlake " in run("--db", str(deep), "info").stdout

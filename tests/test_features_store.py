@@ -7,9 +7,9 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
+from helpers import DAY, T0, add_events, make_lake
 from medlake.errors import ParameterError, SqlFileError, UnknownNameError
 from medlake.featurestore import FeatureView, builtin_views
-from test_features_oracle import DAY, T0, add_events, make_lake
 
 VIEW_TEXT = """/* medlake
 name: visits_seen

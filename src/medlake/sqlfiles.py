@@ -135,11 +135,12 @@ def cte_names(tree: exp.Expression) -> set[str]:
     return {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
 
 
-def qualify(tree: exp.Expression, schemas: dict[str | None, str]) -> exp.Expression:
+def qualify(tree: exp.Expression, schemas: dict[str | None, str], keep: set[str] = frozenset()) -> exp.Expression:
     """Point table names at schemas: `schemas[None]` for unqualified names,
     `schemas["raw"]` for names written as `raw.x`, and so on; a schema named
     on its own (CREATE SCHEMA target) is replaced when its name is a key. CTE
-    names, table functions and names whose schema is not in the map are left alone."""
+    names, table functions, names whose schema is not in the map and the
+    unqualified names in `keep` (placeholders `fill` replaces) are left alone."""
     tree = tree.copy()
     ctes = cte_names(tree)
     for table in list(tree.find_all(exp.Table)):
@@ -153,7 +154,7 @@ def qualify(tree: exp.Expression, schemas: dict[str | None, str]) -> exp.Express
         if not isinstance(table.this, exp.Identifier):
             continue
         key = db.name if db is not None else None
-        if key is None and table.name.lower() in ctes:
+        if key is None and (table.name.lower() in ctes or table.name in keep):
             continue
         if key not in schemas:
             continue
@@ -178,7 +179,7 @@ def fill(tree: exp.Expression, *, schemas: dict[str | None, str] | None = None,
       table's column list), or an expression that takes the placeholder's place
       where it stands unqualified.
     Every identifier put in is quoted through sqlglot."""
-    tree = qualify(tree, schemas) if schemas else tree.copy()
+    tree = qualify(tree, schemas, keep=set(tables or ())) if schemas else tree.copy()
     if tables:
         tree = _fill_tables(tree, tables)
     if columns:
@@ -202,6 +203,8 @@ def _fill_tables(tree: exp.Expression, tables: dict[str, TableFill]) -> exp.Expr
         if table.name not in tables:
             continue
         new = _table_expression(tables[table.name])
+        if isinstance(new, exp.Query) and not isinstance(new, exp.Subquery):
+            new = new.subquery(copy=False)
         alias = table.args.get("alias")
         if alias is not None and isinstance(new, (exp.Table, exp.Subquery)):
             new.set("alias", alias.copy())
@@ -231,7 +234,9 @@ def _fill_columns(tree: exp.Expression, columns: dict[str, ColumnFill]) -> exp.E
         elif isinstance(node, exp.ColumnDef):
             node.set("this", exp.to_identifier(new, quoted=True))
         else:
-            node.replace(exp.column(new, table=node.table or None, quoted=True))
+            renamed = node.copy()
+            renamed.set("this", exp.to_identifier(new, quoted=True))
+            node.replace(renamed)
     return tree
 
 

@@ -63,6 +63,39 @@ def emit(table: pa.Table, fmt: str | None, out: str | None, title: str | None = 
         write_table(table, chosen, out)
 
 
+def emit_parts(parts: dict[str, pa.Table], fmt: str | None, out: str | None, part: str | None,
+               draw=None) -> None:
+    """Print or write a command's several tables: drawn one after another (by `draw` when
+    given), as one JSON object of row lists, or one part (--part) in any format."""
+    if part is not None:
+        if part not in parts:
+            raise ParameterError(f"--part {part!r}: expected one of: {', '.join(parts)}")
+        emit(parts[part], fmt, out, title=part, max_rows=200)
+        return
+    chosen = output_format(fmt, out)
+    if chosen == "table":
+        if draw is not None:
+            draw()
+            return
+        for title, table in parts.items():
+            print_table(table, title=title, max_rows=200)
+    elif chosen == "json":
+        text = json.dumps({title: table.to_pylist() for title, table in parts.items()}, default=str)
+        if out:
+            Path(out).write_text(text + "\n")
+        else:
+            print(text)
+    else:
+        raise ParameterError(f"--format {chosen} writes one table; choose one with --part "
+                             f"({', '.join(parts)}), or use --format json")
+
+
+def part_option(f):
+    """--part NAME: one of a command's tables, for csv or parquet output."""
+    return click.option("--part", default=None, help="Only this one of the command's tables (needed for csv "
+                                                     "and parquet output).")(f)
+
+
 def print_table(table: pa.Table, title: str | None = None, max_rows: int = 50) -> None:
     """Draw an Arrow table with rich (first max_rows rows)."""
     t = Table(title=title, show_lines=False)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 from rich.markup import escape
 from rich.table import Table
 
 from ._options import db_option, open_lake
-from ._output import emit, output_options, stdout
+from ._output import emit, emit_parts, output_options, part_option, stdout
 
 
 def register(main: click.Group) -> None:
@@ -95,15 +93,11 @@ def map_cmd(src_vocab, dst_vocab, code, level, kind, fmt, out, db_path):
 
 
 @codes.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              help="table: one drawn table per part; json: one object of row lists.")
+@output_options
+@part_option
 @db_option
-def stats(fmt, db_path):
-    """Vocabularies, cross-maps and the files they were built from."""
+def stats(fmt, out, part, db_path):
+    """Vocabularies, cross-maps and the files they were built from (parts: vocabularies, map_pairs, sources)."""
     with open_lake(db_path, read_only=True) as lake:
         tables = lake.codes.stats()
-    if fmt == "json":
-        click.echo(json.dumps({title: table.to_pylist() for title, table in tables.items()}, default=str))
-        return
-    for title, table in tables.items():
-        emit(table, "table", None, title=title, max_rows=200)
+    emit_parts(tables, fmt, out, part)

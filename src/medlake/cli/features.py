@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import click
+import pyarrow as pa
 from rich.syntax import Syntax
 from rich.table import Table
 
@@ -22,14 +21,14 @@ def features():
 
 
 @features.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@output_options
 @db_option
-def list_views(fmt, db_path):
+def list_views(fmt, out, db_path):
     """List the feature views with their entity, kind, version and features."""
     with open_lake(db_path) as lake:
         views = lake.features.list()
-    if fmt == "json":
-        click.echo(json.dumps(views, indent=2))
+    if out or (fmt or "table") != "table":
+        emit(pa.Table.from_pylist(views), fmt, out)
         return
     t = Table("name", "entity", "kind", "version", "ttl", "features", title="feature views")
     for v in views:

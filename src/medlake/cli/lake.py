@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import click
+import pyarrow as pa
 from rich.table import Table
 
 from ._options import db_option, open_lake
-from ._output import emit, output_options, stdout
+from ._output import emit, emit_parts, output_options, part_option, stdout
 
 
 def register(main: click.Group) -> None:
@@ -39,11 +40,18 @@ def load(source, directory, tables, name, silent, db_path):
 
 
 @click.command()
+@output_options
+@part_option
 @db_option
-def info(db_path):
-    """List datasets, their tables with row counts, and the load history."""
+def info(fmt, out, part, db_path):
+    """List datasets, their tables with row counts, and the load history (parts: datasets, tables, views, loads)."""
     with open_lake(db_path) as lake:
         data = lake.info()
+    parts = {name: pa.Table.from_pylist(data[name]) for name in ("datasets", "tables", "views", "loads")}
+    emit_parts(parts, fmt, out, part, draw=lambda: _draw_info(data))
+
+
+def _draw_info(data: dict) -> None:
     stdout.print(f"lake [bold]{data['path']}[/] (medlake {data['medlake_version']})")
     if not data["datasets"]:
         stdout.print("no datasets loaded; try `medlake load mimic3 DIR`")

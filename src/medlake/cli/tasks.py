@@ -36,10 +36,17 @@ def tasks():
 
 
 @tasks.command("list")
-def list_cmd():
+@output_options
+def list_cmd(fmt, out):
     """List the built-in tasks."""
     from ..tasks import list_tasks
 
+    if out or (fmt or "table") != "table":
+        rows = [{"task": s.name, "label": s.label_type, "retrospective": s.retrospective,
+                 "datasets": list(s.datasets), "parameters": {n: str(p.default) for n, p in s.params.items()}}
+                for s in list_tasks()]
+        emit(pa.Table.from_pylist(rows), fmt, out)
+        return
     t = Table(title="tasks (details: medlake task show NAME)")
     for col in ("task", "label", "retrospective"):
         t.add_column(col, no_wrap=True)

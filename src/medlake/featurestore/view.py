@@ -156,7 +156,7 @@ class FeatureView:
         unknown = sorted(set(h) - {"name", "entity", "kind", "event_time", "ttl", "description", "features"})
         if unknown:
             raise SqlFileError(path, f"unknown header keys: {', '.join(unknown)}")
-        body = parsed.statements[0].raw or parsed.statements[0].text
+        body = parsed.statements[0].sql
         return cls(name=h["name"], entity=h["entity"], kind=h.get("kind", "latest"),
                    event_time=h.get("event_time", "time"), ttl=h.get("ttl"),
                    description=str(h.get("description") or "").strip(), features=h["features"],
