@@ -21,8 +21,7 @@ import shutil
 from collections import defaultdict
 
 import pytest
-from test_tasks_eicu import diagnosis_code
-from test_tasks_reference import distinct_in_order, plus_years, rows, strip_code
+from conftest import distinct_in_order, eicu_diagnosis_code, plus_years, rows, strip_code
 
 import medlake
 from medlake.tasks import check_leakage, list_tasks
@@ -152,7 +151,7 @@ class Stays:
                 raw = part.strip().upper()
                 if strip_code(raw):
                     add(r["patientunitstayid"], r["diagnosisoffset"], r["diagnosisid"], "conditions",
-                        diagnosis_code(raw))
+                        eicu_diagnosis_code(raw))
         for r in rows(root / "treatment.csv.gz"):
             if r["treatmentstring"].strip():
                 add(r["patientunitstayid"], r["treatmentoffset"], r["treatmentid"], "procedures",
