@@ -160,7 +160,7 @@ def read_cdm(root: Path, keep_late: bool = False) -> Cdm:
 
 
 def reference(cdm: Cdm, task: str, window_days: int = 15, anchor: str = "discharge",
-              min_age: int | None = None) -> dict[str, tuple]:
+              min_age: int | None = None, uncertain_order: str = "drop") -> dict[str, tuple]:
     """sample_id -> (label, conditions, procedures, drugs), following docs/tasks.md (OMOP)."""
     out = {}
     for person, visits in cdm.visits.items():
@@ -169,6 +169,9 @@ def reference(cdm: Cdm, task: str, window_days: int = 15, anchor: str = "dischar
             if not all(inputs):
                 continue
             nxt = visits[i + 1] if i + 1 < len(visits) else None
+            if (task in ("mortality", "readmission") and nxt is not None and uncertain_order == "drop"
+                    and nxt["start"] < cur["end"]):
+                continue  # the next visit starts before this one ends: its order is uncertain
             if task == "mortality":
                 if nxt is None:
                     continue
@@ -291,7 +294,9 @@ def test_gibleed_matches_reference(gibleed, task):
 
 @pytest.mark.parametrize("task, params", [
     ("mortality", {}),
+    ("mortality", {"uncertain_order": "keep"}),
     ("readmission", {}),
+    ("readmission", {"uncertain_order": "keep"}),
     ("readmission", {"window_days": 365}),
     ("readmission", {"window_days": 30, "anchor": "admission", "min_age": 40}),
     ("length_of_stay", {}),
@@ -311,8 +316,26 @@ def test_enriched_matches_reference(enriched, task, params):
 def test_enriched_mortality_labels_follow_deaths(enriched):
     _, lake, positive, _ = enriched
     got = samples(lake, "mortality")
-    assert positive == {"80-5413", "110-7311"} and len(got) == 824
+    assert positive == {"80-5413", "110-7311"} and len(got) == 802
     assert {s for s, v in got.items() if v[0] == 1} == positive
+
+
+def test_enriched_overlapping_next_visits_are_uncertain(enriched):
+    """22 valid visits of the enriched copy have a next visit that starts before they end: dropped by default,
+    kept (with the same labels) under uncertain_order=keep, and counted in the summary."""
+    cdm, lake, _, _ = enriched
+    kept = samples(lake, "mortality", uncertain_order="keep")
+    dropped = sorted(set(kept) - set(samples(lake, "mortality")))
+    assert len(kept) == 824 and len(dropped) == 22
+    assert dropped[:3] == ["1100-72276", "1280-84550", "1510-100789"]
+    for sample_id in dropped:
+        person, visit = map(int, sample_id.split("-"))
+        visits = cdm.visits[person]
+        i = [v["id"] for v in visits].index(visit)
+        assert visits[i + 1]["start"] < visits[i]["end"]
+    assert lake.task("mortality", dataset="omop").summary()["dropped_uncertain_order"] == 22
+    assert lake.task("readmission", dataset="omop").summary()["dropped_uncertain_order"] == 22
+    assert "dropped_uncertain_order" not in lake.task("mortality", dataset="omop", uncertain_order="keep").summary()
 
 
 def test_enriched_records_after_a_visit_end_are_not_inputs(enriched):
