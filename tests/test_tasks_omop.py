@@ -352,6 +352,61 @@ def test_enriched_wider_window_readmits_more(enriched):
     assert window.keys() == default.keys() and sum(window.values()) > sum(default.values())
 
 
+def renumber_visits(root: Path, dst: Path) -> dict[int, int]:
+    """Copy an OMOP folder, giving each person's visits (those with a start) the person's own
+    visit_occurrence_ids largest first in time order, in every table that names a visit. Returns new -> old."""
+    new = {}
+    for visits in ordered_visits(root).values():
+        for v, i in zip(visits, sorted((v["id"] for v in visits), reverse=True)):
+            new[v["id"]] = i
+    for path in root.glob("*.parquet"):
+        t = pq.read_table(path)
+        for col in ("visit_occurrence_id", "preceding_visit_occurrence_id"):
+            if col in t.column_names:
+                values = [None if x is None else float(new.get(int(x), int(x))) for x in t[col].to_pylist()]
+                t = t.set_column(t.column_names.index(col), t.schema.field(col), pa.array(values, t[col].type))
+        pq.write_table(t, dst / path.name)
+    return {n: o for o, n in new.items()}
+
+
+@pytest.fixture(scope="module")
+def renumbered(enriched, tmp_path_factory):
+    """(lake, new visit id -> old) of the enriched copy whose later visits have the smaller ids."""
+    _, _, _, root = enriched
+    base = tmp_path_factory.mktemp("omop_renumbered")
+    (base / "gibleed").mkdir()
+    back = renumber_visits(root, base / "gibleed")
+    lake = medlake.connect(base / "lake.duckdb")
+    lake.load("omop", base / "gibleed")
+    yield lake, back
+    lake.close()
+
+
+@pytest.mark.parametrize("task, params", [
+    ("mortality", {}),
+    ("mortality", {"uncertain_order": "keep"}),
+    ("readmission", {}),
+    ("readmission", {"uncertain_order": "keep"}),
+    ("length_of_stay", {}),
+    ("los_gt_7d", {}),
+])
+def test_enriched_tasks_ignore_visit_ids(enriched, renumbered, task, params):
+    """With every later visit holding the smaller visit_occurrence_id, the samples are those of the enriched copy."""
+    _, lake, _, _ = enriched
+    other, back = renumbered
+    want = samples(lake, task, **params)
+    got = {}
+    for sample_id, value in samples(other, task, **params).items():
+        person, visit = map(int, sample_id.split("-"))
+        got[f"{person}-{back.get(visit, visit)}"] = value
+    assert got == want and len(want) > 100
+    ids = other.sql("SELECT subject_id, visit_id, start_time, end_time FROM omop.visits").to_pylist()
+    by_person = defaultdict(list)
+    for v in sorted(ids, key=lambda v: (v["start_time"], v["end_time"], -v["visit_id"])):
+        by_person[v["subject_id"]].append(v["visit_id"])
+    assert all(a > b for vs in by_person.values() for a, b in zip(vs, vs[1:]))
+
+
 @pytest.mark.parametrize("task", TASKS)
 def test_omop_variants_do_not_leak(enriched, task):
     _, lake, _, _ = enriched

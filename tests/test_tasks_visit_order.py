@@ -19,6 +19,7 @@ import gzip
 from collections import defaultdict
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from conftest import load_ndc_atc_maps, rows
 from sqlglot import exp
@@ -150,18 +151,25 @@ def test_mimic_tasks_ignore_admission_ids(mimic, ds, task, params):
 
 
 def test_mimic_features_ignore_admission_ids(mimic):
+    """The built-in views that need no code tables, as of each admission's start + 1 day and its discharge."""
     demo, renumbered, back = mimic
-    features = ["prior_utilization", "demographics"]
+    features = ["prior_utilization", "demographics", "lab_stats"]
 
     def table(lake, mapping):
-        result = lake.task("readmission", dataset="mimic3")
-        rows = lake.features.training_set(result, features=features).to_pylist()
-        return {(r["subject_id"], mapping.get(r["visit_id"], r["visit_id"])):
-                {k: v for k, v in r.items() if "__" in k} for r in rows}
+        visits = lake.sql("SELECT subject_id, visit_id, start_time, end_time FROM mimic3.visits "
+                          "WHERE kind = 'inpatient'").to_pylist()
+        at = [(v["subject_id"], mapping.get(v["visit_id"], v["visit_id"]), t)
+              for v in visits for t in (v["start_time"] + dt.timedelta(days=1), v["end_time"])]
+        samples = pa.table({"subject_id": [a[0] for a in at], "visit_id": [a[1] for a in at],
+                            "index_time": pa.array([a[2] for a in at], pa.timestamp("us"))})
+        rows = lake.features.training_set(samples, features=features, dataset="mimic3").to_pylist()
+        return sorted(((r["subject_id"], r["visit_id"], r["index_time"]), {k: v for k, v in r.items() if "__" in k})
+                      for r in rows)
 
     want = table(demo, {})
     assert table(renumbered, back["mimic3"]) == want
-    assert sum(v["prior_utilization__admissions_365d"] > 0 for v in want.values()) > 5
+    assert len(want) == 258
+    assert sum(v["prior_utilization__admissions_365d"] > 0 for _, v in want) > 5
 
 
 # -- eICU ----------------------------------------------------------------------------------------------------
