@@ -25,6 +25,7 @@ from conftest import load_ndc_atc_maps, rows
 from sqlglot import exp
 
 import medlake
+from medlake.featurestore import builtin_views
 from medlake.sqlfiles import SQL_ROOT, load_sql
 
 ID_COLUMNS = {"visit_id", "hadm_id", "hospital_visit_id", "parent_visit_id", "next_visit_id",
@@ -151,9 +152,10 @@ def test_mimic_tasks_ignore_admission_ids(mimic, ds, task, params):
 
 
 def test_mimic_features_ignore_admission_ids(mimic):
-    """The built-in views that need no code tables, as of each admission's start + 1 day and its discharge."""
+    """Every built-in feature view, as of each admission's start + 1 day and its discharge (the lakes have the
+    NDC -> ATC maps but no CCS maps, so diagnosis_ccs is empty here)."""
     demo, renumbered, back = mimic
-    features = ["prior_utilization", "demographics", "lab_stats"]
+    features = sorted(builtin_views())
 
     def table(lake, mapping):
         visits = lake.sql("SELECT subject_id, visit_id, start_time, end_time FROM mimic3.visits "
@@ -170,6 +172,7 @@ def test_mimic_features_ignore_admission_ids(mimic):
     assert table(renumbered, back["mimic3"]) == want
     assert len(want) == 258
     assert sum(v["prior_utilization__admissions_365d"] > 0 for _, v in want) > 5
+    assert sum(v["drug_classes__atc2_90d"] is not None for _, v in want) > 5
 
 
 # -- eICU ----------------------------------------------------------------------------------------------------
