@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from itertools import pairwise
 
 import pytest
 from conftest import distinct_in_order, eicu_diagnosis_code, rows, strip_code
@@ -67,7 +68,8 @@ class Release:
             u["start"] = admit[u["hs"]] - dt.timedelta(minutes=u["hao"])
             u["end"] = u["start"] + dt.timedelta(minutes=u["udo"])
 
-        charted = defaultdict(list)  # hospital stay -> (time, seq, domain, code); offsets count from the unit's admission
+        # hospital stay -> (time, seq, domain, code); offsets count from the unit's admission
+        charted = defaultdict(list)
 
         def add(unit_id, offset, seq, domain, code):
             u = self.units[int(unit_id)]
@@ -99,7 +101,7 @@ class Release:
     def pairs(self):
         """(unit stay, next unit stay) for every unit stay that has a next one in the timeline."""
         for stays in self.timeline.values():
-            yield from zip(stays, stays[1:])
+            yield from pairwise(stays)
 
     def uncertain(self, cur, nxt) -> bool:
         if nxt["start"] < cur["end"]:
@@ -195,7 +197,7 @@ def test_timeline_agrees_with_the_release_where_it_speaks(release):
     by_id = defaultdict(list)
     for u in sorted(release.units.values(), key=lambda u: (u["hs"], u["number"])):
         by_id[u["subject"]].append(u)
-    id_next = {c["unit"]: n["unit"] for us in by_id.values() for c, n in zip(us, us[1:])}
+    id_next = {c["unit"]: n["unit"] for us in by_id.values() for c, n in pairwise(us)}
     time_next = {c["unit"]: n["unit"] for c, n in pairs}
     assert sum(id_next.get(k) != time_next.get(k) for k in id_next.keys() | time_next.keys()) == 100
     stays = defaultdict(set)
@@ -203,7 +205,7 @@ def test_timeline_agrees_with_the_release_where_it_speaks(release):
         stays[u["subject"]].add(u["hs"])
     several = [sorted(s) for s in stays.values() if len(s) > 1]
     assert len(several) == 221
-    assert sum(any(release.year[a] > release.year[b] for a, b in zip(s, s[1:])) for s in several) == 40
+    assert sum(any(release.year[a] > release.year[b] for a, b in pairwise(s)) for s in several) == 40
 
 
 def test_labels_follow_the_timeline_not_the_ids(eicu_lake):
@@ -237,7 +239,7 @@ def test_labels_come_from_a_stay_that_starts_after_the_index_time(eicu_lake, unc
     timeline = defaultdict(list)
     for v in sorted(units.values(), key=lambda v: (v["start_time"], v["end_time"], v["visit_id"])):
         timeline[v["subject_id"]].append(v)
-    following = {a["visit_id"]: b for us in timeline.values() for a, b in zip(us, us[1:])}
+    following = {a["visit_id"]: b for us in timeline.values() for a, b in pairwise(us)}
     for task in ("mortality", "readmission"):
         rows_ = eicu_lake.task(task, dataset="eicu", uncertain_order=uncertain_order).to_arrow().to_pylist()
         assert len(rows_) == {"drop": 176, "keep": 332}[uncertain_order]

@@ -12,6 +12,7 @@ import datetime as dt
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import pyarrow as pa
@@ -404,7 +405,7 @@ def test_enriched_tasks_ignore_visit_ids(enriched, renumbered, task, params):
     by_person = defaultdict(list)
     for v in sorted(ids, key=lambda v: (v["start_time"], v["end_time"], -v["visit_id"])):
         by_person[v["subject_id"]].append(v["visit_id"])
-    assert all(a > b for vs in by_person.values() for a, b in zip(vs, vs[1:]))
+    assert all(a > b for vs in by_person.values() for a, b in pairwise(vs))
 
 
 @pytest.mark.parametrize("task", TASKS)

@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import gzip
 from collections import defaultdict
+from itertools import pairwise
 from pathlib import Path
 
 import pyarrow as pa
@@ -91,8 +92,8 @@ def samples(lake, task: str, dataset: str, back: dict[int, int] | None = None, i
     out = {}
     for r in lake.task(task, dataset=dataset, **params).to_arrow().to_pylist():
         visit = (back or {}).get(r["visit_id"], r["visit_id"])
-        out[f"{r['subject_id']}-{visit}"] = {k: v for k, v in r.items()
-                                             if k not in ("sample_id", "visit_id") and (index_time or k != "index_time")}
+        skip = {"sample_id", "visit_id"} | (set() if index_time else {"index_time"})
+        out[f"{r['subject_id']}-{visit}"] = {k: v for k, v in r.items() if k not in skip}
     return out
 
 
@@ -126,7 +127,7 @@ def test_mimic_copy_numbers_admissions_against_time(mimic, ds):
         for v in lake.sql(f"SELECT subject_id, visit_id, start_time FROM {ds}.visits WHERE kind = 'inpatient'"
                           ).to_pylist():
             by_subject[v["subject_id"]].append((v["start_time"], v["visit_id"]))
-        pairs = [(a, b) for vs in by_subject.values() for a, b in zip(sorted(vs), sorted(vs)[1:])]
+        pairs = [pair for vs in by_subject.values() for pair in pairwise(sorted(vs))]
         return sum(a[1] < b[1] for a, b in pairs), len(pairs)
 
     assert in_id_order(renumbered)[0] == 0   # every later admission has the smaller id
