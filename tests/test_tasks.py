@@ -297,6 +297,10 @@ def test_cli(demo_lake, tmp_path):
     # the cohort summary is drawn: sizes, then label balance with shares
     assert "26 samples" in out.output
     assert re.search(r"readmitted\s+10\s+38\.5%", out.output) and re.search(r"not readmitted\s+16\s+61\.5%", out.output)
+    assert re.search(r"\b0 samples dropped: their next visit's order is uncertain", out.output)
+    out = runner.invoke(main, ["task", "run", "mortality", "--dataset", "mimic3", "--param", "uncertain_order=keep",
+                               "--db", str(db)])
+    assert out.exit_code == 0 and "26 samples" in out.output and "dropped" not in out.output
     out = runner.invoke(main, ["task", "check", "mortality", "--dataset", "mimic3", "--db", str(db)])
     assert out.exit_code == 0 and "no leakage" in out.output
     out = runner.invoke(main, ["task", "run", "readmission", "--dataset", "mimic3", "--param", "window_days=x",

@@ -6,7 +6,8 @@ description: >
   admission, then unit discharge, then id (never patienthealthsystemstayid or
   patientunitstayid first). The loader starts each hospital stay in its
   hospitaldischargeyear, so the timeline follows the year across years, and
-  inside one hospital stay it is the unit visit number's order. `died` is the
+  inside one hospital stay it follows unitvisitnumber (tests/test_tasks_eicu.py
+  checks both on the demo). `died` is the
   hospital stay's outcome (Expired). A unit stay owns the events of its
   hospital stay timed within it: diagnoses, treatments (as procedures) and
   medications.
