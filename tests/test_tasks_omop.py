@@ -416,6 +416,13 @@ def test_omop_variants_do_not_leak(enriched, task):
     assert report.retrospective == (task in ("length_of_stay", "los_gt_7d"))
 
 
+@pytest.mark.parametrize("task", ["mortality", "readmission"])
+def test_kept_uncertain_samples_do_not_leak(enriched, task):
+    _, lake, _, _ = enriched
+    report = check_leakage(lake, task, "omop", subjects=1000, uncertain_order="keep")
+    assert report.ok and report.compared == report.samples == 824 and not report.dropped
+
+
 def test_omop_support_is_declared(gibleed):
     _, gibleed_lake = gibleed
     specs = {s.name: s for s in list_tasks()}
