@@ -5,10 +5,10 @@ description: >
   OMOP dataset. Visits are every visit_occurrence row (any kind) in the lake's
   timeline (start, then end, then id; never visit_occurrence_id first); the
   next visit is uncertain (next_uncertain) when it starts before this visit
-  ends. A visit "ends in death" when
-  the subject's death is on or before its end. A visit's codes are the
-  concepts of the condition_occurrence, procedure_occurrence and drug_exposure
-  records linked to it and known by its end.
+  ends. A visit "ends in death" when the subject's death is on or before its
+  end. A visit's codes are the concepts of the condition_occurrence,
+  procedure_occurrence and drug_exposure records linked to it and known by
+  its end.
 */
 -- name: admissions
 SELECT
