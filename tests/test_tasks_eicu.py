@@ -116,6 +116,15 @@ def sample_id(u) -> str:
     return f"{u['subject']}-{u['unit']}"
 
 
+def by_id_next(release: Release) -> dict[int, int]:
+    """unit stay -> next unit stay when a patient's unit stays are ordered by hospital stay id, then unit visit
+    number: an order by ids, which the tasks must not follow."""
+    by_id = defaultdict(list)
+    for u in sorted(release.units.values(), key=lambda u: (u["hs"], u["number"])):
+        by_id[u["subject"]].append(u)
+    return {c["unit"]: n["unit"] for us in by_id.values() for c, n in pairwise(us)}
+
+
 def ref_next_stay(release: Release, task: str, uncertain_order: str = "drop") -> dict:
     """sample_id -> (index_time, label, conditions, procedures, drugs) of mortality or readmission."""
     out = {}
@@ -185,19 +194,15 @@ def test_summary_counts_the_uncertain_samples(eicu_lake):
 
 def test_timeline_agrees_with_the_release_where_it_speaks(release):
     """Consecutive unit stays of one hospital stay follow unitvisitnumber, and hospital stays follow their
-    discharge year; no next stay starts before the one it follows ends. The order PyHealth's eICU loader
-    would give the same patients (hospital stay id, then unit visit number) differs for 100 of the 679 unit
-    stays that have a next one: 40 of the 221 patients with several hospital stays have hospital-stay ids out
-    of year order."""
+    discharge year; no next stay starts before the one it follows ends. Ordering by hospital stay id, then
+    unit visit number, would give another next stay for 100 of the 679 unit stays that have one: 40 of the
+    221 patients with several hospital stays have hospital-stay ids out of year order."""
     pairs = list(release.pairs())
     assert len(pairs) == 679
     assert all(n["number"] > c["number"] for c, n in pairs if n["hs"] == c["hs"])
     assert all(release.year[n["hs"]] >= release.year[c["hs"]] for c, n in pairs)
     assert not any(n["start"] < c["end"] for c, n in pairs)
-    by_id = defaultdict(list)
-    for u in sorted(release.units.values(), key=lambda u: (u["hs"], u["number"])):
-        by_id[u["subject"]].append(u)
-    id_next = {c["unit"]: n["unit"] for us in by_id.values() for c, n in pairwise(us)}
+    id_next = by_id_next(release)
     time_next = {c["unit"]: n["unit"] for c, n in pairs}
     assert sum(id_next.get(k) != time_next.get(k) for k in id_next.keys() | time_next.keys()) == 100
     stays = defaultdict(set)
@@ -208,16 +213,20 @@ def test_timeline_agrees_with_the_release_where_it_speaks(release):
     assert sum(any(release.year[a] > release.year[b] for a, b in pairwise(s)) for s in several) == 40
 
 
-def test_labels_follow_the_timeline_not_the_ids(eicu_lake):
+def test_labels_follow_the_timeline_not_the_ids(eicu_lake, release):
     """Patient 040-10342's 2014 hospital stay (338172) has a larger id than the 2015 one (316739): its unit stay
-    395323 has a next stay only in time, and it is certain (one stay per year). Patient 170-101737's stays
-    share a year: under keep, labels follow the lake's timeline (id order would give 0, 1, 1); drop leaves
-    them out."""
+    395323 has a next stay only in time, and it is certain (one stay per year). Patients 170-101737 and
+    210-100987 have hospital stays that share a year: under keep, mortality labels follow the lake's timeline,
+    where an order by ids would give others; drop leaves them out."""
     drop = {t: from_lake(eicu_lake, t) for t in ("mortality", "readmission")}
     keep = {t: from_lake(eicu_lake, t, uncertain_order="keep") for t in ("mortality", "readmission")}
+    id_next = by_id_next(release)
     assert drop["mortality"]["40010342-395323"][1] == drop["readmission"]["40010342-395323"][1] == 0
+    assert 395323 not in id_next
     uncertain = ["170101737-1605725", "170101737-1682793", "210100987-1981330"]
     assert [keep["mortality"][k][1] for k in uncertain] == [1, 0, 0]
+    by_ids = [int(release.died[release.units[id_next[int(k.split("-")[1])]]["hs"]]) for k in uncertain]
+    assert by_ids == [0, 1, 1]
     assert not set(uncertain) & set(drop["mortality"])
     # the certain samples whose next unit stay is in another hospital stay: none died there
     other_stay = sorted(k for k, v in drop["readmission"].items() if v[1] == 0)
