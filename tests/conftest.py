@@ -14,6 +14,7 @@ import pytest
 import torch
 
 import medlake
+from helpers import load_ndc_atc_maps
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,6 +31,9 @@ def _need(sub: str) -> Path:
             pytest.fail(msg)
         pytest.skip(msg)
     return p
+
+
+# -- reading raw exports in plain Python (the reference tests) ---------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -106,26 +110,12 @@ def omop_lake(tmp_path_factory, omop_dir):
 
 @pytest.fixture(scope="session")
 def drug_lake(demo_lake, tmp_path_factory, codes_dir):
-    """A copy of the demo lake with the NDC/GSN -> ATC maps that drug recommendation needs.
-
-    Only that part of the code tables is loaded: a full `lake.codes.load` takes half a minute."""
-    from medlake.ontology.readers import READERS
-    from medlake.ontology.sources import resolve
-    from medlake.ontology.staging import Staging
-
+    """A copy of the demo lake with the NDC/GSN -> ATC maps that drug recommendation needs."""
     demo_lake.execute("CHECKPOINT")
     path = tmp_path_factory.mktemp("drugs") / "lake.duckdb"
     path.write_bytes(Path(demo_lake.path).read_bytes())
-    found, _ = resolve(codes_dir)
-    staging = Staging()
-    for res in found:
-        if res.path.name.startswith("ndc_gsn_atc"):
-            READERS[res.input](res, staging)
     lake = medlake.connect(path)
-    lake.db.run("vocab/schema.sql")
-    lake.db.register("staged_maps", staging.arrow()[2])
-    lake.db.run("vocab/build.sql", "insert_maps")
-    lake.db.unregister("staged_maps")
+    load_ndc_atc_maps(lake, codes_dir)
     yield lake
     lake.close()
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import gzip
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -43,3 +46,80 @@ def add_events(lake, events: list[dict]) -> None:
     cols["seq"] = list(range(len(events)))
     with lake.db.registered("new_events", pa.table(cols, schema=schema)):
         lake.execute("INSERT INTO toy.events SELECT * FROM new_events")
+
+
+# -- reading raw CSV exports in plain Python (the reference tests share no code with medlake) --
+
+def rows(path: Path):
+    """Rows of a .csv.gz as dicts with lower-case keys (and `_line`, counting data rows from 1)."""
+    with gzip.open(path, "rt", newline="") as f:
+        reader = csv.reader(f)
+        header = [h.strip().lower() for h in next(reader)]
+        for i, r in enumerate(reader, start=1):
+            d = dict(zip(header, r))
+            d["_line"] = i
+            yield d
+
+
+def plus_years(t: dt.datetime, years: int) -> dt.datetime:
+    try:
+        return t.replace(year=t.year + years)
+    except ValueError:  # 29 February -> 28 February
+        return t.replace(year=t.year + years, day=28)
+
+
+def strip_code(c: str) -> str:
+    return (c or "").strip().replace(".", "").replace(" ", "").upper()
+
+
+def icd9cm(c: str) -> str:
+    c = strip_code(c)
+    cut = 4 if c.startswith("E") else 3
+    return c[:cut] + "." + c[cut:] if len(c) > cut else c
+
+
+def icd10cm(c: str) -> str:
+    c = strip_code(c)
+    return c[:3] + "." + c[3:] if len(c) > 3 else c
+
+
+EICU_ICD9_E = re.compile(r"E[0-9]{3}(\.[0-9]?)?")
+EICU_ICD9_V = re.compile(r"V[0-9]{2}(\.[0-9]{0,2})?")
+
+
+def eicu_diagnosis_code(raw: str) -> str:
+    """One code of an eICU icd9code cell, dotted: ICD-9-CM when it starts with a digit or is an E code
+    with three digits or a V code with two, else ICD-10-CM (docs/etl-eicu-omop.md)."""
+    if raw[:1].isdigit() or EICU_ICD9_E.fullmatch(raw) or EICU_ICD9_V.fullmatch(raw):
+        return icd9cm(raw)
+    return icd10cm(raw)
+
+
+def distinct_in_order(items):
+    """Codes of (sort key, code) pairs, sorted by key, each code once."""
+    seen, out = set(), []
+    for _, code in sorted(items):
+        if code not in seen:
+            seen.add(code)
+            out.append(code)
+    return out
+
+
+# -- data and lakes ------------------------------------------------------------------------------------
+
+
+def load_ndc_atc_maps(lake, codes_dir: Path) -> None:
+    """Add to a lake the NDC/GSN -> ATC maps of codes_dir (ndc_gsn_atc.csv.gz), which drug recommendation
+    needs. Only that part of the code tables is loaded: a full `lake.codes.load` takes half a minute."""
+    from medlake.ontology.readers import READERS
+    from medlake.ontology.sources import resolve
+    from medlake.ontology.staging import Staging
+
+    found, _ = resolve(codes_dir)
+    staging = Staging()
+    for res in found:
+        if res.path.name.startswith("ndc_gsn_atc"):
+            READERS[res.input](res, staging)
+    lake.db.run("vocab/schema.sql")
+    with lake.db.registered("staged_maps", staging.arrow()[2]):
+        lake.db.run("vocab/build.sql", "insert_maps")

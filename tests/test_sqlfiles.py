@@ -7,8 +7,8 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
-from medlake.errors import SqlFileError
 from helpers import ROOT
+from medlake.errors import SqlFileError
 from medlake.sqlfiles import fill, parse_sql_text, qualify, render, statement_sql
 
 

@@ -85,7 +85,9 @@ def test_window_30_has_more_positives_than_window_15(demo_lake):
     ({"name": "readmission", "dataset": "mimic3", "window_days": 0}, ParameterError, "at least 1"),
     ({"name": "readmission", "dataset": "mimic3", "anchor": "visit"}, ParameterError, "one of: discharge"),
     ({"name": "readmission", "dataset": "mimic3", "window_day": 3}, ParameterError, "no parameter 'window_day'"),
-    ({"name": "mortality", "dataset": "mimic3", "window_days": 30}, ParameterError, "parameters: none"),
+    ({"name": "length_of_stay", "dataset": "mimic3", "window_days": 30}, ParameterError, "parameters: none"),
+    ({"name": "mortality", "dataset": "mimic3", "window_days": 30}, ParameterError, r"parameters: uncertain_order\)"),
+    ({"name": "mortality", "dataset": "mimic3", "uncertain_order": "maybe"}, ParameterError, "one of: drop, keep"),
     ({"name": "readmission", "dataset": "mimic3", "window_days": None}, ParameterError, "may not be null"),
 ])
 def test_clear_errors(demo_lake, kwargs, error, match):
@@ -118,6 +120,9 @@ def test_summary(demo_lake):
     assert s["labels"]["8-14 days"] == 31 and sum(s["labels"].values()) == 107
     m = demo_lake.task("mortality", dataset="mimic3").summary()
     assert m["labels"] == {"survived": 21, "died": 5} and m["subjects"] == 12
+    assert m["params"] == {"uncertain_order": "drop"} and m["dropped_uncertain_order"] == 0
+    assert "dropped_uncertain_order" not in demo_lake.task("mortality", dataset="mimic3",
+                                                           uncertain_order="keep").summary()
 
 
 # -- splits --------------------------------------------------------------------------------------
@@ -292,6 +297,10 @@ def test_cli(demo_lake, tmp_path):
     # the cohort summary is drawn: sizes, then label balance with shares
     assert "26 samples" in out.output
     assert re.search(r"readmitted\s+10\s+38\.5%", out.output) and re.search(r"not readmitted\s+16\s+61\.5%", out.output)
+    assert re.search(r"\b0 samples dropped: their next visit's order is uncertain", out.output)
+    out = runner.invoke(main, ["task", "run", "mortality", "--dataset", "mimic3", "--param", "uncertain_order=keep",
+                               "--db", str(db)])
+    assert out.exit_code == 0 and "26 samples" in out.output and "dropped" not in out.output
     out = runner.invoke(main, ["task", "check", "mortality", "--dataset", "mimic3", "--db", str(db)])
     assert out.exit_code == 0 and "no leakage" in out.output
     out = runner.invoke(main, ["task", "run", "readmission", "--dataset", "mimic3", "--param", "window_days=x",

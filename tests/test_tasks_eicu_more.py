@@ -23,9 +23,8 @@ from collections import defaultdict
 import pytest
 
 import medlake
+from helpers import distinct_in_order, eicu_diagnosis_code, plus_years, rows, strip_code
 from medlake.tasks import list_tasks
-from test_tasks_eicu import diagnosis_code
-from test_tasks_reference import distinct_in_order, plus_years, rows, strip_code
 
 DEMO_FILES = ("diagnosis", "medication", "treatment", "physicalExam", "admissionDx", "hospital")
 MINOR_STAY = 376041  # a 3,194-minute stay whose age becomes 17 in the copy
@@ -152,7 +151,7 @@ class Stays:
                 raw = part.strip().upper()
                 if strip_code(raw):
                     add(r["patientunitstayid"], r["diagnosisoffset"], r["diagnosisid"], "conditions",
-                        diagnosis_code(raw))
+                        eicu_diagnosis_code(raw))
         for r in rows(root / "treatment.csv.gz"):
             if r["treatmentstring"].strip():
                 add(r["patientunitstayid"], r["treatmentoffset"], r["treatmentid"], "procedures",

@@ -12,6 +12,7 @@ import datetime as dt
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import pyarrow as pa
@@ -160,7 +161,7 @@ def read_cdm(root: Path, keep_late: bool = False) -> Cdm:
 
 
 def reference(cdm: Cdm, task: str, window_days: int = 15, anchor: str = "discharge",
-              min_age: int | None = None) -> dict[str, tuple]:
+              min_age: int | None = None, uncertain_order: str = "drop") -> dict[str, tuple]:
     """sample_id -> (label, conditions, procedures, drugs), following docs/tasks.md (OMOP)."""
     out = {}
     for person, visits in cdm.visits.items():
@@ -169,6 +170,9 @@ def reference(cdm: Cdm, task: str, window_days: int = 15, anchor: str = "dischar
             if not all(inputs):
                 continue
             nxt = visits[i + 1] if i + 1 < len(visits) else None
+            if (task in ("mortality", "readmission") and nxt is not None and uncertain_order == "drop"
+                    and nxt["start"] < cur["end"]):
+                continue  # the next visit starts before this one ends: its order is uncertain
             if task == "mortality":
                 if nxt is None:
                     continue
@@ -291,7 +295,9 @@ def test_gibleed_matches_reference(gibleed, task):
 
 @pytest.mark.parametrize("task, params", [
     ("mortality", {}),
+    ("mortality", {"uncertain_order": "keep"}),
     ("readmission", {}),
+    ("readmission", {"uncertain_order": "keep"}),
     ("readmission", {"window_days": 365}),
     ("readmission", {"window_days": 30, "anchor": "admission", "min_age": 40}),
     ("length_of_stay", {}),
@@ -311,8 +317,26 @@ def test_enriched_matches_reference(enriched, task, params):
 def test_enriched_mortality_labels_follow_deaths(enriched):
     _, lake, positive, _ = enriched
     got = samples(lake, "mortality")
-    assert positive == {"80-5413", "110-7311"} and len(got) == 824
+    assert positive == {"80-5413", "110-7311"} and len(got) == 802
     assert {s for s, v in got.items() if v[0] == 1} == positive
+
+
+def test_enriched_overlapping_next_visits_are_uncertain(enriched):
+    """22 valid visits of the enriched copy have a next visit that starts before they end: dropped by default,
+    kept (with the same labels) under uncertain_order=keep, and counted in the summary."""
+    cdm, lake, _, _ = enriched
+    kept = samples(lake, "mortality", uncertain_order="keep")
+    dropped = sorted(set(kept) - set(samples(lake, "mortality")))
+    assert len(kept) == 824 and len(dropped) == 22
+    assert dropped[:3] == ["1100-72276", "1280-84550", "1510-100789"]
+    for sample_id in dropped:
+        person, visit = map(int, sample_id.split("-"))
+        visits = cdm.visits[person]
+        i = [v["id"] for v in visits].index(visit)
+        assert visits[i + 1]["start"] < visits[i]["end"]
+    assert lake.task("mortality", dataset="omop").summary()["dropped_uncertain_order"] == 22
+    assert lake.task("readmission", dataset="omop").summary()["dropped_uncertain_order"] == 22
+    assert "dropped_uncertain_order" not in lake.task("mortality", dataset="omop", uncertain_order="keep").summary()
 
 
 def test_enriched_records_after_a_visit_end_are_not_inputs(enriched):
@@ -329,12 +353,74 @@ def test_enriched_wider_window_readmits_more(enriched):
     assert window.keys() == default.keys() and sum(window.values()) > sum(default.values())
 
 
+def renumber_visits(root: Path, dst: Path) -> dict[int, int]:
+    """Copy an OMOP folder, giving each person's visits (those with a start) the person's own
+    visit_occurrence_ids largest first in time order, in every table that names a visit. Returns new -> old."""
+    new = {}
+    for visits in ordered_visits(root).values():
+        for v, i in zip(visits, sorted((v["id"] for v in visits), reverse=True)):
+            new[v["id"]] = i
+    for path in root.glob("*.parquet"):
+        t = pq.read_table(path)
+        for col in ("visit_occurrence_id", "preceding_visit_occurrence_id"):
+            if col in t.column_names:
+                values = [None if x is None else float(new.get(int(x), int(x))) for x in t[col].to_pylist()]
+                t = t.set_column(t.column_names.index(col), t.schema.field(col), pa.array(values, t[col].type))
+        pq.write_table(t, dst / path.name)
+    return {n: o for o, n in new.items()}
+
+
+@pytest.fixture(scope="module")
+def renumbered(enriched, tmp_path_factory):
+    """(lake, new visit id -> old) of the enriched copy whose later visits have the smaller ids."""
+    _, _, _, root = enriched
+    base = tmp_path_factory.mktemp("omop_renumbered")
+    (base / "gibleed").mkdir()
+    back = renumber_visits(root, base / "gibleed")
+    lake = medlake.connect(base / "lake.duckdb")
+    lake.load("omop", base / "gibleed")
+    yield lake, back
+    lake.close()
+
+
+@pytest.mark.parametrize("task, params", [
+    ("mortality", {}),
+    ("mortality", {"uncertain_order": "keep"}),
+    ("readmission", {}),
+    ("readmission", {"uncertain_order": "keep"}),
+    ("length_of_stay", {}),
+    ("los_gt_7d", {}),
+])
+def test_enriched_tasks_ignore_visit_ids(enriched, renumbered, task, params):
+    """With every later visit holding the smaller visit_occurrence_id, the samples are those of the enriched copy."""
+    _, lake, _, _ = enriched
+    other, back = renumbered
+    want = samples(lake, task, **params)
+    got = {}
+    for sample_id, value in samples(other, task, **params).items():
+        person, visit = map(int, sample_id.split("-"))
+        got[f"{person}-{back.get(visit, visit)}"] = value
+    assert got == want and len(want) > 100
+    ids = other.sql("SELECT subject_id, visit_id, start_time, end_time FROM omop.visits").to_pylist()
+    by_person = defaultdict(list)
+    for v in sorted(ids, key=lambda v: (v["start_time"], v["end_time"], -v["visit_id"])):
+        by_person[v["subject_id"]].append(v["visit_id"])
+    assert all(a > b for vs in by_person.values() for a, b in pairwise(vs))
+
+
 @pytest.mark.parametrize("task", TASKS)
 def test_omop_variants_do_not_leak(enriched, task):
     _, lake, _, _ = enriched
     report = lake.tasks.check(task, "omop")
     assert report.ok and report.compared == report.samples > 0 and not report.dropped
     assert report.retrospective == (task in ("length_of_stay", "los_gt_7d"))
+
+
+@pytest.mark.parametrize("task", ["mortality", "readmission"])
+def test_kept_uncertain_samples_do_not_leak(enriched, task):
+    _, lake, _, _ = enriched
+    report = lake.tasks.check(task, "omop", subjects=1000, uncertain_order="keep")
+    assert report.ok and report.compared == report.samples == 824 and not report.dropped
 
 
 def test_omop_support_is_declared(gibleed):

@@ -6,29 +6,17 @@ definitions of docs/tasks.md; it shares no code with the task SQL.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import gzip
 import math
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
+from helpers import distinct_in_order, icd9cm, icd10cm, plus_years, rows, strip_code
 from medlake.errors import MedlakeError
 
 # -- reading the raw files ------------------------------------------------------------------------
-
-
-def rows(path: Path):
-    """Rows of a .csv.gz as dicts with lower-case keys."""
-    with gzip.open(path, "rt", newline="") as f:
-        reader = csv.reader(f)
-        header = [h.strip().lower() for h in next(reader)]
-        for i, r in enumerate(reader, start=1):
-            d = dict(zip(header, r))
-            d["_line"] = i
-            yield d
 
 
 def ts(text: str) -> dt.datetime | None:
@@ -38,46 +26,14 @@ def ts(text: str) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text)
 
 
-def plus_years(t: dt.datetime, years: int) -> dt.datetime:
-    try:
-        return t.replace(year=t.year + years)
-    except ValueError:  # 29 February -> 28 February
-        return t.replace(year=t.year + years, day=28)
-
-
-def strip_code(c: str) -> str:
-    return (c or "").strip().replace(".", "").replace(" ", "").upper()
-
-
-def icd9cm(c: str) -> str:
-    c = strip_code(c)
-    cut = 4 if c.startswith("E") else 3
-    return c[:cut] + "." + c[cut:] if len(c) > cut else c
-
-
 def icd9proc(c: str) -> str:
     c = strip_code(c)
     return c[:2] + "." + c[2:] if len(c) > 2 else c
 
 
-def icd10cm(c: str) -> str:
-    c = strip_code(c)
-    return c[:3] + "." + c[3:] if len(c) > 3 else c
-
-
 def ndc(c: str) -> str:
     c = (c or "").strip()
     return "" if c in ("", "0") else c
-
-
-def distinct_in_order(items):
-    """Codes of (sort key, code) pairs, sorted by key, each code once."""
-    seen, out = set(), []
-    for _, code in sorted(items):
-        if code not in seen:
-            seen.add(code)
-            out.append(code)
-    return out
 
 
 # -- one dataset as plain Python structures -------------------------------------------------------

@@ -134,6 +134,9 @@ def _print_summary(summary: dict) -> None:
     stdout.print(f"[bold]{summary['task']}[/] on [bold]{summary['dataset']}[/] ({params}): "
                  f"{summary['samples']:,} samples, {summary['subjects']:,} subjects, {summary['visits']:,} visits, "
                  f"{summary['label_type']} label")
+    if "dropped_uncertain_order" in summary:
+        stdout.print(f"{summary['dropped_uncertain_order']:,} samples dropped: their next visit's order is uncertain "
+                     "(--param uncertain_order=keep keeps them)")
     for title, counts in (("label", summary.get("labels") or {}), ("split", summary.get("splits") or {})):
         if counts and not all(isinstance(v, int) for v in counts.values()):
             stdout.print(f"{title}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))

@@ -84,7 +84,8 @@ class TaskResult:
         return self.to_arrow().num_rows
 
     def summary(self) -> dict:
-        """Samples, subjects, visits, label balance (and split sizes when split)."""
+        """Samples, subjects, visits, label balance (and split sizes when split). A task run with
+        uncertain_order=drop also reports how many samples that left out (dropped_uncertain_order)."""
         t = self.to_arrow()
         out = {
             "task": self.name, "dataset": self.dataset, "params": self.params,
@@ -94,10 +95,23 @@ class TaskResult:
             "label_type": self.spec.label_type,
             "labels": _label_summary(t["label"], self.spec),
         }
+        if self.params.get("uncertain_order") == "drop":
+            out["dropped_uncertain_order"] = self._count(uncertain_order="keep") - t.num_rows
         if "split" in t.column_names:
             counts = pc.value_counts(t["split"]).to_pylist()
             out["splits"] = {c["values"]: c["counts"] for c in sorted(counts, key=lambda c: c["values"])}
         return out
+
+    def _count(self, **params) -> int:
+        """How many samples the same query gives with some parameters bound to other values."""
+        try:
+            row = self._db.one("tasks/_lib/split.sql", "count_samples", tables={"task_samples": self._tree.subquery()},
+                               params={**self.sql_params, **params})
+        except duckdb.Error as e:
+            where = self.spec.path or self.name
+            raise MedlakeError(f"task '{self.name}' failed on dataset '{self.dataset}' ({where}): "
+                               f"{str(e).splitlines()[0]}") from None
+        return row[0]
 
     # -- splits -----------------------------------------------------------
     def split(self, train: float = 0.7, val: float = 0.1, test: float = 0.2, seed: int = 0) -> TaskResult:

@@ -8,8 +8,11 @@ description: >
   the same name in _lib/<source>.sql (eicu.sql, omop.sql).
 */
 -- name: admissions
--- Hospital admissions of each subject in chronological order (admit time, then
--- discharge time, then id), with what the next admission looks like.
+-- Hospital admissions of each subject in the lake's timeline (admit time, then
+-- discharge time, then id; never id first), with what the next admission looks
+-- like. next_uncertain: the next admission starts before this one's discharge
+-- (the two overlap), so it is not a stay that follows this one; false when there
+-- is no next admission or this one has no discharge time.
 SELECT
     v.visit_id,
     v.subject_id,
@@ -19,7 +22,8 @@ SELECT
     row_number() OVER w AS visit_index,
     lead(v.visit_id) OVER w AS next_visit_id,
     lead(v.start_time) OVER w AS next_start_time,
-    lead(v.died) OVER w AS next_died
+    lead(v.died) OVER w AS next_died,
+    coalesce(lead(v.start_time) OVER w < v.end_time, false) AS next_uncertain
 FROM visits AS v
 WHERE v.kind = 'inpatient' AND v.start_time IS NOT NULL
 WINDOW w AS (PARTITION BY v.subject_id ORDER BY v.start_time, v.end_time, v.visit_id);

@@ -2,11 +2,13 @@
 description: >
   OMOP's versions of the shared blocks of common.sql (same names, same
   columns, plus a few of its own), put in their place when a task runs on an
-  OMOP dataset. Visits are every visit_occurrence row (any kind) in
-  chronological order (start, then end, then id). A visit "ends in death" when
-  the subject's death is on or before its end. A visit's codes are the
-  concepts of the condition_occurrence, procedure_occurrence and drug_exposure
-  records linked to it and known by its end.
+  OMOP dataset. Visits are every visit_occurrence row (any kind) in the lake's
+  timeline (start, then end, then id; never visit_occurrence_id first); the
+  next visit is uncertain (next_uncertain) when it starts before this visit
+  ends. A visit "ends in death" when the subject's death is on or before its
+  end. A visit's codes are the concepts of the condition_occurrence,
+  procedure_occurrence and drug_exposure records linked to it and known by
+  its end.
 */
 -- name: admissions
 SELECT
@@ -20,7 +22,8 @@ SELECT
     lead(v.visit_id) OVER w AS next_visit_id,
     lead(v.start_time) OVER w AS next_start_time,
     lead(v.end_time) OVER w AS next_end_time,
-    s.death_time <= lead(v.end_time) OVER w AS next_died
+    s.death_time <= lead(v.end_time) OVER w AS next_died,
+    coalesce(lead(v.start_time) OVER w < v.end_time, false) AS next_uncertain
 FROM visits AS v
 LEFT JOIN subjects AS s ON s.subject_id = v.subject_id
 WHERE v.start_time IS NOT NULL

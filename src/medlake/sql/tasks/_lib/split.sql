@@ -24,3 +24,7 @@ SELECT
 FROM samples AS s
 JOIN ranked AS k ON k.subject_id = s.subject_id
 ORDER BY s.subject_id, s.index_time, s.sample_id
+
+-- name: count_samples
+-- task_samples is filled in with the task's query, run with other parameter values
+SELECT count(*) AS n FROM task_samples AS samples;
