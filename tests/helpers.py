@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gzip
+import math
 import re
+from collections import defaultdict
 from pathlib import Path
 
 import pyarrow as pa
@@ -123,3 +125,84 @@ def load_ndc_atc_maps(lake, codes_dir: Path) -> None:
     lake.db.run("vocab/schema.sql")
     with lake.db.registered("staged_maps", staging.arrow()[2]):
         lake.db.run("vocab/build.sql", "insert_maps")
+
+
+def eicu_age_years(text: str) -> int | None:
+    """eICU's age column in years ('> 89' is 90; blank is unknown)."""
+    text = (text or "").strip()
+    if text == "> 89":
+        return 90
+    return int(text) if text.isdigit() else None
+
+
+class EicuRelease:
+    """An eICU export read in plain Python and put on the loader's documented clock (docs/etl-eicu-omop.md):
+    each hospital stay starts on 1 January of its discharge year at its admission clock time, pushed past
+    the same patient's earlier stays of that year; a unit stay starts -hospitaladmitoffset minutes later.
+
+    `units`: unit stay id -> its facts with `start`, `end` and `hospital_admit`; `died`, `year` and `alone`
+    (the patient's only hospital stay in its discharge year) per hospital stay; `charted`: hospital stay ->
+    (time, seq, kind, code, value) of diagnoses, treatments, medications and labs (when lab.csv.gz exists)."""
+
+    def __init__(self, root: Path):
+        self.units = {}
+        for r in rows(root / "patient.csv.gz"):
+            prefix, suffix = r["uniquepid"].split("-")
+            self.units[int(r["patientunitstayid"])] = {
+                "unit": int(r["patientunitstayid"]), "hs": int(r["patienthealthsystemstayid"]),
+                "pid": r["uniquepid"], "subject": int(prefix) * 10_000_000 + int(suffix),
+                "number": int(r["unitvisitnumber"]), "year": int(r["hospitaldischargeyear"]),
+                "clock": r["hospitaladmittime24"].strip(), "hao": int(r["hospitaladmitoffset"]),
+                "hdo": int(r["hospitaldischargeoffset"]), "udo": int(r["unitdischargeoffset"]),
+                "age": eicu_age_years(r["age"]),
+                "expired": "Expired" in (r["hospitaldischargestatus"], r["unitdischargestatus"]),
+            }
+        hospital = defaultdict(list)
+        for u in self.units.values():
+            hospital[u["hs"]].append(u)
+        self.died = {hs: any(u["expired"] for u in us) for hs, us in hospital.items()}
+        self.year = {hs: min(u["year"] for u in us) for hs, us in hospital.items()}
+        by_year = defaultdict(list)  # (patient, discharge year) -> hospital stays
+        for hs, us in hospital.items():
+            by_year[(min(u["pid"] for u in us), self.year[hs])].append(hs)
+        self.alone = {}
+        admit = {}
+        for (_, year), stays in by_year.items():
+            pushed = 0
+            for hs in sorted(stays):
+                us = hospital[hs]
+                clock = dt.time.fromisoformat(min((u["clock"] for u in us if u["clock"]), default="00:00:00"))
+                admit[hs] = dt.datetime.combine(dt.date(year, 1, 1), clock) + dt.timedelta(days=pushed)
+                pushed += math.ceil(max(0, max(u["hdo"] - u["hao"] for u in us)) / 1440) + 1
+                self.alone[hs] = len(stays) == 1
+        for u in self.units.values():
+            u["hospital_admit"] = admit[u["hs"]]
+            u["start"] = admit[u["hs"]] - dt.timedelta(minutes=u["hao"])
+            u["end"] = u["start"] + dt.timedelta(minutes=u["udo"])
+        self.charted = defaultdict(list)
+        self._chart(root)
+
+    def _chart(self, root: Path) -> None:
+        def add(unit_id, offset, seq, kind, code, value=None):
+            u = self.units[int(unit_id)]
+            self.charted[u["hs"]].append((u["start"] + dt.timedelta(minutes=int(offset)), int(seq), kind, code, value))
+
+        for r in rows(root / "diagnosis.csv.gz"):
+            for part in r["icd9code"].split(","):
+                raw = part.strip().upper()
+                if strip_code(raw):
+                    add(r["patientunitstayid"], r["diagnosisoffset"], r["diagnosisid"], "conditions",
+                        eicu_diagnosis_code(raw))
+        for r in rows(root / "treatment.csv.gz"):
+            if r["treatmentstring"].strip():
+                add(r["patientunitstayid"], r["treatmentoffset"], r["treatmentid"], "procedures",
+                    r["treatmentstring"])
+        for r in rows(root / "medication.csv.gz"):
+            code = r["drughiclseqno"].strip() or r["drugname"].strip().upper()
+            if r["drugordercancelled"] != "Yes" and code and r["drugstartoffset"].strip():
+                add(r["patientunitstayid"], r["drugstartoffset"], r["medicationid"], "drugs", code)
+        if (root / "lab.csv.gz").exists():
+            for r in rows(root / "lab.csv.gz"):
+                if r["labname"].strip() and r["labresult"].strip():
+                    add(r["patientunitstayid"], r["labresultoffset"], r["labid"], "labs", r["labname"].strip(),
+                        float(r["labresult"]))

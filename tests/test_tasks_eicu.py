@@ -16,82 +16,27 @@ hospitaldischargeyear with another hospital stay of the patient.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections import defaultdict
 from itertools import pairwise
 
 import pytest
 
-from helpers import distinct_in_order, eicu_diagnosis_code, rows, strip_code
+from helpers import EicuRelease, distinct_in_order
 from medlake.errors import ParameterError, UnknownNameError
 from medlake.tasks import list_tasks
 
 DOMAINS = ("conditions", "procedures", "drugs")
 
 
-class Release:
+class Release(EicuRelease):
     """The demo's stays on the loader's clock, their outcomes, and the codes charted in each unit stay."""
 
     def __init__(self, root):
-        self.units = {}
-        for r in rows(root / "patient.csv.gz"):
-            prefix, suffix = r["uniquepid"].split("-")
-            self.units[int(r["patientunitstayid"])] = {
-                "unit": int(r["patientunitstayid"]), "hs": int(r["patienthealthsystemstayid"]),
-                "pid": r["uniquepid"], "subject": int(prefix) * 10_000_000 + int(suffix),
-                "number": int(r["unitvisitnumber"]), "year": int(r["hospitaldischargeyear"]),
-                "clock": r["hospitaladmittime24"].strip(), "hao": int(r["hospitaladmitoffset"]),
-                "hdo": int(r["hospitaldischargeoffset"]), "udo": int(r["unitdischargeoffset"]),
-                "expired": "Expired" in (r["hospitaldischargestatus"], r["unitdischargestatus"]),
-            }
-        hospital = defaultdict(list)
-        for u in self.units.values():
-            hospital[u["hs"]].append(u)
-        self.died = {hs: any(u["expired"] for u in us) for hs, us in hospital.items()}
-        self.year = {hs: min(u["year"] for u in us) for hs, us in hospital.items()}
-        self.subject = {hs: us[0]["subject"] for hs, us in hospital.items()}
-        by_year = defaultdict(list)  # (patient, discharge year) -> hospital stays
-        for hs, us in hospital.items():
-            by_year[(min(u["pid"] for u in us), self.year[hs])].append(hs)
-        self.alone = {}  # hospital stay -> the patient's only one in its discharge year
-        admit = {}
-        for (_, year), stays in by_year.items():
-            pushed = 0
-            for hs in sorted(stays):
-                us = hospital[hs]
-                clock = dt.time.fromisoformat(min((u["clock"] for u in us if u["clock"]), default="00:00:00"))
-                admit[hs] = dt.datetime.combine(dt.date(year, 1, 1), clock) + dt.timedelta(days=pushed)
-                pushed += math.ceil(max(0, max(u["hdo"] - u["hao"] for u in us)) / 1440) + 1
-                self.alone[hs] = len(stays) == 1
-        for u in self.units.values():
-            u["start"] = admit[u["hs"]] - dt.timedelta(minutes=u["hao"])
-            u["end"] = u["start"] + dt.timedelta(minutes=u["udo"])
-
-        # hospital stay -> (time, seq, domain, code); offsets count from the unit's admission
-        charted = defaultdict(list)
-
-        def add(unit_id, offset, seq, domain, code):
-            u = self.units[int(unit_id)]
-            charted[u["hs"]].append((u["start"] + dt.timedelta(minutes=int(offset)), int(seq), domain, code))
-
-        for r in rows(root / "diagnosis.csv.gz"):
-            for part in r["icd9code"].split(","):
-                raw = part.strip().upper()
-                if strip_code(raw):
-                    add(r["patientunitstayid"], r["diagnosisoffset"], r["diagnosisid"], "conditions",
-                        eicu_diagnosis_code(raw))
-        for r in rows(root / "treatment.csv.gz"):
-            if r["treatmentstring"].strip():
-                add(r["patientunitstayid"], r["treatmentoffset"], r["treatmentid"], "procedures", r["treatmentstring"])
-        for r in rows(root / "medication.csv.gz"):
-            code = r["drughiclseqno"].strip() or r["drugname"].strip().upper()
-            if r["drugordercancelled"] != "Yes" and code and r["drugstartoffset"].strip():
-                add(r["patientunitstayid"], r["drugstartoffset"], r["medicationid"], "drugs", code)
+        super().__init__(root)
         self.inputs = {}
         for u in self.units.values():
-            inside = [x for x in charted[u["hs"]] if u["start"] <= x[0] <= u["end"]]
-            self.inputs[u["unit"]] = tuple(distinct_in_order(((t, s), c) for t, s, d, c in inside if d == domain)
+            inside = [x for x in self.charted[u["hs"]] if u["start"] <= x[0] <= u["end"]]
+            self.inputs[u["unit"]] = tuple(distinct_in_order(((t, s), c) for t, s, d, c, _ in inside if d == domain)
                                            for domain in DOMAINS)
 
         self.timeline = defaultdict(list)  # subject -> unit stays by (start, end, id)

@@ -16,14 +16,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gzip
-import math
 import shutil
-from collections import defaultdict
 
 import pytest
 
 import medlake
-from helpers import distinct_in_order, eicu_diagnosis_code, plus_years, rows, strip_code
+from helpers import EicuRelease, distinct_in_order, plus_years
 from medlake.tasks import list_tasks
 
 DEMO_FILES = ("diagnosis", "medication", "treatment", "physicalExam", "admissionDx", "hospital")
@@ -93,77 +91,15 @@ def lake(tmp_path_factory, eicu_copy):
 # -- the reference ---------------------------------------------------------------------------------
 
 
-def age_years(text: str) -> int | None:
-    text = (text or "").strip()
-    if text == "> 89":
-        return 90
-    return int(text) if text.isdigit() else None
-
-
-class Stays:
-    """Unit stays on the loader's synthetic clock, their hospital outcome and what was charted."""
+class Stays(EicuRelease):
+    """Unit stays on the loader's synthetic clock, their hospital outcome, what was charted, and births."""
 
     def __init__(self, root):
-        self.units = {}
-        for r in rows(root / "patient.csv.gz"):
-            prefix, suffix = r["uniquepid"].split("-")
-            self.units[int(r["patientunitstayid"])] = {
-                "unit": int(r["patientunitstayid"]), "hs": int(r["patienthealthsystemstayid"]),
-                "pid": r["uniquepid"], "subject": int(prefix) * 10_000_000 + int(suffix),
-                "year": int(r["hospitaldischargeyear"]), "clock": r["hospitaladmittime24"].strip(),
-                "hao": int(r["hospitaladmitoffset"]), "hdo": int(r["hospitaldischargeoffset"]),
-                "udo": int(r["unitdischargeoffset"]), "age": age_years(r["age"]),
-                "expired": "Expired" in (r["hospitaldischargestatus"], r["unitdischargestatus"]),
-            }
-        hospital = defaultdict(list)
-        for u in self.units.values():
-            hospital[u["hs"]].append(u)
-        self.died = {hs: any(u["expired"] for u in us) for hs, us in hospital.items()}
-        by_year = defaultdict(list)
-        for hs, us in hospital.items():
-            by_year[(min(u["pid"] for u in us), min(u["year"] for u in us))].append(hs)
-        admit = {}
-        for (_, year), stays in by_year.items():
-            pushed = 0
-            for hs in sorted(stays):
-                us = hospital[hs]
-                clock = dt.time.fromisoformat(min((u["clock"] for u in us if u["clock"]), default="00:00:00"))
-                admit[hs] = dt.datetime.combine(dt.date(year, 1, 1), clock) + dt.timedelta(days=pushed)
-                pushed += math.ceil(max(0, max(u["hdo"] - u["hao"] for u in us)) / 1440) + 1
-        for u in self.units.values():
-            u["hospital_admit"] = admit[u["hs"]]
-            u["start"] = admit[u["hs"]] - dt.timedelta(minutes=u["hao"])
-            u["end"] = u["start"] + dt.timedelta(minutes=u["udo"])
+        super().__init__(root)
         self.birth = {}
         for u in sorted(self.units.values(), key=lambda u: u["start"], reverse=True):
             if u["age"] is not None:  # the earliest aged stay wins
                 self.birth[u["subject"]] = plus_years(u["hospital_admit"], -u["age"])
-
-        # hospital stay -> (time, seq, kind, code, value): offsets count from their own unit's admission
-        self.charted = defaultdict(list)
-
-        def add(unit_id, offset, seq, kind, code, value=None):
-            u = self.units[int(unit_id)]
-            self.charted[u["hs"]].append((u["start"] + dt.timedelta(minutes=int(offset)), int(seq), kind, code, value))
-
-        for r in rows(root / "diagnosis.csv.gz"):
-            for part in r["icd9code"].split(","):
-                raw = part.strip().upper()
-                if strip_code(raw):
-                    add(r["patientunitstayid"], r["diagnosisoffset"], r["diagnosisid"], "conditions",
-                        eicu_diagnosis_code(raw))
-        for r in rows(root / "treatment.csv.gz"):
-            if r["treatmentstring"].strip():
-                add(r["patientunitstayid"], r["treatmentoffset"], r["treatmentid"], "procedures",
-                    r["treatmentstring"])
-        for r in rows(root / "medication.csv.gz"):
-            code = r["drughiclseqno"].strip() or r["drugname"].strip().upper()
-            if r["drugordercancelled"] != "Yes" and code and r["drugstartoffset"].strip():
-                add(r["patientunitstayid"], r["drugstartoffset"], r["medicationid"], "drugs", code)
-        for r in rows(root / "lab.csv.gz"):
-            if r["labname"].strip() and r["labresult"].strip():
-                add(r["patientunitstayid"], r["labresultoffset"], r["labid"], "labs", r["labname"].strip(),
-                    float(r["labresult"]))
 
     def between(self, u, start, stop, stop_inclusive):
         return [x for x in self.charted[u["hs"]]

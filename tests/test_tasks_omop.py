@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import medlake
+from helpers import plus_years
 from medlake.errors import UnknownNameError
 from medlake.tasks import list_tasks
 
@@ -65,13 +66,6 @@ def concept_codes(root: Path) -> dict[int, tuple[str, str]]:
         if vocab and code:
             out[int(c["concept_id"])] = (vocab, code)
     return out
-
-
-def plus_years(t: dt.datetime, years: int) -> dt.datetime:
-    try:
-        return t.replace(year=t.year + years)
-    except ValueError:  # 29 February -> 28 February
-        return t.replace(year=t.year + years, day=28)
 
 
 def ordered_visits(root: Path) -> dict[int, list[dict]]:
