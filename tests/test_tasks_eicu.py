@@ -128,6 +128,8 @@ def test_length_of_stay_matches_reference(eicu_lake, release, task):
         assert sum(labels) == 77
     else:
         assert [labels.count(k) for k in range(10)] == [347, 352, 216, 110, 56, 37, 23, 26, 50, 27]
+    report = eicu_lake.tasks.check(task, "eicu")
+    assert report.ok and report.retrospective and report.compared == report.samples
 
 
 def test_summary_counts_the_uncertain_samples(eicu_lake):
