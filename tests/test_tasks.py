@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 import medlake
 from medlake.cli import main
-from medlake.errors import LeakageError, ParameterError, SqlFileError, UnknownNameError
-from medlake.tasks import list_tasks
+from medlake.errors import LeakageError, MedlakeError, ParameterError, SqlFileError, UnknownNameError
+from medlake.tasks import Tasks, list_tasks
 
 BUILTIN = ["in_hospital_mortality_48h", "length_of_stay", "los_gt_7d", "mortality", "readmission"]
 
@@ -184,6 +184,22 @@ def test_user_task_file_runs(demo_lake, tmp_path):
     assert r.name == "long_stay_adults" and t.num_rows == 129
     positives = sum(t["label"].to_pylist())
     assert 0 < positives < sum(demo_lake.task(path, dataset="mimic3").to_arrow()["label"].to_pylist())
+
+
+def test_a_registered_task_file_runs_by_the_name_in_its_header(demo_lake, tmp_path):
+    tasks = Tasks(demo_lake.db)  # a namespace of its own: the session's demo_lake stays as it is
+    path = write(tmp_path, USER_TASK)
+    assert tasks.register(path).name == "long_stay_adults"
+    assert [s.name for s in tasks.list()] == [s.name for s in list_tasks()] + ["long_stay_adults"]
+    by_name = tasks.run("long_stay_adults", "mimic3", min_days=20).to_arrow()
+    assert by_name.num_rows == 129 and by_name.equals(demo_lake.task(path, "mimic3", min_days=20).to_arrow())
+    assert tasks.describe("long_stay_adults")["name"] == "long_stay_adults"
+    assert tasks.check("long_stay_adults", "mimic3", min_days=20).ok
+    with pytest.raises(UnknownNameError, match="unknown task 'long_stay_adults'"):
+        demo_lake.tasks.run("long_stay_adults", "mimic3")
+    clash = write(tmp_path, USER_TASK.replace("name: long_stay_adults", "name: mortality"), "clash.sql")
+    with pytest.raises(MedlakeError, match="named 'mortality' like a built-in task"):
+        tasks.register(clash)
 
 
 @pytest.mark.parametrize("body, match", [
