@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from .errors import MedlakeError, UnknownNameError
+from .errors import LakeInUseError, MedlakeError, UnknownNameError
 from .sqlfiles import params_used, render, statement_sql
 
 LOAD_LOG_SQL = "lake/load_log.sql"
@@ -55,10 +56,13 @@ class Database:
         self.path = str(path)
         self.read_only = read_only
         config = {"threads": threads} if threads else {}
+        if read_only and self.path != ":memory:" and not Path(self.path).exists():
+            raise UnknownNameError(f"no lake at '{self.path}'; create one with `medlake load` "
+                                   "(or medlake.connect(path) in Python)")
         try:
             self._con = duckdb.connect(self.path, read_only=read_only, config=config)
         except duckdb.Error as e:
-            raise MedlakeError(f"cannot open lake '{self.path}': {str(e).splitlines()[0]}") from None
+            raise _open_error(self.path, read_only, e) from None
         self._in_transaction = False
 
     def close(self) -> None:
@@ -217,6 +221,22 @@ class Database:
     def load_ids(self, datasets: list[str]) -> list[int]:
         """The current load id of each named dataset (vocab for the code tables), for manifests."""
         return [r[0] for r in self.run(LOAD_LOG_SQL, "current_loads", params={"datasets": datasets})]
+
+
+def _open_error(path: str, read_only: bool, error: duckdb.Error) -> MedlakeError:
+    """DuckDB's refusal to open a file, said in medlake's terms: who holds it and what to do."""
+    text = str(error)
+    held = re.search(r"Conflicting lock is held in (.*?) \(PID (\d+)\)", text)
+    if held:
+        program, pid = held.group(1), int(held.group(2))
+        mode = "read-only" if read_only else "for writing"
+        return LakeInUseError(
+            f"cannot open lake '{path}' {mode}: process {pid} ({program}) holds it; wait for that process to "
+            f"finish or close its lake, then try again (readers may share a lake; a writer needs it alone)", pid=pid)
+    if not read_only and os.path.exists(path) and not os.access(path, os.W_OK):
+        return MedlakeError(f"cannot open lake '{path}' for writing: the file is read-only; "
+                            "commands that only read (info, sql, tasks list, features list/show/get) still work")
+    return MedlakeError(f"cannot open lake '{path}': {text.splitlines()[0]}")
 
 
 def _text(sql: Sql) -> str:

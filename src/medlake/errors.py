@@ -33,7 +33,7 @@ class InputError(MedlakeError):
 
 
 class SqlFileError(MedlakeError):
-    """A .sql file is malformed (bad header, parse error, forbidden statement)."""
+    """A .sql file or SQL text is malformed or refused (bad header, parse error, forbidden statement)."""
 
     def __init__(self, path, message: str):
         self.path = str(path)
@@ -50,3 +50,11 @@ class ParameterError(MedlakeError):
 
 class LeakageError(MedlakeError):
     """A task or feature uses data from after its index time."""
+
+
+class LakeInUseError(MedlakeError):
+    """Another process holds the lake file in a way that excludes this open (DuckDB's file lock)."""
+
+    def __init__(self, message: str, *, pid: int | None = None):
+        self.pid = pid
+        super().__init__(message)

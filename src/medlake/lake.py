@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from .database import Database
 from .errors import MedlakeError
+from .sqlcheck import check_statement
 from .version import __version__
 
 DEFAULT_DB = "medlake.duckdb"
@@ -68,12 +69,19 @@ class Lake:
         return f"Lake({self.path!r})"
 
     # -- running SQL ----------------------------------------------------
-    def sql(self, query: str, params: dict | None = None) -> pa.Table:
-        """Run a query and return its result as an Arrow table."""
+    def sql(self, query: str, params: dict | None = None, *, write: bool = False,
+            allow_files: bool = False) -> pa.Table:
+        """Run one statement (user SQL) and return its result as an Arrow table.
+
+        The statement is checked first (medlake.sqlcheck): exactly one; only a query
+        (or DESCRIBE, SHOW, SUMMARIZE) unless `write`; no file or network access
+        (read_csv, COPY, ATTACH, INSTALL, a file path as table name, ...) unless
+        `allow_files`. A refused statement raises SqlFileError naming what was refused."""
+        check_statement(query, write=write, allow_files=allow_files)
         return self.db.arrow_sql(query, params)
 
     def execute(self, sql: str, params: dict | None = None) -> list[tuple]:
-        """Run one statement with bound parameters; returns its rows."""
+        """Run one statement with bound parameters, unchecked (for trusted code); returns its rows."""
         return self.db.run_sql(sql, params)
 
     # -- datasets -------------------------------------------------------
