@@ -88,3 +88,28 @@ def toy_lake(path: Path) -> Path:
         lake.execute("CREATE TABLE toy.samples AS SELECT * FROM (VALUES (1, TIMESTAMP '2030-01-03'), "
                      "(2, TIMESTAMP '2030-01-03'), (3, TIMESTAMP '2030-01-03')) s(subject_id, index_time)")
     return path
+
+
+def _open(path: Path, mode: str):
+    return gzip.open(path, mode) if path.name.lower().endswith(".gz") else open(path, mode)  # noqa: SIM115
+
+
+def add_bom(path: Path) -> None:
+    """Put a UTF-8 byte-order mark before the first byte of a .csv or .csv.gz file."""
+    with _open(path, "rb") as f:
+        data = f.read()
+    with _open(path, "wb") as f:
+        f.write(b"\xef\xbb\xbf" + data)
+
+
+def change_delimiter(path: Path, delimiter: str) -> None:
+    """Rewrite a .csv or .csv.gz file with another delimiter between fields (quotes kept where needed)."""
+    import csv
+    import io
+
+    with _open(path, "rb") as f:
+        rows = list(csv.reader(io.StringIO(f.read().decode(), newline="")))
+    out = io.StringIO(newline="")
+    csv.writer(out, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    with _open(path, "wb") as f:
+        f.write(out.getvalue().encode())
