@@ -166,3 +166,11 @@ def test_library_error_names_its_parts_and_the_lake_stays_usable(lake_path, demo
         # the connection is not left inside a transaction: a good load right after succeeds
         result = lake.load("mimic4", mimic4_dir, tables=["icustays"])
         assert result.replaced and lake.sql("SELECT count(*) AS n FROM mimic4.visits").to_pylist() == [{"n": 415}]
+
+
+def test_a_long_value_is_cut_in_the_message(lake_path, demo):
+    replace_cell(demo / "hosp" / "admissions.csv.gz", 5, 2, "9" * 5000 + "x")
+    message = load_broken(lake_path, demo)
+    assert message == (f"error: {demo / 'hosp' / 'admissions.csv.gz'}, line 5, column 'admittime': "
+                       f"value does not parse; value '{'9' * 200}'... (5,001 characters); "
+                       "expected a timestamp like 2150-01-31 13:45:00")

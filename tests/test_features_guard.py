@@ -169,3 +169,24 @@ def test_a_failing_view_named_in_features_is_an_error(lake_path, tmp_path):
     assert not out.exists()
     with medlake.connect(lake_path, read_only=True) as lake, pytest.raises(MedlakeError, match="view 'broken'"):
         lake.features.training_set("toy.samples", ["broken"], dataset="toy")
+
+
+@pytest.mark.parametrize(("ids", "message"), [
+    ("99999999999999999999999", "entity id 99999999999999999999999 is out of range: ids are BIGINT "
+                                "(at most 9,223,372,036,854,775,807)"),
+    ("1,-9223372036854775809", "entity id -9223372036854775809 is out of range: ids are BIGINT "
+                               "(at most 9,223,372,036,854,775,807)"),
+    ("1,x", "--ids must be whole numbers separated by commas, got '1,x'"),
+])
+def test_features_get_with_an_id_out_of_range(lake_path, tmp_path, ids, message):
+    register(lake_path, tmp_path, GOOD, name="good", features="v: DOUBLE")
+    with medlake.connect(lake_path) as lake:
+        lake.features.materialize("good", dataset="toy")
+    result = run("features", "get", "good.v", "--ids", ids, "--db", str(lake_path))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {message}\n"
+    ok = run("features", "get", "good.v", "--ids", "2,9223372036854775807", "--format", "json", "--db", str(lake_path))
+    assert json.loads(ok.stdout) == [{"subject_id": 2, "good__v": 3.0},
+                                     {"subject_id": 9223372036854775807, "good__v": None}]
+    with medlake.connect(lake_path, read_only=True) as lake, pytest.raises(ParameterError, match="out of range"):
+        lake.features.online("good.v", [2**63])

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+MAX_VALUE_CHARS = 200
+
+
+def cut(value) -> str:
+    """A value as a message shows it: its repr, cut to MAX_VALUE_CHARS characters of text with the length said."""
+    if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+        return f"{value[:MAX_VALUE_CHARS]!r}... ({len(value):,} characters)"
+    text = repr(value)
+    return text if len(text) <= MAX_VALUE_CHARS else f"{text[:MAX_VALUE_CHARS]}... ({len(text):,} characters)"
+
 
 class MedlakeError(Exception):
     """Base class of every error medlake raises on purpose."""
@@ -26,7 +36,7 @@ class InputError(MedlakeError):
             parts.append(where)
         parts.append(message)
         if value is not None:
-            parts.append(f"value {value!r}")
+            parts.append(f"value {cut(value)}")
         if expected:
             parts.append(f"expected {expected}")
         super().__init__(": ".join(parts[:2]) + ("; " + "; ".join(parts[2:]) if len(parts) > 2 else ""))

@@ -129,12 +129,12 @@ def materialize(name, dataset, full, silent, db_path):
 @db_option
 def get(feature_list, ids, fmt, out, db_path):
     """Online read: latest materialized values of FEATURE_LIST (view.feature,...) for entity ids."""
-    from ..errors import ParameterError
+    from ..errors import ParameterError, cut
 
     try:
         entity_ids = [int(i) for i in ids.split(",") if i.strip()]
     except ValueError:
-        raise ParameterError(f"--ids must be whole numbers separated by commas, got {ids!r}") from None
+        raise ParameterError(f"--ids must be whole numbers separated by commas, got {cut(ids)}") from None
     with open_lake(db_path, read_only=True) as lake:
         table = lake.features.online(feature_list, entity_ids)
     emit(table, fmt, out)
