@@ -160,3 +160,21 @@ def test_lake_sql_takes_the_same_flags(lake_path, tmp_path):
         lake.sql("INSERT INTO toy.t VALUES ($v)", {"v": 7}, write=True)
         assert lake.sql(f"SELECT sum(a) AS s FROM read_csv('{csv}')", allow_files=True).to_pylist() == [{"s": 3}]
         assert lake.sql("SELECT max(x) AS m FROM toy.t").to_pylist() == [{"m": 7}]
+
+
+def test_duckdb_refuses_files_should_a_statement_get_past_the_check(lake_path, tmp_path, monkeypatch):
+    # a second wall: without --allow-files the connection itself has external access turned off
+    import medlake.lake
+    import medlake.sqlcheck
+
+    csv = tmp_path / "data.csv"
+    csv.write_text("a\n1\n")
+    for module in (medlake.sqlcheck, medlake.lake):
+        monkeypatch.setattr(module, "check_statement", lambda *a, **k: None)
+    result = sql(lake_path, f"SELECT * FROM read_csv('{csv}')")
+    assert result.exit_code == 2
+    assert result.stderr == (f'error: query failed: Permission Error: Cannot access file "{csv}" - '
+                             "file system operations are disabled by configuration\n")
+    assert rows(lake_path, f"SELECT count(*) AS n FROM read_csv('{csv}')", "--allow-files") == [{"n": 1}]
+    with medlake.connect(lake_path, read_only=True, external_access=False) as lake:
+        assert lake.sql("SELECT count(*) AS n FROM toy.t").to_pylist() == [{"n": 3}]

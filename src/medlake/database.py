@@ -52,10 +52,15 @@ class LoadRecord:
 class Database:
     """One DuckDB connection and everything that runs on it."""
 
-    def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool = False, threads: int | None = None):
+    def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool = False, threads: int | None = None,
+                 external_access: bool = True):
+        """Open (or create) the file; `external_access=False` has DuckDB refuse every file and
+        network access but the lake's own files (read_csv, COPY, ATTACH, INSTALL, ...) for this connection."""
         self.path = str(path)
         self.read_only = read_only
-        config = {"threads": threads} if threads else {}
+        config: dict = {"threads": threads} if threads else {}
+        if not external_access:
+            config["enable_external_access"] = False
         if read_only and self.path != ":memory:" and not Path(self.path).exists():
             raise UnknownNameError(f"no lake at '{self.path}'; create one with `medlake load` "
                                    "(or medlake.connect(path) in Python)")

@@ -32,8 +32,9 @@ def default_db_path() -> str:
 class Lake:
     """A medlake database file (or ':memory:'): datasets, code systems, tasks and features."""
 
-    def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool = False, threads: int | None = None):
-        self.db = Database(path, read_only=read_only, threads=threads)
+    def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool = False, threads: int | None = None,
+                 external_access: bool = True):
+        self.db = Database(path, read_only=read_only, threads=threads, external_access=external_access)
         # DuckDB names the file's catalog after its stem; a schema of the same name
         # makes two-part names like meta.loads ambiguous, so refuse such files early.
         self.catalog = self.db.catalog()
@@ -141,6 +142,11 @@ class Lake:
         return self.tasks.run(name, dataset=dataset, **params)
 
 
-def connect(path: str | os.PathLike | None = None, read_only: bool = False, threads: int | None = None) -> Lake:
-    """Open (or create) a lake. `path` defaults to $MEDLAKE_DB, else ./medlake.duckdb."""
-    return Lake(path if path is not None else default_db_path(), read_only=read_only, threads=threads)
+def connect(path: str | os.PathLike | None = None, read_only: bool = False, threads: int | None = None,
+            external_access: bool = True) -> Lake:
+    """Open (or create) a lake. `path` defaults to $MEDLAKE_DB, else ./medlake.duckdb.
+
+    read_only=True shares the file with other readers (a writer needs it alone);
+    external_access=False has DuckDB itself refuse file and network access on this connection."""
+    return Lake(path if path is not None else default_db_path(), read_only=read_only, threads=threads,
+                external_access=external_access)

@@ -90,7 +90,8 @@ def sql(query, fmt, out, max_rows, write, allow_files, db_path):
     from ..sqlcheck import check_statement
 
     check_statement(query, write=write, allow_files=allow_files)  # before opening: a refusal needs no lake
-    with open_lake(db_path, read_only=not write) as lake:
+    # and DuckDB itself refuses files and the network, should a statement get past the check
+    with open_lake(db_path, read_only=not write, external_access=allow_files) as lake:
         try:
             table = lake.sql(query, write=write, allow_files=allow_files)
         except duckdb.Error as e:
