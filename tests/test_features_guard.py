@@ -190,3 +190,20 @@ def test_features_get_with_an_id_out_of_range(lake_path, tmp_path, ids, message)
                                      {"subject_id": 9223372036854775807, "good__v": None}]
     with medlake.connect(lake_path, read_only=True) as lake, pytest.raises(ParameterError, match="out of range"):
         lake.features.online("good.v", [2**63])
+
+
+def test_a_registered_view_that_fails_the_check_is_named_and_can_be_removed(lake_path):
+    # a registry row written before the check existed (or by hand) that the check now refuses
+    with medlake.connect(lake_path) as lake:
+        lake.features.list()  # creates the registry tables
+        spec = {"name": "old", "entity": "subject", "kind": "latest", "event_time": "time", "ttl": None,
+                "description": "", "features": {"v": {"type": "INTEGER"}}}
+        lake.execute("INSERT INTO fs.feature_views VALUES ('old', 'abc123', 'subject', 'latest', $spec, $sql, [], "
+                     "now()::TIMESTAMP)",
+                     {"spec": json.dumps(spec), "sql": "SELECT subject_id, time, 1 AS v FROM meta.loads"})
+    result = run("features", "list", "--db", str(lake_path))
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: registered feature view 'old' version abc123: table meta.loads is outside the "
+                             f"dataset; {OUTSIDE}; remove it with `medlake features unregister old --version abc123`\n")
+    assert run("features", "unregister", "old", "--version", "abc123", "--db", str(lake_path)).exit_code == 0
+    assert run("features", "list", "--db", str(lake_path)).exit_code == 0

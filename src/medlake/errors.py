@@ -47,6 +47,7 @@ class SqlFileError(MedlakeError):
 
     def __init__(self, path, message: str):
         self.path = str(path)
+        self.message = message
         super().__init__(f"{self.path}: {message}")
 
 

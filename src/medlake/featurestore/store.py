@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..database import Database
-from ..errors import MedlakeError, ParameterError, UnknownNameError
+from ..errors import MedlakeError, ParameterError, SqlFileError, UnknownNameError
 from ..progress import progress
 from ..samples import samples_table
 from ..sqlfiles import SQL_ROOT, qualify
@@ -64,7 +64,12 @@ class FeatureStore:
         """A registry row as a FeatureView, parsed once per (name, version)."""
         key = (row["name"], row["version"])
         if key not in self._parsed_rows:
-            self._parsed_rows[key] = _from_row(row)
+            try:
+                self._parsed_rows[key] = _from_row(row)
+            except SqlFileError as e:  # registered before the check it now fails was in place
+                raise SqlFileError(f"registered feature view '{key[0]}' version {key[1]}",
+                                   f"{e.message}; remove it with "
+                                   f"`medlake features unregister {key[0]} --version {key[1]}`") from None
         return self._parsed_rows[key]
 
     def views(self) -> dict[str, FeatureView]:
