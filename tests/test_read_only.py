@@ -3,8 +3,10 @@ read-only file; a command that writes, blocked by another process, says which pr
 
 from __future__ import annotations
 
+import json
 import os
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -98,3 +100,17 @@ def test_a_reader_blocked_by_a_writer_names_it(lake_path):
         result = run("info", "--db", str(lake_path))
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: cannot open lake '{lake_path}' read-only: process {pid} (")
+
+
+def test_info_on_a_plain_duckdb_file_reads_it_without_writing(tmp_path):
+    path = tmp_path / "plain.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    con.close()
+    before = snapshot(path)
+    result = run("info", "--db", str(path))
+    assert result.exit_code == 0, result.output
+    assert "no datasets loaded" in result.stdout
+    assert json.loads(run("sql", "SELECT x FROM t", "--format", "json", "--db", str(path)).stdout) == [{"x": 1}]
+    assert_unchanged(path, before)  # no meta schema was added
+    assert snapshot(path)["schemas"] == ["main"]

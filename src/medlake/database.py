@@ -177,8 +177,16 @@ class Database:
         return [r["dataset"] for r in self.dataset_rows()]
 
     def dataset_rows(self) -> list[dict]:
-        """One row per loaded dataset: dataset, source, load_id, loaded_at."""
+        """One row per loaded dataset: dataset, source, load_id, loaded_at (none in a file
+        medlake never wrote to, opened read-only: it has no load log)."""
+        if not self.has_load_log():
+            return []
         return self.arrow(INFO_SQL, "datasets").to_pylist()
+
+    def has_load_log(self) -> bool:
+        """Whether the file has medlake's load log (meta.loads, meta.datasets); a lake opened
+        read-write always has it, a plain DuckDB file opened read-only may not."""
+        return self.table_exists("meta", "datasets") and self.table_exists("meta", "loads")
 
     def require_dataset(self, dataset: str) -> str:
         """Return the dataset's schema name, or raise UnknownNameError listing what is loaded."""

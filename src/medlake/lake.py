@@ -103,7 +103,7 @@ class Lake:
         schemas += [s for s in ("vocab", "fs") if self.db.schema_exists(s)]
         tables = self.db.arrow(INFO_SQL, "tables", params={"schemas": schemas}).to_pylist()
         views = self.db.arrow(INFO_SQL, "views", params={"schemas": schemas}).to_pylist()
-        loads = self.db.arrow(INFO_SQL, "loads").to_pylist()
+        loads = self.db.arrow(INFO_SQL, "loads").to_pylist() if self.db.has_load_log() else []
         return {"path": self.path, "datasets": datasets, "tables": tables, "views": views, "loads": loads,
                 "medlake_version": __version__}
 
