@@ -174,3 +174,12 @@ def test_a_long_value_is_cut_in_the_message(lake_path, demo):
     assert message == (f"error: {demo / 'hosp' / 'admissions.csv.gz'}, line 5, column 'admittime': "
                        f"value does not parse; value '{'9' * 200}'... (5,001 characters); "
                        "expected a timestamp like 2150-01-31 13:45:00")
+
+
+def test_a_truncated_gz_says_so(lake_path, demo):
+    path = demo / "hosp" / "admissions.csv.gz"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    message = load_broken(lake_path, demo)
+    assert message == (f"error: {path}: cannot read as CSV: IO Error: Unexpected end of GZIP stream: {path}; "
+                       "expected a complete file; it looks truncated (download it again)")

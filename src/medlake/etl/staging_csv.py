@@ -77,8 +77,10 @@ def stage_csv(db: Database, found: FoundFile, schema: str) -> int:
         not_whole = re.search(r"medlake:not-whole:([^:]+):(\S+)", str(e))
         if not_whole:
             raise _not_whole_error(path, columns, *not_whole.groups()) from None
+        truncated = "end of gzip stream" in str(e).lower()
         raise InputError(f"cannot read as CSV: {first_line(e)}", path=path,
-                         expected="comma-separated values with a header row") from None
+                         expected="a complete file; it looks truncated (download it again)" if truncated
+                         else "comma-separated values with a header row") from None
     bad = db.one(RAW_SQL, "first_reject", tables={"rejects": rejects_name})
     for name in (rejects_name, rejects_name + "_scan"):
         db.run(RAW_SQL, "drop_rejects", tables={"rejects": name})
