@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
+import medlake
 from medlake.cli import main
 
 
@@ -63,8 +64,18 @@ def test_info_lists_datasets_rows_and_history(lake_file):
 
 
 def test_info_on_an_empty_lake(tmp_path):
-    out = run("--db", str(tmp_path / "empty.duckdb"), "info").stdout
+    path = tmp_path / "empty.duckdb"
+    medlake.connect(path).close()
+    out = run("--db", str(path), "info").stdout
     assert "no datasets loaded" in out and "load history" not in out
+
+
+def test_info_on_a_missing_lake_creates_nothing(tmp_path):
+    path = tmp_path / "nowhere.duckdb"
+    result = run("--db", str(path), "info", ok=False)
+    assert result.exit_code == 2
+    assert result.stderr == f"error: no lake at '{path}'; create one with `medlake load` (or medlake.connect(path) in Python)\n"
+    assert not path.exists()
 
 
 def test_sql_prints_a_table(lake_file):
@@ -123,11 +134,15 @@ def test_db_option_before_or_after_and_from_the_environment(lake_file, tmp_path,
     assert json.loads(run("sql", query, "--format", "json", "--db", str(lake_file)).stdout) == expected
     monkeypatch.setenv("MEDLAKE_DB", str(lake_file))
     assert json.loads(run("sql", query, "--format", "json").stdout) == expected
-    # neither --db nor MEDLAKE_DB: ./medlake.duckdb
+    # neither --db nor MEDLAKE_DB: ./medlake.duckdb (a reader needs it to exist; a writer creates it)
     monkeypatch.delenv("MEDLAKE_DB")
     monkeypatch.chdir(tmp_path)
-    assert json.loads(run("sql", "SELECT count(*) AS n FROM meta.loads", "--format", "json").stdout) == [{"n": 0}]
+    missing = run("sql", "SELECT 1", ok=False)
+    assert missing.exit_code == 2 and missing.stderr.startswith("error: no lake at 'medlake.duckdb'")
+    assert not (tmp_path / "medlake.duckdb").exists()
+    run("sql", "CREATE TABLE main.t AS SELECT 1 AS x", "--write")
     assert (tmp_path / "medlake.duckdb").exists()
+    assert json.loads(run("sql", "SELECT count(*) AS n FROM meta.loads", "--format", "json").stdout) == [{"n": 0}]
 
 
 # -- one output convention: --format table|csv|json|parquet and --out, the same on every command --------------

@@ -12,11 +12,11 @@ import gzip
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 from click.testing import CliRunner
 
 import medlake
+from helpers import assert_unchanged, replace_cell, rewrite, snapshot
 from medlake.cli import main
 from medlake.errors import InputError
 
@@ -45,39 +45,6 @@ def demo(mimic4_dir, tmp_path) -> Path:
     return dst
 
 
-def snapshot(path: Path) -> dict:
-    """Every table's contents (meta included) and the list of schemas, read with plain duckdb."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        schemas = sorted(r[0] for r in con.execute(
-            "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database()").fetchall())
-        tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() "
-                             "WHERE database_name = current_database() ORDER BY ALL").fetchall()
-        contents = {f"{s}.{t}": con.sql(f'SELECT * FROM "{s}"."{t}"').to_arrow_table() for s, t in tables}
-    finally:
-        con.close()
-    return {"schemas": schemas, "tables": contents}
-
-
-def rewrite(path: Path, edit) -> None:
-    """Replace a .csv.gz's lines (without their newlines) by edit(lines)."""
-    with gzip.open(path, "rt", newline="") as f:
-        lines = f.read().split("\n")
-    trailing = lines[-1] == ""
-    lines = edit(lines[:-1] if trailing else lines)
-    with gzip.open(path, "wt", newline="") as f:
-        f.write("\n".join(lines) + ("\n" if trailing else ""))
-
-
-def replace_cell(path: Path, line: int, index: int, value: str) -> None:
-    """Set field `index` of file line `line` (1 = the header) of a .csv.gz to `value`."""
-    def edit(lines):
-        fields = lines[line - 1].split(",")
-        fields[index] = value
-        return lines[:line - 1] + [",".join(fields)] + lines[line:]
-    rewrite(path, edit)
-
-
 def load_broken(lake_path: Path, demo: Path) -> str:
     """Run `medlake load mimic4` on the broken copy; check exit 2, one line, no traceback; return the line."""
     before = snapshot(lake_path)
@@ -87,11 +54,7 @@ def load_broken(lake_path: Path, demo: Path) -> str:
     assert isinstance(result.exception, SystemExit)  # a clean exit, not an escaped exception
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    after = snapshot(lake_path)
-    assert after["schemas"] == before["schemas"]
-    assert after["tables"].keys() == before["tables"].keys()
-    for name, table in before["tables"].items():
-        assert after["tables"][name].equals(table), f"{name} changed by a failed load"
+    assert_unchanged(lake_path, before)
     return lines[0]
 
 
@@ -203,3 +166,20 @@ def test_library_error_names_its_parts_and_the_lake_stays_usable(lake_path, demo
         # the connection is not left inside a transaction: a good load right after succeeds
         result = lake.load("mimic4", mimic4_dir, tables=["icustays"])
         assert result.replaced and lake.sql("SELECT count(*) AS n FROM mimic4.visits").to_pylist() == [{"n": 415}]
+
+
+def test_a_long_value_is_cut_in_the_message(lake_path, demo):
+    replace_cell(demo / "hosp" / "admissions.csv.gz", 5, 2, "9" * 5000 + "x")
+    message = load_broken(lake_path, demo)
+    assert message == (f"error: {demo / 'hosp' / 'admissions.csv.gz'}, line 5, column 'admittime': "
+                       f"value does not parse; value '{'9' * 200}'... (5,001 characters); "
+                       "expected a timestamp like 2150-01-31 13:45:00")
+
+
+def test_a_truncated_gz_says_so(lake_path, demo):
+    path = demo / "hosp" / "admissions.csv.gz"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    message = load_broken(lake_path, demo)
+    assert message == (f"error: {path}: cannot read as CSV: IO Error: Unexpected end of GZIP stream: {path}; "
+                       "expected a complete file; it looks truncated (download it again)")

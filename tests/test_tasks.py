@@ -215,6 +215,8 @@ def test_a_registered_task_file_runs_by_the_name_in_its_header(demo_lake, tmp_pa
     ("SELECT * FROM read_parquet('x.parquet')", "may only read|reads outside"),
     ("SELECT * FROM glob('*')", "reads outside"),
     ("SELECT read_text('x') AS label FROM events", "reads outside"),
+    ("SELECT current_setting('threads') AS label FROM events", r"function current_setting\(\) reads the lake's settings"),
+    ("SELECT * FROM duckdb_tables()", r"function duckdb_tables\(\) reads the lake's settings or catalog"),
     ("SELECT * FROM 'x.csv'", "unknown table 'x.csv'"),
     ("SELECT * FROM meta.loads", "outside the dataset"),
     ("SELECT * FROM other_schema.events", "outside the dataset"),

@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from .errors import MedlakeError, UnknownNameError
+from .errors import LakeInUseError, MedlakeError, UnknownNameError
 from .sqlfiles import params_used, render, statement_sql
 
 LOAD_LOG_SQL = "lake/load_log.sql"
@@ -51,14 +52,22 @@ class LoadRecord:
 class Database:
     """One DuckDB connection and everything that runs on it."""
 
-    def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool = False, threads: int | None = None):
+    def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool = False, threads: int | None = None,
+                 external_access: bool = True):
+        """Open (or create) the file; `external_access=False` has DuckDB refuse every file and
+        network access but the lake's own files (read_csv, COPY, ATTACH, INSTALL, ...) for this connection."""
         self.path = str(path)
         self.read_only = read_only
-        config = {"threads": threads} if threads else {}
+        config: dict = {"threads": threads} if threads else {}
+        if not external_access:
+            config["enable_external_access"] = False
+        if read_only and self.path != ":memory:" and not Path(self.path).exists():
+            raise UnknownNameError(f"no lake at '{self.path}'; create one with `medlake load` "
+                                   "(or medlake.connect(path) in Python)")
         try:
             self._con = duckdb.connect(self.path, read_only=read_only, config=config)
         except duckdb.Error as e:
-            raise MedlakeError(f"cannot open lake '{self.path}': {str(e).splitlines()[0]}") from None
+            raise _open_error(self.path, read_only, e) from None
         self._in_transaction = False
 
     def close(self) -> None:
@@ -168,8 +177,16 @@ class Database:
         return [r["dataset"] for r in self.dataset_rows()]
 
     def dataset_rows(self) -> list[dict]:
-        """One row per loaded dataset: dataset, source, load_id, loaded_at."""
+        """One row per loaded dataset: dataset, source, load_id, loaded_at (none in a file
+        medlake never wrote to, opened read-only: it has no load log)."""
+        if not self.has_load_log():
+            return []
         return self.arrow(INFO_SQL, "datasets").to_pylist()
+
+    def has_load_log(self) -> bool:
+        """Whether the file has medlake's load log (meta.loads, meta.datasets); a lake opened
+        read-write always has it, a plain DuckDB file opened read-only may not."""
+        return self.table_exists("meta", "datasets") and self.table_exists("meta", "loads")
 
     def require_dataset(self, dataset: str) -> str:
         """Return the dataset's schema name, or raise UnknownNameError listing what is loaded."""
@@ -217,6 +234,22 @@ class Database:
     def load_ids(self, datasets: list[str]) -> list[int]:
         """The current load id of each named dataset (vocab for the code tables), for manifests."""
         return [r[0] for r in self.run(LOAD_LOG_SQL, "current_loads", params={"datasets": datasets})]
+
+
+def _open_error(path: str, read_only: bool, error: duckdb.Error) -> MedlakeError:
+    """DuckDB's refusal to open a file, said in medlake's terms: who holds it and what to do."""
+    text = str(error)
+    held = re.search(r"Conflicting lock is held in (.*?) \(PID (\d+)\)", text)
+    if held:
+        program, pid = held.group(1), int(held.group(2))
+        mode = "read-only" if read_only else "for writing"
+        return LakeInUseError(
+            f"cannot open lake '{path}' {mode}: process {pid} ({program}) holds it; wait for that process to "
+            f"finish or close its lake, then try again (readers may share a lake; a writer needs it alone)", pid=pid)
+    if not read_only and os.path.exists(path) and not os.access(path, os.W_OK):
+        return MedlakeError(f"cannot open lake '{path}' for writing: the file is read-only; "
+                            "commands that only read (info, sql, tasks list, features list/show/get) still work")
+    return MedlakeError(f"cannot open lake '{path}': {text.splitlines()[0]}")
 
 
 def _text(sql: Sql) -> str:

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+MAX_VALUE_CHARS = 200
+
+
+def cut(value) -> str:
+    """A value as a message shows it: its repr, cut to MAX_VALUE_CHARS characters of text with the length said."""
+    if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+        return f"{value[:MAX_VALUE_CHARS]!r}... ({len(value):,} characters)"
+    text = repr(value)
+    return text if len(text) <= MAX_VALUE_CHARS else f"{text[:MAX_VALUE_CHARS]}... ({len(text):,} characters)"
+
 
 class MedlakeError(Exception):
     """Base class of every error medlake raises on purpose."""
@@ -26,17 +36,18 @@ class InputError(MedlakeError):
             parts.append(where)
         parts.append(message)
         if value is not None:
-            parts.append(f"value {value!r}")
+            parts.append(f"value {cut(value)}")
         if expected:
             parts.append(f"expected {expected}")
         super().__init__(": ".join(parts[:2]) + ("; " + "; ".join(parts[2:]) if len(parts) > 2 else ""))
 
 
 class SqlFileError(MedlakeError):
-    """A .sql file is malformed (bad header, parse error, forbidden statement)."""
+    """A .sql file or SQL text is malformed or refused (bad header, parse error, forbidden statement)."""
 
     def __init__(self, path, message: str):
         self.path = str(path)
+        self.message = message
         super().__init__(f"{self.path}: {message}")
 
 
@@ -50,3 +61,11 @@ class ParameterError(MedlakeError):
 
 class LeakageError(MedlakeError):
     """A task or feature uses data from after its index time."""
+
+
+class LakeInUseError(MedlakeError):
+    """Another process holds the lake file in a way that excludes this open (DuckDB's file lock)."""
+
+    def __init__(self, message: str, *, pid: int | None = None):
+        self.pid = pid
+        super().__init__(message)

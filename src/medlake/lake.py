@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from .database import Database
 from .errors import MedlakeError
+from .sqlcheck import check_statement
 from .version import __version__
 
 DEFAULT_DB = "medlake.duckdb"
@@ -31,8 +32,9 @@ def default_db_path() -> str:
 class Lake:
     """A medlake database file (or ':memory:'): datasets, code systems, tasks and features."""
 
-    def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool = False, threads: int | None = None):
-        self.db = Database(path, read_only=read_only, threads=threads)
+    def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool = False, threads: int | None = None,
+                 external_access: bool = True):
+        self.db = Database(path, read_only=read_only, threads=threads, external_access=external_access)
         # DuckDB names the file's catalog after its stem; a schema of the same name
         # makes two-part names like meta.loads ambiguous, so refuse such files early.
         self.catalog = self.db.catalog()
@@ -68,12 +70,19 @@ class Lake:
         return f"Lake({self.path!r})"
 
     # -- running SQL ----------------------------------------------------
-    def sql(self, query: str, params: dict | None = None) -> pa.Table:
-        """Run a query and return its result as an Arrow table."""
+    def sql(self, query: str, params: dict | None = None, *, write: bool = False,
+            allow_files: bool = False) -> pa.Table:
+        """Run one statement (user SQL) and return its result as an Arrow table.
+
+        The statement is checked first (medlake.sqlcheck): exactly one; only a query
+        (or DESCRIBE, SHOW, SUMMARIZE) unless `write`; no file or network access
+        (read_csv, COPY, ATTACH, INSTALL, a file path as table name, ...) unless
+        `allow_files`. A refused statement raises SqlFileError naming what was refused."""
+        check_statement(query, write=write, allow_files=allow_files)
         return self.db.arrow_sql(query, params)
 
     def execute(self, sql: str, params: dict | None = None) -> list[tuple]:
-        """Run one statement with bound parameters; returns its rows."""
+        """Run one statement with bound parameters, unchecked (for trusted code); returns its rows."""
         return self.db.run_sql(sql, params)
 
     # -- datasets -------------------------------------------------------
@@ -94,7 +103,7 @@ class Lake:
         schemas += [s for s in ("vocab", "fs") if self.db.schema_exists(s)]
         tables = self.db.arrow(INFO_SQL, "tables", params={"schemas": schemas}).to_pylist()
         views = self.db.arrow(INFO_SQL, "views", params={"schemas": schemas}).to_pylist()
-        loads = self.db.arrow(INFO_SQL, "loads").to_pylist()
+        loads = self.db.arrow(INFO_SQL, "loads").to_pylist() if self.db.has_load_log() else []
         return {"path": self.path, "datasets": datasets, "tables": tables, "views": views, "loads": loads,
                 "medlake_version": __version__}
 
@@ -133,6 +142,11 @@ class Lake:
         return self.tasks.run(name, dataset=dataset, **params)
 
 
-def connect(path: str | os.PathLike | None = None, read_only: bool = False, threads: int | None = None) -> Lake:
-    """Open (or create) a lake. `path` defaults to $MEDLAKE_DB, else ./medlake.duckdb."""
-    return Lake(path if path is not None else default_db_path(), read_only=read_only, threads=threads)
+def connect(path: str | os.PathLike | None = None, read_only: bool = False, threads: int | None = None,
+            external_access: bool = True) -> Lake:
+    """Open (or create) a lake. `path` defaults to $MEDLAKE_DB, else ./medlake.duckdb.
+
+    read_only=True shares the file with other readers (a writer needs it alone);
+    external_access=False has DuckDB itself refuse file and network access on this connection."""
+    return Lake(path if path is not None else default_db_path(), read_only=read_only, threads=threads,
+                external_access=external_access)

@@ -5,9 +5,9 @@ What may stand for samples, and what each becomes:
 - a task result (anything with `to_arrow()`, polars frames too): its rows;
 - a pyarrow Table: itself; a pandas DataFrame: its rows (index dropped);
 - a path (str or os.PathLike) ending in `.parquet`: the file's rows;
-- any other str: a SELECT query when it parses as one (it runs on the lake,
-  with `params` bound), else the name of a table or view of the lake
-  (`name` or `schema.name`).
+- any other str: a SELECT query when it parses as one (checked as `medlake sql`
+  checks user SQL: one query, no files; it runs on the lake with `params`
+  bound), else the name of a table or view of the lake (`name` or `schema.name`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from sqlglot import exp
 
 from .database import Database
 from .errors import ParameterError, UnknownNameError
+from .sqlcheck import check_statement
 from .sqlfiles import DIALECT
 
 
@@ -51,6 +52,7 @@ def _from_text(db: Database | None, text: str, params: dict | None) -> pa.Table:
         raise ParameterError("samples given as a query or table name need a lake to read from (pass lake=...)")
     tree = _parsed(text)
     if isinstance(tree, exp.Query):
+        check_statement(text)  # user SQL: one query that reads the lake, no files
         return db.arrow_sql(text, params)
     if isinstance(tree, (exp.Table, exp.Column)):
         try:

@@ -15,11 +15,11 @@ def db_option(f):
     )(f)
 
 
-def open_lake(db_path: str | None, read_only: bool = False):
+def open_lake(db_path: str | None, read_only: bool = False, external_access: bool = True):
     """Open the lake a command was pointed at (its --db, the group's --db, $MEDLAKE_DB, ./medlake.duckdb)."""
     ctx = click.get_current_context(silent=True)
     group_db = (ctx.find_root().obj or {}).get("db") if ctx else None
-    return connect(db_path or group_db or default_db_path(), read_only=read_only)
+    return connect(db_path or group_db or default_db_path(), read_only=read_only, external_access=external_access)
 
 
 def parse_params(pairs: tuple[str, ...]) -> dict:

@@ -1,12 +1,14 @@
-"""`medlake features list|show|register|build|materialize|get`: the feature store from the shell."""
+"""`medlake features list|show|register|unregister|build|materialize|get`: the feature store from the shell."""
 
 from __future__ import annotations
 
 import click
 import pyarrow as pa
+from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
 
+from ..progress import console
 from ._options import db_option, open_lake, parse_params
 from ._output import emit, output_options, stdout
 
@@ -25,7 +27,7 @@ def features():
 @db_option
 def list_views(fmt, out, db_path):
     """List the feature views with their entity, kind, version and features."""
-    with open_lake(db_path) as lake:
+    with open_lake(db_path, read_only=True) as lake:
         views = lake.features.list()
     if out or (fmt or "table") != "table":
         emit(pa.Table.from_pylist(views), fmt, out)
@@ -44,7 +46,7 @@ def list_views(fmt, out, db_path):
 @db_option
 def show(name, version, db_path):
     """Show one view as a file (header and SQL) and its registered versions."""
-    with open_lake(db_path) as lake:
+    with open_lake(db_path, read_only=True) as lake:
         view = lake.features.get(name, version)
         versions = lake.features.versions(name)
     stdout.print(f"[bold]{view.name}[/] version {view.version}")
@@ -66,6 +68,19 @@ def register_view(path, db_path):
     stdout.print(f"registered {path} as version {version}")
 
 
+@features.command("unregister")
+@click.argument("name")
+@click.option("--version", "version", default=None, help="Only this version (default: every registered version).")
+@db_option
+def unregister_view(name, version, db_path):
+    """Remove a registered view (and the tables materialized from it) from the lake."""
+    with open_lake(db_path) as lake:
+        r = lake.features.unregister(name, version)
+    dropped = f"; dropped {', '.join(r['dropped_tables'])}" if r["dropped_tables"] else ""
+    stdout.print(f"unregistered {r['name']} (version{'s' if len(r['versions']) != 1 else ''} "
+                 f"{', '.join(r['versions'])}){dropped}")
+
+
 @features.command()
 @click.option("--task", default=None, help="Task whose samples get the features (medlake task list).")
 @click.option("--dataset", default=None, help="Dataset the task and the features read.")
@@ -84,6 +99,9 @@ def build(task, dataset, samples, feature_list, params, ttl, exclusive, out, sil
         manifest = lake.features.build(out=out, task=task, samples=samples, dataset=dataset,
                                        features=feature_list, ttl=ttl, inclusive=not exclusive,
                                        params=parse_params(params), show_progress=not silent)
+    for failed in manifest["failed_views"]:
+        console.print(f"[yellow]warning:[/] feature view '{failed['view']}' failed and was left out: "
+                      f"{escape(failed['error'])}", highlight=False, soft_wrap=True)
     views = ", ".join(f"{f['view']}@{f['version']}" for f in manifest["features"])
     stdout.print(f"wrote {manifest['rows']['training_set']:,} rows x {manifest['rows']['feature_columns']} "
                  f"features to {out} ({views})")
@@ -110,12 +128,12 @@ def materialize(name, dataset, full, silent, db_path):
 @db_option
 def get(feature_list, ids, fmt, out, db_path):
     """Online read: latest materialized values of FEATURE_LIST (view.feature,...) for entity ids."""
-    from ..errors import ParameterError
+    from ..errors import ParameterError, cut
 
     try:
         entity_ids = [int(i) for i in ids.split(",") if i.strip()]
     except ValueError:
-        raise ParameterError(f"--ids must be whole numbers separated by commas, got {ids!r}") from None
+        raise ParameterError(f"--ids must be whole numbers separated by commas, got {cut(ids)}") from None
     with open_lake(db_path, read_only=True) as lake:
         table = lake.features.online(feature_list, entity_ids)
     emit(table, fmt, out)

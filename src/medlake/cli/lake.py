@@ -45,7 +45,7 @@ def load(source, directory, tables, name, silent, db_path):
 @db_option
 def info(fmt, out, part, db_path):
     """List datasets, their tables with row counts, and the load history (parts: datasets, tables, views, loads)."""
-    with open_lake(db_path) as lake:
+    with open_lake(db_path, read_only=True) as lake:
         data = lake.info()
     parts = {name: pa.Table.from_pylist(data[name]) for name in ("datasets", "tables", "views", "loads")}
     emit_parts(parts, fmt, out, part, draw=lambda: _draw_info(data))
@@ -83,16 +83,25 @@ def _draw_info(data: dict) -> None:
 @click.argument("query")
 @output_options
 @click.option("--max-rows", default=50, show_default=True, help="Rows drawn in table format.")
+@click.option("--write", is_flag=True, help="Allow a statement that changes the lake (the lake opens read-write).")
+@click.option("--allow-files", is_flag=True,
+              help="Allow file and network access (read_csv, COPY, ATTACH, INSTALL, a file path as a table).")
 @db_option
-def sql(query, fmt, out, max_rows, db_path):
-    """Run a SQL query on the lake and print or write its result."""
+def sql(query, fmt, out, max_rows, write, allow_files, db_path):
+    """Run one SQL statement on the lake and print or write its result.
+
+    The lake opens read-only and the statement must only read, unless --write;
+    files and the network are out of reach unless --allow-files."""
     import duckdb
 
     from ..errors import MedlakeError
+    from ..sqlcheck import check_statement
 
-    with open_lake(db_path) as lake:
+    check_statement(query, write=write, allow_files=allow_files)  # before opening: a refusal needs no lake
+    # and DuckDB itself refuses files and the network, should a statement get past the check
+    with open_lake(db_path, read_only=not write, external_access=allow_files) as lake:
         try:
-            table = lake.sql(query)
+            table = lake.sql(query, write=write, allow_files=allow_files)
         except duckdb.Error as e:
             raise MedlakeError(f"query failed: {e}") from None
     emit(table, fmt, out, max_rows=max_rows)

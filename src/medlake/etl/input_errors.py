@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, cut
 
 INTEGER_TYPES = {"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER"}
 
@@ -36,5 +36,5 @@ def reject_error(path: Path, line, column, kind, csv_line, message, columns: dic
         # the declared type, not the type read (integer columns are read as DOUBLE)
         return InputError("value does not parse", path=path, line=line, column=column, value=value,
                           expected=expected_for(columns.get(column, typ), column))
-    return InputError(f"malformed row ({(kind or '').lower()}): {csv_line!r}", path=path, line=line,
+    return InputError(f"malformed row ({(kind or '').lower()}): {cut(csv_line)}", path=path, line=line,
                       expected=f"{len(columns)} comma-separated fields matching the header")

@@ -23,14 +23,17 @@ from .spec import FoundFile, RawTable
 from .staging_checks import RAW_SQL, add_absent_columns, check_columns, check_primary_key, count_rows, create_empty
 
 _SAFE = re.compile(r"[^a-z0-9_]")
+_OTHER_DELIMITERS = (";", "\t", "|")
 
 
 def read_csv_head(path: Path) -> tuple[list[str], bool]:
-    """(header, whether a data row follows) of a .csv or .csv.gz file; InputError if there is no header."""
+    """(header, whether a data row follows) of a .csv or .csv.gz file; InputError if there is no header
+    or it looks split by another delimiter. A UTF-8 byte-order mark is dropped (DuckDB's reader, which
+    skips the header line, never sees it as part of a name)."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rb") as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")  # a BOM is dropped
             reader = csv.reader(text)
             header = next(reader, None)
             first = next(reader, None)
@@ -39,6 +42,12 @@ def read_csv_head(path: Path) -> tuple[list[str], bool]:
                          expected="a readable CSV (optionally gzip-compressed)") from None
     if not header or all(not h.strip() for h in header):
         raise InputError("file is empty", path=path, line=1, expected="a header row and at least one data row")
+    if len(header) == 1:
+        delimiter = next((d for d in _OTHER_DELIMITERS if d in header[0]), None)
+        if delimiter:
+            raise InputError(f"the delimiter looks wrong: the header is one column holding {delimiter!r}",
+                             path=path, line=1, value=header[0],
+                             expected="comma-separated values (write the file with ',' between fields)")
     return [h.strip() for h in header], first is not None
 
 
@@ -68,8 +77,10 @@ def stage_csv(db: Database, found: FoundFile, schema: str) -> int:
         not_whole = re.search(r"medlake:not-whole:([^:]+):(\S+)", str(e))
         if not_whole:
             raise _not_whole_error(path, columns, *not_whole.groups()) from None
+        truncated = "end of gzip stream" in str(e).lower()
         raise InputError(f"cannot read as CSV: {first_line(e)}", path=path,
-                         expected="comma-separated values with a header row") from None
+                         expected="a complete file; it looks truncated (download it again)" if truncated
+                         else "comma-separated values with a header row") from None
     bad = db.one(RAW_SQL, "first_reject", tables={"rejects": rejects_name})
     for name in (rejects_name, rejects_name + "_scan"):
         db.run(RAW_SQL, "drop_rejects", tables={"rejects": name})

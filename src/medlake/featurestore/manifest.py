@@ -37,10 +37,11 @@ def build_training_set(store, *, out, task, samples, dataset, features, ttl, inc
         samples = result
     else:
         source = {"samples": str(samples)}
-    table = store.training_set(samples, features=features, ttl=ttl, inclusive=inclusive, dataset=dataset,
-                               show_progress=show_progress)
+    table, selection, failed = store.training_set_parts(samples, features=features, ttl=ttl, inclusive=inclusive,
+                                                        dataset=dataset, show_progress=show_progress)
+    if failed and not selection:
+        raise MedlakeError("every feature view failed: " + "; ".join(f"'{n}': {m}" for n, m in failed))
     dataset = store.dataset_for(dataset, samples)
-    selection = store.select(features, table.column_names)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, out)
@@ -55,6 +56,7 @@ def build_training_set(store, *, out, task, samples, dataset, features, ttl, inc
         "source": source,
         "features": [{"view": v.name, "version": v.version, "kind": v.kind, "entity": v.entity,
                       "features": [f.name for f in fs]} for v, fs in selection],
+        "failed_views": [{"view": n, "error": m} for n, m in failed],
         "options": {"ttl_seconds": ttl_seconds(ttl), "inclusive": inclusive},
         "loads": load_ids,
         "rows": {"samples": table.num_rows, "training_set": table.num_rows,

@@ -20,7 +20,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from ..database import Database
-from ..errors import ParameterError, UnknownNameError
+from ..errors import ParameterError, UnknownNameError, cut
 from ..progress import progress
 from ..sqlfiles import fill, load_sql
 from .pit import ViewPart, point_in_time_query
@@ -142,12 +142,28 @@ class OnlineIndex:
 
 def online(store, features, entity_ids) -> pa.Table:
     """Latest materialized values for entity ids (one row per id, in the order given)."""
+    ids = entity_id_array(entity_ids)
     cache_key = features if isinstance(features, str) else tuple(features)
     stamp = tuple(store.db.one(SQL, "materialized_stamp")) if store._ensure_schema() else ()
     index = store._online_plans.get(cache_key)
     if index is None or index.stamp != stamp:
         index = store._online_plans[cache_key] = _online_index(store, features, stamp)
-    return index.read(np.asarray([int(i) for i in entity_ids], dtype=np.int64))
+    return index.read(ids)
+
+
+def entity_id_array(entity_ids) -> np.ndarray:
+    """Entity ids as int64; ParameterError naming the first that is not a whole number in BIGINT's range."""
+    ids = []
+    for i in entity_ids:
+        try:
+            n = int(i)
+        except (TypeError, ValueError):
+            raise ParameterError(f"entity id {cut(i)} is not a whole number") from None
+        if not -(2**63) <= n < 2**63:
+            raise ParameterError(f"entity id {cut(n)} is out of range: ids are BIGINT "
+                                 f"(at most {2**63 - 1:,})")
+        ids.append(n)
+    return np.asarray(ids, dtype=np.int64)
 
 
 def _online_index(store, features, stamp: tuple) -> OnlineIndex:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import warnings
 from pathlib import Path
 
 import duckdb
@@ -12,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..database import Database
-from ..errors import MedlakeError, ParameterError, UnknownNameError
+from ..errors import MedlakeError, ParameterError, SqlFileError, UnknownNameError
 from ..progress import progress
 from ..samples import samples_table
 from ..sqlfiles import SQL_ROOT, qualify
@@ -20,6 +21,7 @@ from .pit import ViewPart, point_in_time_query
 from .view import ENTITY_KEYS, FeatureView, parse_duration
 
 REGISTRY = "fs/registry.sql"
+MATERIALIZE = "fs/materialize.sql"
 SAMPLES_RELATION = "__fs_samples"
 
 
@@ -62,7 +64,12 @@ class FeatureStore:
         """A registry row as a FeatureView, parsed once per (name, version)."""
         key = (row["name"], row["version"])
         if key not in self._parsed_rows:
-            self._parsed_rows[key] = _from_row(row)
+            try:
+                self._parsed_rows[key] = _from_row(row)
+            except SqlFileError as e:  # registered before the check it now fails was in place
+                raise SqlFileError(f"registered feature view '{key[0]}' version {key[1]}",
+                                   f"{e.message}; remove it with "
+                                   f"`medlake features unregister {key[0]} --version {key[1]}`") from None
         return self._parsed_rows[key]
 
     def views(self) -> dict[str, FeatureView]:
@@ -94,6 +101,45 @@ class FeatureStore:
         self.db.run(REGISTRY, "register", params={
             "name": view.name, "version": view.version, "entity": view.entity, "kind": view.kind,
             "spec": json.dumps(spec), "sql": view.sql, "source_tables": view.source_tables()})
+
+    def unregister(self, name: str, version: str | None = None) -> dict:
+        """Remove a registered view (every version, or one) from the registry, with the tables
+        materialized from the removed versions; returns {name, versions, dropped_tables}."""
+        if self.db.read_only:
+            raise ParameterError("the lake is open read-only; unregistering a feature view writes the registry")
+        registered = [v["version"] for v in self.versions(name)]
+        if not registered:
+            if name in builtin_views():
+                raise ParameterError(f"feature view '{name}' is built in (src/medlake/sql/features); "
+                                     "only registered views can be unregistered")
+            if name in self._session:
+                del self._session[name]
+                return {"name": name, "versions": [], "dropped_tables": []}
+            raise UnknownNameError(f"no feature view '{name}' is registered (registered: "
+                                   f"{', '.join(sorted(self._registered_newest())) or 'none'})")
+        if version is not None and version not in registered:
+            raise UnknownNameError(f"feature view '{name}' has no version '{version}' "
+                                   f"(versions: {', '.join(registered)})")
+        removed = registered if version is None else [version]
+        from .materialize import latest_table_name, rows_table_name
+
+        dropped = []
+        with self.db.transaction():
+            record = self.db.one(MATERIALIZE, "get_record", params={"name": name})
+            tables = [rows_table_name(name, v) for v in removed]
+            if record is not None and record[1] in removed:
+                tables.append(latest_table_name(name))
+                self.db.run(REGISTRY, "forget_materialization", params={"name": name})
+            for table in tables:
+                if self.db.table_exists("fs", table):
+                    self.db.run(REGISTRY, "drop_table", tables={"target": ("fs", table)})
+                    dropped.append(f"fs.{table}")
+            self.db.run(REGISTRY, "unregister", params={"name": name, "versions": removed})
+        if name in self._session and self._session[name].version in removed:
+            del self._session[name]
+        self._parsed_rows = {k: v for k, v in self._parsed_rows.items() if k[0] != name}
+        self._online_plans.clear()
+        return {"name": name, "versions": removed, "dropped_tables": dropped}
 
     def get(self, name: str, version: str | None = None, views: dict | None = None) -> FeatureView:
         """A view by name: its current definition, or the registered `version`."""
@@ -183,7 +229,21 @@ class FeatureStore:
         table name, with index_time and subject_id (and visit_id for visit
         views). Only rows with time <= index_time (< when inclusive=False) and
         within the TTL count. Returns the samples' columns plus one column per
-        feature named <view>__<feature>."""
+        feature named <view>__<feature>.
+
+        With `features` None (every view that fits), a view whose query fails is
+        left out with a warning naming it and the others still join; a view named
+        in `features` that fails raises MedlakeError naming it."""
+        table, _, failed = self.training_set_parts(samples, features, ttl=ttl, inclusive=inclusive,
+                                                   dataset=dataset, show_progress=show_progress)
+        for name, message in failed:
+            warnings.warn(f"feature view '{name}' failed and was left out: {message}", stacklevel=2)
+        return table
+
+    def training_set_parts(self, samples, features=None, ttl=None, inclusive: bool = True,
+                           dataset: str | None = None, show_progress: bool = False):
+        """`training_set`, plus the views that went in ([(view, [Feature, ...])]) and those left
+        out because their query failed ([(name, message)], only when `features` is None)."""
         table = samples_table(self.db, samples)
         dataset = self.dataset_for(dataset, samples)
         selection = self.select(features, table.column_names)
@@ -195,22 +255,28 @@ class FeatureStore:
             raise ParameterError(f"samples need an index_time column (they have: {', '.join(table.column_names)})")
         for view, _ in selection:
             self._record(view)
+        failed: list[tuple[str, str]] | None = [] if features is None else None
         with progress(show_progress) as bar:
             task = bar.add_task("features", total=None, detail=f"{table.num_rows:,} samples")
-            values = self.compute(table, self.parts(selection, dataset), ttl=ttl, inclusive=inclusive)
+            values = self.compute(table, self.parts(selection, dataset), ttl=ttl, inclusive=inclusive, failed=failed)
             bar.update(task, total=1, completed=1)
         clash = sorted(set(values.column_names) & set(table.column_names))
         if clash:
             raise ParameterError(f"samples already have columns named like features: {', '.join(clash)}")
         for name in values.column_names:
             table = table.append_column(name, values.column(name))
-        return table
+        failed = failed or []
+        left_out = {name for name, _ in failed}
+        return table, [(v, fs) for v, fs in selection if v.name not in left_out], failed
 
-    def compute(self, samples: pa.Table, parts: list[ViewPart], ttl=None, inclusive: bool = True) -> pa.Table:
+    def compute(self, samples: pa.Table, parts: list[ViewPart], ttl=None, inclusive: bool = True,
+                failed: list | None = None) -> pa.Table:
         """Feature values for an Arrow table of samples, in its row order (no sample columns).
 
         Each view is one point-in-time query, run in turn: DuckDB then holds
-        one view's join and aggregates at a time, which keeps memory low."""
+        one view's join and aggregates at a time, which keeps memory low. A view
+        whose query fails raises MedlakeError naming it, or, when `failed` is a
+        list, is appended to it as (name, message) and left out."""
         ttl = parse_duration(ttl, "ttl")
         keys = {"__row": pa.array(np.arange(samples.num_rows, dtype=np.int64))}
         for key in ENTITY_KEYS.values():
@@ -224,7 +290,12 @@ class FeatureStore:
                 try:
                     out = self.db.arrow_sql(query, params)
                 except duckdb.Error as e:
-                    raise MedlakeError(f"computing the features of view '{part.view.name}' failed: {e}") from None
+                    message = str(e).splitlines()[0]
+                    if failed is None:
+                        raise MedlakeError(f"computing the features of view '{part.view.name}' failed: "
+                                           f"{message}") from None
+                    failed.append((part.view.name, message))
+                    continue
                 for name in out.column_names[1:]:
                     if name in columns:
                         raise ParameterError(f"two versions of view '{part.view.name}' in one training set "

@@ -29,9 +29,11 @@ from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from ..errors import SqlFileError
+from ..sqlcheck import check_lake_select
 from ..sqlfiles import DIALECT, cte_names, parse_sql_text, render
 
 ENTITY_KEYS = {"subject": "subject_id", "visit": "visit_id"}
+CANONICAL = ("subjects", "visits", "events")
 KINDS = ("latest", "window")
 AGGREGATES = ("count", "sum", "mean", "min", "max", "last", "first", "distinct", "histogram",
               "days_since", "years_since")
@@ -127,6 +129,7 @@ class FeatureView:
             raise SqlFileError(where, f"kind {self.kind!r} is not one of: latest, window")
         self.ttl = parse_duration(self.ttl, where)
         self.tree = _parse_query(self.sql, where)
+        check_view_sql(self.tree, where)
         selects = {c.lower() for c in self.tree.named_selects}
         if "*" not in selects and not any(isinstance(e, exp.Star) for e in self.tree.expressions):
             for col in (ENTITY_KEYS[self.entity], self.event_time):
@@ -241,6 +244,32 @@ class FeatureView:
         return f"/* medlake\n{header}\n*/\n{self.sql.strip()}\n"
 
 
+def check_view_sql(tree: exp.Expression, where: str) -> None:
+    """The allowlist of task files (medlake.sqlcheck), for a view: one query over the dataset's
+    canonical tables (subjects, visits, events), the code tables vocab.<table> and its own CTEs."""
+    own = cte_names(tree)
+
+    def table_allowed(t: exp.Table) -> str | None:
+        db = t.args.get("db")
+        if t.args.get("catalog") is not None or (db is not None and db.name.lower() != "vocab"):
+            return (f"table {render(t)} is outside the dataset; a feature view reads the canonical tables "
+                    f"({', '.join(CANONICAL)}), vocab.<table> or its own CTEs")
+        if db is None and t.name.lower() not in (*CANONICAL, *own):
+            return (f"unknown table '{t.name}'; a feature view reads the canonical tables "
+                    f"({', '.join(CANONICAL)}), vocab.<table> or its own CTEs")
+        return None
+
+    check_lake_select(tree, where, subject="a feature view", table_allowed=table_allowed)
+
+
+def _check_expression(tree: exp.Expression, name: str, key: str, where: str) -> None:
+    """A feature's value or where expression: the view's columns and plain functions, no tables."""
+    def no_tables(t: exp.Table) -> str:
+        return f"feature '{name}': {key} reads table {render(t)}; it may use only the view's columns"
+
+    check_lake_select(exp.select(tree.copy()), where, subject=f"feature '{name}'", table_allowed=no_tables)
+
+
 def _parse_query(sql: str, where: str) -> exp.Expression:
     try:
         trees = [t for t in sqlglot.parse(sql, read=DIALECT) if t is not None]
@@ -311,9 +340,10 @@ def _check_feature(name, spec: dict, kind: str, where: str) -> Feature:
     for k in ("value", "where"):
         if spec.get(k) is not None:
             try:
-                sqlglot.parse_one(str(spec[k]), read=DIALECT)
+                tree = sqlglot.parse_one(str(spec[k]), read=DIALECT)
             except sqlglot.errors.ParseError as e:
                 raise SqlFileError(where, f"feature '{name}': cannot parse {k} {spec[k]!r}: {e}") from None
+            _check_expression(tree, name, k, where)
     return Feature(name=name, type=str(spec["type"]), agg=agg,
                    value=None if spec.get("value") is None else str(spec["value"]),
                    window=parse_duration(spec.get("window"), where),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,13 +84,24 @@ def _read_inputs(found: list[Resolved], bar, task) -> tuple[tuple[pa.Table, pa.T
     inputs = []
     for res in found:
         bar.update(task, detail=f"{res.path.name} ...")
-        n = READERS[res.input](res, st)
+        n = _read(res, st)
         inputs.append(_input_row(res, n))
         bar.log(f"  {res.input:<22} {n:>8,}  {res.origin:<9} {res.path.name}")
         bar.advance(task)
     concepts, edges, maps = st.arrow()
     extra_concepts, extra_edges, _ = complete(concepts, edges, maps).arrow()
     return (pa.concat_tables([concepts, extra_concepts]), pa.concat_tables([edges, extra_edges]), maps), inputs
+
+
+def _read(res: Resolved, st: Staging) -> int:
+    """One input through its reader; a file that ends early or is not what its name says is an InputError."""
+    try:
+        return READERS[res.input](res, st)
+    except (EOFError, OSError, zlib.error) as e:
+        truncated = isinstance(e, EOFError) or "end-of-stream" in str(e)
+        raise InputError(f"cannot read file: {e}", path=res.path,
+                         expected="a complete file; it looks truncated (download it again)" if truncated
+                         else "a readable file (gzip-compressed when its name ends in .gz)") from None
 
 
 def _write_tables(db: Database, staged: tuple[pa.Table, pa.Table, pa.Table]) -> None:

@@ -27,6 +27,24 @@ def open_text(path: Path, encoding: str = "utf-8") -> io.TextIOBase:
     return io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")  # the caller closes it
 
 
+def csv_rows(reader, path: Path, line=None) -> Iterator:
+    """The rows of a csv reader; a csv.Error (a field over the csv module's size limit, a stray
+    quote) becomes an InputError naming the file and line (`line()` gives it, else reader.line_num)."""
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            # a DictReader's own line_num is set only after a row reads: ask the reader inside it
+            at = line() if line else getattr(reader, "reader", reader).line_num
+            raise InputError(f"malformed CSV: {e}", path=path, line=at,
+                             expected=f"comma-separated fields of at most {csv.field_size_limit():,} characters "
+                                      "each") from None
+        yield row
+
+
 def _code_title_lines(path: Path, encoding: str) -> Iterator[tuple[int, str, str]]:
     """(line number, code, title) of a `CODE<spaces>TITLE` file (CMS and CDC code lists)."""
     with open_text(path, encoding) as f:
@@ -59,7 +77,7 @@ def _hcup_rows(path: Path, header_starts: str) -> Iterator[tuple[int, list[str]]
                     numbers.append(i)
                     yield line
 
-        for row in csv.reader(data(), quotechar='"'):
+        for row in csv_rows(csv.reader(data(), quotechar='"'), path, line=lambda: numbers[-1]):
             yield numbers[-1], [x.strip().strip("'").strip() for x in row]
 
 
@@ -226,13 +244,14 @@ def _gem(res: Resolved, st: Staging, src: str, dst: str) -> int:
     best: dict[tuple[str, str], tuple[str, str]] = {}
     with open_text(res.path) as f:
         reader = csv.reader(f)
-        header = [h.strip().lower() for h in next(reader, [])]
+        rows = csv_rows(reader, res.path)
+        header = [h.strip().lower() for h in next(rows, [])]
         if len(header) < 3 or "flags" not in header:
             raise InputError("not a GEM table", path=res.path, line=1, value=header,
                              expected="columns source code, target code, flags")
         i_flags = header.index("flags")
         i_year = header.index("year") if "year" in header else None
-        for row in reader:
+        for row in rows:
             if len(row) <= i_flags:
                 continue
             s, d, flags = row[0].strip(), row[1].strip(), row[i_flags].strip()
@@ -270,7 +289,7 @@ def _csv_dicts(path: Path, required: tuple[str, ...]) -> Iterator[dict]:
                 raise InputError("missing required column", path=path, column=col,
                                  expected=f"a header with {', '.join(required)} (found: {', '.join(fields)})")
         reader.fieldnames = fields
-        yield from reader
+        yield from csv_rows(reader, path)
 
 
 def ndc_atc(res: Resolved, st: Staging) -> int:

@@ -18,25 +18,13 @@ import functools
 from sqlglot import exp
 
 from ..errors import SqlFileError
+from ..sqlcheck import check_lake_select
 from ..sqlfiles import DIALECT, SQL_ROOT, SqlFile, cte_names, load_sql, qualify, render
 from .spec import CONTRACT_COLUMNS, TaskSpec
 
 LIBRARY_DIR = "tasks/_lib"
 LIBRARY = f"{LIBRARY_DIR}/common.sql"
 CANONICAL = ("subjects", "visits", "events")
-
-# Functions that read files, the network or other databases; a task may not call them.
-FORBIDDEN_FUNCTIONS = {
-    "read_csv", "read_csv_auto", "read_parquet", "parquet_scan", "read_json", "read_json_auto",
-    "read_json_objects", "read_ndjson", "read_ndjson_auto", "read_ndjson_objects", "read_text", "read_blob",
-    "glob", "sniff_csv", "parquet_metadata", "parquet_schema", "parquet_file_metadata", "parquet_kv_metadata",
-    "read_xlsx", "st_read", "iceberg_scan", "delta_scan", "sqlite_scan", "postgres_scan", "mysql_scan",
-    "query", "query_table", "getenv", "read_duckdb",
-}
-FORBIDDEN_NODES = (exp.Create, exp.Insert, exp.Update, exp.Delete, exp.Drop, exp.Alter, exp.Command, exp.Copy,
-                   exp.Attach, exp.Detach, exp.Install, exp.Pragma, exp.Set, exp.Use, exp.Merge, exp.TruncateTable,
-                   exp.ReadCSV, exp.ReadParquet, exp.Transaction, exp.Commit, exp.Rollback)
-
 
 @functools.cache
 def library(source: str | None = None) -> dict[str, exp.Expression]:
@@ -137,28 +125,20 @@ def check_task_sql(file: SqlFile, spec: TaskSpec) -> None:
     if len(file.statements) != 1:
         raise SqlFileError(path, f"a task file holds exactly one SELECT; found {len(file.statements)} statements")
     tree = file.statements[0].tree
-    bad = next(iter(tree.find_all(*FORBIDDEN_NODES)), None)
-    if bad is not None:
-        raise SqlFileError(path, f"a task may only read; found {_what(bad)}")
-    if not isinstance(tree, exp.Query):
-        raise SqlFileError(path, f"a task file must be a SELECT query; found {_what(tree)}")
-    for fn in tree.find_all(exp.Func):
-        fname = (fn.name if isinstance(fn, exp.Anonymous) else fn.sql_name()).lower()
-        if fname in FORBIDDEN_FUNCTIONS:
-            raise SqlFileError(path, f"function {fname}() reads outside the lake; tasks may read only lake tables")
     own = cte_names(tree)
     allowed = set(CANONICAL) | set(library())
-    for t in tree.find_all(exp.Table):
-        if not isinstance(t.this, exp.Identifier):
-            raise SqlFileError(path, f"table function {t.this.sql(dialect=DIALECT)} is not allowed; "
-                                     "tasks read lake tables only")
+
+    def table_allowed(t: exp.Table) -> str | None:
         db = t.args.get("db")
         if t.args.get("catalog") is not None or (db is not None and db.name.lower() not in ("vocab", "raw")):
-            raise SqlFileError(path, f"table {t.sql(dialect=DIALECT)} is outside the dataset; use canonical names "
-                                     "(subjects, visits, events), raw.<table>, vocab.<table> or a CTE")
+            return (f"table {t.sql(dialect=DIALECT)} is outside the dataset; use canonical names "
+                    "(subjects, visits, events), raw.<table>, vocab.<table> or a CTE")
         if db is None and t.name.lower() not in allowed | own:
-            raise SqlFileError(path, f"unknown table '{t.name}'; expected one of: "
-                                     f"{', '.join(sorted(allowed))}, raw.<table>, vocab.<table> or a CTE")
+            return (f"unknown table '{t.name}'; expected one of: "
+                    f"{', '.join(sorted(allowed))}, raw.<table>, vocab.<table> or a CTE")
+        return None
+
+    check_lake_select(tree, path, subject="a task", table_allowed=table_allowed)
     undeclared = sorted(placeholders(tree) - set(spec.params))
     if undeclared:
         raise SqlFileError(path, f"parameter ${undeclared[0]} is used but not declared in the header's params")
@@ -171,8 +151,3 @@ def check_task_sql(file: SqlFile, spec: TaskSpec) -> None:
         if missing:
             raise SqlFileError(path, f"the SELECT list lacks column '{missing[0]}'; every task yields "
                                      f"{', '.join(CONTRACT_COLUMNS)} and its declared inputs")
-
-
-def _what(node: exp.Expression) -> str:
-    text = render(node)
-    return f"{node.key.upper()} ({text[:60]}{'...' if len(text) > 60 else ''})"

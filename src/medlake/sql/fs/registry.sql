@@ -24,3 +24,12 @@ SELECT name, version, entity, kind, spec, sql, source_tables, created_at
 FROM fs.feature_views
 QUALIFY row_number() OVER (PARTITION BY name ORDER BY created_at DESC, version) = 1
 ORDER BY name;
+
+-- name: unregister
+DELETE FROM fs.feature_views WHERE name = $name AND list_contains($versions, version);
+
+-- name: forget_materialization
+DELETE FROM fs.materializations WHERE name = $name;
+
+-- name: drop_table
+DROP TABLE IF EXISTS target;
