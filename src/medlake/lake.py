@@ -110,11 +110,15 @@ class Lake:
     # -- the stages -----------------------------------------------------
     def load(self, source: str, directory: str | os.PathLike, tables: list[str] | None = None,
              name: str | None = None, show_progress: bool = False, **options):
-        """Load a raw export (mimic3, mimic4, eicu, omop) into the lake; see medlake.etl."""
+        """Load a raw export (mimic3, mimic4, eicu, omop) into the lake (see medlake.etl), then install the
+        dataset's task views, so any DuckDB client sees `<dataset>.<task>` right after a load (a reload
+        installs them again)."""
         from .etl import load
 
-        return load(self.db, source, Path(directory), tables=tables, name=name, show_progress=show_progress,
-                    **options)
+        result = load(self.db, source, Path(directory), tables=tables, name=name, show_progress=show_progress,
+                      **options)
+        result.task_views = self.tasks.install(result.dataset)
+        return result
 
     @functools.cached_property
     def codes(self):

@@ -33,6 +33,8 @@ def load(source, directory, tables, name, silent, db_path):
                  f"(load {result.load_id}, {result.seconds:.1f} s)")
     if result.replaced:
         stdout.print(f"[yellow]the earlier load of '{result.dataset}' was replaced[/]")
+    if result.task_views:
+        stdout.print(f"task views: {', '.join(result.task_views)}")
     t = Table("table", "rows")
     for k, v in result.row_counts.items():
         t.add_row(k, f"{v:,}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..database import Database, LoadRecord
@@ -42,6 +42,7 @@ class LoadResult:
     replaced: bool
     seconds: float
     table_seconds: dict[str, float]
+    task_views: list[str] = field(default_factory=list)  # the task views installed for the dataset
 
 
 def load(db: Database, source: str, directory: Path, tables: list[str] | None = None, name: str | None = None,
