@@ -82,7 +82,7 @@ def unregister_view(name, version, db_path):
 
 
 @features.command()
-@click.option("--task", default=None, help="Task whose samples get the features (medlake task list).")
+@click.option("--task", default=None, help="Task whose samples get the features (see `medlake tasks list`).")
 @click.option("--dataset", default=None, help="Dataset the task and the features read.")
 @click.option("--samples", default=None, help="Instead of a task: a table name or a parquet file of samples.")
 @click.option("--features", "feature_list", default=None,

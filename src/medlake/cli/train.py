@@ -47,7 +47,7 @@ def _show_reliability(before: dict, after: dict, width: int = 20) -> None:
 
 
 @click.command()
-@click.option("--task", required=True, help="Task name (see `medlake task list`).")
+@click.option("--task", required=True, help="Task name (see `medlake tasks list`).")
 @click.option("--dataset", required=True, help="Dataset the task runs on.")
 @click.option("--model", default="transformer", show_default=True,
               help="logistic_regression, mlp, rnn (gru, lstm), transformer, retain, deepr or gamenet.")
