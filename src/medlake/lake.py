@@ -107,6 +107,13 @@ class Lake:
         return {"path": self.path, "datasets": datasets, "tables": tables, "views": views, "loads": loads,
                 "medlake_version": __version__}
 
+    def stat(self, dataset: str, top: int = 10) -> dict:
+        """A dataset's statistics: subjects, visits (by kind), events by vocabulary with events per visit,
+        and the `top` codes of each vocabulary with their titles (medlake.stats)."""
+        from .stats import dataset_stat
+
+        return dataset_stat(self.db, dataset, top=top)
+
     # -- the stages -----------------------------------------------------
     def load(self, source: str, directory: str | os.PathLike, tables: list[str] | None = None,
              name: str | None = None, show_progress: bool = False, **options):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import duckdb
 import pyarrow as pa
@@ -102,6 +103,19 @@ class TaskResult:
             out["splits"] = {c["values"]: c["counts"] for c in sorted(counts, key=lambda c: c["values"])}
         return out
 
+    def stat(self, top: int = 10) -> dict:
+        """The summary, plus the label balance in each split and, per code input, the codes per sample
+        and the `top` codes with the samples that hold them (PyHealth's samples.stat() and more)."""
+        t = self.to_arrow()
+        out = self.summary()
+        if "split" in t.column_names:
+            out["labels_by_split"] = {
+                split: _label_summary(t.filter(pc.equal(t["split"], split))["label"], self.spec)
+                for split in sorted(set(t["split"].to_pylist()))}
+        out["inputs"] = {name: _input_stat(t[name], kind, top) for name, kind in self.spec.inputs.items()
+                         if name in t.column_names}
+        return out
+
     def _count(self, **params) -> int:
         """How many samples the same query gives with some parameters bound to other values."""
         try:
@@ -144,6 +158,28 @@ def parse_split(text: str) -> dict[str, float]:
     except ValueError:
         raise ParameterError(f"split {text!r}: expected three fractions TRAIN,VAL,TEST such as 0.7,0.1,0.2") from None
     return {"train": train, "val": val, "test": test}
+
+
+def _input_stat(column: pa.ChunkedArray, kind: str, top: int) -> dict:
+    """Codes per sample (per visit for nested inputs) and the most frequent codes, counted once per sample."""
+    rows = column.to_pylist()
+    if kind == "series":
+        sizes = [len(row or []) for row in rows]
+        return {"kind": kind, "mean_per_sample": round(sum(sizes) / len(sizes), 2) if sizes else 0.0}
+    if kind not in ("codes", "nested_codes"):
+        return {"kind": kind}
+    if kind == "nested_codes":
+        per_sample = [{c for visit in (row or []) for c in (visit or [])} for row in rows]
+        sizes = [len(visit or []) for row in rows for visit in (row or [])]
+        size_name = "mean_per_visit"
+    else:
+        per_sample = [set(row or []) for row in rows]
+        sizes = [len(row or []) for row in rows]
+        size_name = "mean_per_sample"
+    counts = Counter(code for codes in per_sample for code in codes)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[:top]
+    return {"kind": kind, size_name: round(sum(sizes) / len(sizes), 2) if sizes else 0.0,
+            "top": [{"code": code, "samples": n} for code, n in ranked]}
 
 
 def _label_summary(labels: pa.ChunkedArray, spec: TaskSpec) -> dict:
