@@ -6,10 +6,11 @@ description: >
   `meds_rows` and write parquet to the bound $path. Codes are VOCAB//CODE
   (a code of vocabulary MEDS is written alone); subjects give MEDS_BIRTH,
   MEDS_DEATH and static SEX//x and RACE//x rows (no time); a visit gives
-  VISIT//<KIND>//START at its start and VISIT//<KIND>//END at its end (text_value
-  = discharge location). `vocab` and `vcode` (the lake's vocabulary and code)
-  and `tie_rank` and `seq` (the order among rows of one time) are for the statements
-  below, never written.
+  VISIT//<KIND>//START at its start and VISIT//<KIND>//END at its end
+  (numeric_value 1 when the subject died during the visit, 0 when not;
+  text_value = discharge location). `vocab` and `vcode` (the lake's vocabulary
+  and code) and `tie_rank` and `seq` (the order among rows of one time) are for
+  the statements below, never written.
 */
 -- name: rows
 SELECT subject_id, CAST(NULL AS TIMESTAMP) AS time, 'SEX//' || sex AS code, CAST(NULL AS FLOAT) AS numeric_value,
@@ -32,7 +33,8 @@ SELECT subject_id, time, CASE WHEN vocab = 'MEDS' THEN code ELSE vocab || '//' |
        text_value, unit, visit_id, NULL, end_time, vocab, code, 4, seq
 FROM events
 UNION ALL
-SELECT subject_id, end_time, 'VISIT//' || upper(kind) || '//END', NULL, discharge_location, NULL, visit_id,
+SELECT subject_id, end_time, 'VISIT//' || upper(kind) || '//END', CASE WHEN died THEN 1 WHEN NOT died THEN 0 END,
+       discharge_location, NULL, visit_id,
        parent_visit_id, NULL, 'VISIT', upper(kind) || '//END', 5, NULL
 FROM visits WHERE end_time IS NOT NULL
 UNION ALL

@@ -9,7 +9,8 @@ description: >
   split on its first `//` into vocab and code; a code without `//` has
   vocabulary MEDS. MEDS_BIRTH and MEDS_DEATH give subjects' birth and death
   times, static (time-less) SEX//x, GENDER//x and RACE//x rows their sex and
-  race; VISIT//<KIND>//START and //END rows that name a visit_id give visits;
+  race; VISIT//<KIND>//START and //END rows that name a visit_id give visits
+  (died from the END row's numeric_value, else from a death time within the visit);
   every other row is an event (source 'meds', seq = its row position in its
   shard, 1-based).
 */
@@ -53,7 +54,7 @@ SELECT
     v.kind,
     v.start_time,
     v.end_time,
-    coalesce(s.death_time >= v.start_time AND s.death_time <= v.end_time, false) AS died,
+    coalesce(v.died, s.death_time >= v.start_time AND s.death_time <= v.end_time, false) AS died,
     v.discharge_location,
     v.parent_visit_id
 FROM (
@@ -63,6 +64,7 @@ FROM (
         lower(kind) AS kind,
         min(time) FILTER (WHERE edge = 'START') AS start_time,
         max(time) FILTER (WHERE edge = 'END') AS end_time,
+        max(numeric_value) FILTER (WHERE edge = 'END') <> 0 AS died,
         min(text_value) FILTER (WHERE edge = 'END') AS discharge_location,
         max(parent_visit_id) AS parent_visit_id
     FROM (
@@ -72,6 +74,7 @@ FROM (
             CAST(time AS TIMESTAMP) AS time,
             regexp_extract(code, '^VISIT//(.+)//(START|END)$', 1) AS kind,
             regexp_extract(code, '^VISIT//(.+)//(START|END)$', 2) AS edge,
+            CAST(numeric_value AS DOUBLE) AS numeric_value,
             CAST(text_value AS VARCHAR) AS text_value,
             CAST(parent_visit_id AS BIGINT) AS parent_visit_id
         FROM raw.data
