@@ -190,6 +190,9 @@ def test_meds_reader_reads_back_the_lakes_events(demo_lake, exports, dataset, tm
     done = subprocess.run([str(CONVERT), str(exports[dataset].out), str(target), "--num_threads", "1"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+    verify = subprocess.run([str(CONVERT.with_name("meds_reader_verify")), str(exports[dataset].out), str(target)],
+                            capture_output=True, text=True)
+    assert verify.returncode == 0 and "Test passed" in verify.stdout, verify.stderr
     database = meds_reader.SubjectDatabase(str(target))
     want = expected_rows(demo_lake, dataset)
     assert sorted(database) == sorted(want)
