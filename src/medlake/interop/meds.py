@@ -36,6 +36,7 @@ from ..version import __version__
 
 MEDS_VERSION = "0.4.1"          # the MEDS schema version the export follows (meds on PyPI)
 EXPORT_SQL = "interop/meds_export.sql"
+MEDS_EVENTS = ("tasks/_lib/common.sql", "meds_events")   # the dataset as MEDS rows, shared with task files
 LOAD_SQL = "interop/meds_load.sql"
 RAW_SQL = "etl/raw.sql"
 SPLITS = ("train", "tuning", "held_out")
@@ -81,7 +82,7 @@ def export_meds(db: Database, dataset: str, out: str | os.PathLike, *, subjects_
         raise ParameterError(f"split seed {seed!r}; expected an integer")
     out = Path(out)
     _prepare_folder(out, overwrite)
-    rows = fill(load_sql(EXPORT_SQL)["rows"].tree, schemas={None: dataset}).subquery()
+    rows = fill(load_sql(MEDS_EVENTS[0])[MEDS_EVENTS[1]].tree, schemas={None: dataset}).subquery()
     meds_rows = {"meds_rows": rows}
     with Timer() as t:
         try:
