@@ -152,6 +152,18 @@ class Lake:
 
         return export_labels(self.db, self.tasks.run(task, dataset=dataset, **params), out)
 
+    def task_from_aces(self, config: str | os.PathLike, out: str | os.PathLike | None = None, *,
+                       name: str | None = None, predicates: str | os.PathLike | None = None):
+        """Compile an ACES task config into a medlake task file (written to `out` when given) over the
+        dataset's MEDS rows; returns an AcesTask (name, sql, spec). See medlake.interop.aces, docs/meds.md."""
+        from .interop import compile_aces
+
+        task = compile_aces(config, name=name, predicates=predicates)
+        if out is not None:
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+            Path(out).write_text(task.sql)
+        return task
+
     def task(self, name: str, dataset: str, **params):
         """Run a prediction task on a dataset; returns a TaskResult (the short form of lake.tasks.run)."""
         return self.tasks.run(name, dataset=dataset, **params)
