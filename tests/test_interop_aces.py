@@ -181,6 +181,7 @@ def test_undefined_predicates_come_from_a_predicates_file(demo_lake, tmp_path):
     ({"windows.gap.start": "target.end", "windows.target.start": "gap.start"}, "in a circle"),
     ({"windows.gap.has": {"death": "(a, 1)"}}, "is not \\(MIN, MAX\\)"),
     ({"predicates.death": {"code": "X", "value_between": 3}}, "unknown field 'value_between'"),
+    ({"windows.gap.lable": "death"}, "window 'gap': unknown field 'lable'"),
 ])
 def test_bad_configs_are_named_errors(tmp_path, change, message):
     cfg = yaml.safe_load(MORTALITY)

@@ -38,6 +38,7 @@ from ..tasks.spec import parse_spec
 from ..version import __version__
 
 ANY_EVENT = "_ANY_EVENT"
+WINDOW_FIELDS = {"start", "end", "start_inclusive", "end_inclusive", "has", "label", "index_timestamp"}
 MEDS_COLUMNS = ("subject_id", "time", "code", "numeric_value", "text_value", "unit", "visit_id", "parent_visit_id",
                 "end_time")
 _DELTA_UNITS = {"y": 365 * 86400, "yr": 365 * 86400, "yrs": 365 * 86400, "year": 365 * 86400, "years": 365 * 86400,
@@ -174,6 +175,10 @@ class _Compiler:
         for wname, w in self.windows.items():
             if not isinstance(w, dict):
                 self._fail(f"window '{wname}' must be a mapping (start, end, ...)")
+            unknown = sorted(set(w) - WINDOW_FIELDS)
+            if unknown:
+                self._fail(f"window '{wname}': unknown field '{unknown[0]}' "
+                           f"(fields: {', '.join(sorted(WINDOW_FIELDS))})")
         self.nodes: dict[str, tuple[str, str]] = {}   # node -> (kind, SQL)
         self.order: list[str] = []
 
