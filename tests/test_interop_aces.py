@@ -62,7 +62,7 @@ windows:
   input: {start: trigger, end: start + 24h, start_inclusive: true, end_inclusive: true, has: {lab: "(5, None)"},
           index_timestamp: end}
   target: {start: input.end, end: start + 2d, start_inclusive: false, end_inclusive: true, label: high_creatinine}
-  before: {start: end <- lab, end: trigger, start_inclusive: true, end_inclusive: false, has: {male: "(1, None)"}}
+  before: {start: end <- lab, end: trigger, start_inclusive: true, end_inclusive: false}
 """
 
 
@@ -182,6 +182,8 @@ def test_undefined_predicates_come_from_a_predicates_file(demo_lake, tmp_path):
     ({"windows.gap.has": {"death": "(a, 1)"}}, "is not \\(MIN, MAX\\)"),
     ({"predicates.death": {"code": "X", "value_between": 3}}, "unknown field 'value_between'"),
     ({"windows.gap.lable": "death"}, "window 'gap': unknown field 'lable'"),
+    ({"patient_demographics": {"male": {"code": "SEX//M"}}, "windows.gap.has": {"male": "(1, None)"}},
+     "window 'gap': has names the patient demographic 'male'"),
 ])
 def test_bad_configs_are_named_errors(tmp_path, change, message):
     cfg = yaml.safe_load(MORTALITY)

@@ -13,7 +13,7 @@ literals; the compiled file holds no parameters.
 Supported: plain predicates (`code` as a string, `{regex: ...}` or `{any: [...]}`,
 `value_min` / `value_max` with their `_inclusive` flags, `other_cols`), derived
 predicates (`expr: and(...)` / `or(...)`), `patient_demographics` (static
-predicates), `_ANY_EVENT`, the trigger, and windows whose `start` / `end` are
+predicates that select subjects), `_ANY_EVENT`, the trigger, and windows whose `start` / `end` are
 `null`, `REF`, `REF + DELTA`, `REF - DELTA`, `REF -> PREDICATE` or
 `REF <- PREDICATE` (REF: trigger, start, end, WINDOW.start, WINDOW.end), with
 `start_inclusive` / `end_inclusive`, `has` count constraints, one `label`
@@ -162,12 +162,15 @@ class _Compiler:
             if not isinstance(decl, dict) or "code" not in decl:
                 self._fail(f"patient_demographics '{pname}' needs a code")
             self.static[str(pname)] = self._condition(str(pname), decl)
+            if pname in self.plain or pname in self.derived:
+                self._fail(f"'{pname}' is both a predicate and a patient demographic")
         for pname, (_, args) in self.derived.items():
             for a in args:
                 if not self._known(a):
                     self._fail(f"predicate '{pname}' uses '{a}', which is not defined")
         if not isinstance(trigger, str) or not self._known(trigger):
             self._fail(f"trigger {trigger!r} is not a defined predicate")
+        self._not_static(trigger, "the trigger")
         self.trigger = trigger
         if not isinstance(windows, dict) or not windows:
             self._fail("no windows; an ACES task needs at least the window with its label")
@@ -184,6 +187,12 @@ class _Compiler:
 
     def _fail(self, message: str):
         raise InputError(message, path=self.where)
+
+    def _not_static(self, name: str, where: str) -> None:
+        """A patient demographic selects subjects (as in ACES); it is not counted in windows."""
+        if name in self.static:
+            self._fail(f"{where} names the patient demographic '{name}'; demographics select subjects and may be "
+                       "used only inside derived predicates")
 
     def _known(self, name: str) -> bool:
         return name in self.plain or name in self.derived or name in self.static or name == ANY_EVENT
@@ -285,6 +294,7 @@ class _Compiler:
             pred = m.group("pred")
             if not self._known(pred):
                 self._fail(f"window '{wname}': {side} looks for predicate '{pred}', which is not defined")
+            self._not_static(pred, f"window '{wname}': {side}")
             internal = ref.startswith(f"{wname}.")
             if m.group("arrow") == "->":
                 inclusive = w.get("start_inclusive", True) if internal else True
@@ -334,6 +344,7 @@ class _Compiler:
             self._fail("exactly one window needs index_timestamp: start or end")
         if not self._known(label[0][1]):
             self._fail(f"window '{label[0][0]}': label '{label[0][1]}' is not a defined predicate")
+        self._not_static(label[0][1], f"window '{label[0][0]}': label")
         checks = []
         for node in self.order:
             if node != "trigger" and self.nodes[node][0] == "point":
@@ -344,6 +355,7 @@ class _Compiler:
             for pred, bounds in (self.windows[wname].get("has") or {}).items():
                 if not self._known(pred):
                     self._fail(f"window '{wname}': has names predicate '{pred}', which is not defined")
+                self._not_static(pred, f"window '{wname}': has")
                 lo, hi = self._bounds(wname, pred, bounds)
                 count = self._count(wname, pred)
                 if lo is not None:
@@ -382,8 +394,11 @@ class _Compiler:
         lines += [", t0 AS (",
                   "    SELECT p.subject_id, p.time AS trigger_time, p.trigger_visit_id",
                   "    FROM preds AS p",
-                  f"    WHERE {self._holds(self.trigger) if self.trigger != ANY_EVENT else 'true'}",
-                  ")"]
+                  f"    WHERE {self._holds(self.trigger) if self.trigger != ANY_EVENT else 'true'}"]
+        if self.static:
+            every = " AND ".join(f"{_ident(n)} > 0" for n in self.static)
+            lines += [f"        AND p.subject_id IN (SELECT subject_id FROM static_facts WHERE {every})"]
+        lines += [")"]
         previous = "t0"
         for i, node in enumerate(self.order, start=1):
             sql = self.nodes[node][1]
