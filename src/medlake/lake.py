@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from .database import Database
-from .errors import MedlakeError
+from .errors import MedlakeError, ParameterError
 from .sqlcheck import check_statement
 from .version import __version__
 
@@ -117,13 +117,21 @@ class Lake:
     # -- the stages -----------------------------------------------------
     def load(self, source: str, directory: str | os.PathLike, tables: list[str] | None = None,
              name: str | None = None, show_progress: bool = False, **options):
-        """Load a raw export (mimic3, mimic4, eicu, omop) into the lake (see medlake.etl), then install the
-        dataset's task views, so any DuckDB client sees `<dataset>.<task>` right after a load (a reload
-        installs them again)."""
-        from .etl import load
+        """Load a raw export (mimic3, mimic4, eicu, omop; see medlake.etl) or a MEDS dataset (meds; see
+        medlake.interop) into the lake, then install the dataset's task views, so any DuckDB client sees
+        `<dataset>.<task>` right after a load (a reload installs them again)."""
+        if source == "meds":
+            from .interop import load_meds
 
-        result = load(self.db, source, Path(directory), tables=tables, name=name, show_progress=show_progress,
-                      **options)
+            if tables or options:
+                raise ParameterError(f"a MEDS load takes no {'tables' if tables else ', '.join(options)}; "
+                                     "it reads every shard under data/")
+            result = load_meds(self.db, Path(directory), name=name, show_progress=show_progress)
+        else:
+            from .etl import load
+
+            result = load(self.db, source, Path(directory), tables=tables, name=name,
+                          show_progress=show_progress, **options)
         result.task_views = self.tasks.install(result.dataset)
         return result
 
@@ -147,6 +155,34 @@ class Lake:
         from .featurestore import FeatureStore
 
         return FeatureStore(self.db, self.tasks)
+
+    def export_meds(self, dataset: str, out: str | os.PathLike, *, subjects_per_shard: int = 10_000,
+                    split: tuple[float, float, float] = (0.8, 0.1, 0.1), seed: int = 0, overwrite: bool = False,
+                    dataset_name: str | None = None):
+        """Write a dataset as a MEDS dataset in folder `out` (data/ shards, metadata/); returns a
+        MedsExport. See medlake.interop and docs/meds.md."""
+        from .interop import export_meds
+
+        return export_meds(self.db, dataset, out, subjects_per_shard=subjects_per_shard, split=split, seed=seed,
+                           overwrite=overwrite, dataset_name=dataset_name)
+
+    def export_labels(self, task: str, dataset: str, out: str | os.PathLike, **params) -> int:
+        """Write a task's samples on a dataset as a MEDS label file (parquet); returns the rows written."""
+        from .interop import export_labels
+
+        return export_labels(self.db, self.tasks.run(task, dataset=dataset, **params), out)
+
+    def task_from_aces(self, config: str | os.PathLike, out: str | os.PathLike | None = None, *,
+                       name: str | None = None, predicates: str | os.PathLike | None = None):
+        """Compile an ACES task config into a medlake task file (written to `out` when given) over the
+        dataset's MEDS rows; returns an AcesTask (name, sql, spec). See medlake.interop.aces, docs/meds.md."""
+        from .interop import compile_aces
+
+        task = compile_aces(config, name=name, predicates=predicates)
+        if out is not None:
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+            Path(out).write_text(task.sql)
+        return task
 
     def task(self, name: str, dataset: str, **params):
         """Run a prediction task on a dataset; returns a TaskResult (the short form of lake.tasks.run)."""

@@ -24,7 +24,7 @@ def register(main: click.Group) -> None:
 @click.option("--silent", is_flag=True, help="No progress display.")
 @db_option
 def load(source, directory, tables, name, silent, db_path):
-    """Load a raw export: SOURCE is mimic3, mimic4, eicu or omop."""
+    """Load a raw export (SOURCE mimic3, mimic4, eicu or omop) or a MEDS dataset (SOURCE meds)."""
     with open_lake(db_path) as lake:
         result = lake.load(source, directory, tables=tables.split(",") if tables else None,
                            name=name, show_progress=not silent)

@@ -1,4 +1,4 @@
-"""`medlake tasks list|install` and `medlake task show|run|check`: prediction tasks."""
+"""`medlake tasks list|install` and `medlake task show|run|check|from-aces`: prediction tasks."""
 
 from __future__ import annotations
 
@@ -148,6 +148,35 @@ def _print_summary(summary: dict) -> None:
         for name, n in counts.items():
             t.add_row(str(name), f"{n:,}", f"{n / total:6.1%}", "█" * max(1, round(30 * n / total)) if n else "")
         stdout.print(t)
+
+
+@task.command("from-aces")
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--dataset", default=None, help="Run the compiled task on this dataset and print its summary.")
+@click.option("--out", default=None, type=click.Path(dir_okay=False), help="Write the task file here (.sql).")
+@click.option("--name", default=None, help="Task name (default: the config file's name).")
+@click.option("--predicates", default=None, type=click.Path(dir_okay=False),
+              help="YAML file of predicates that replace or add to the config's (e.g. for '???' predicates).")
+@db_option
+def from_aces(config, dataset, out, name, predicates, db_path):
+    """Compile an ACES task CONFIG (YAML) into a medlake task file over the dataset's MEDS rows."""
+    import tempfile
+    from pathlib import Path
+
+    from ..interop import compile_aces
+
+    task = compile_aces(config, name=name, predicates=predicates)
+    if out:
+        Path(out).write_text(task.sql)
+        stdout.print(f"wrote task '{task.name}' to {out}")
+    elif not dataset:
+        print(task.sql, end="")
+    if dataset:
+        with tempfile.TemporaryDirectory() as tmp, open_lake(db_path, read_only=True) as lake:
+            path = out or str(Path(tmp) / f"{task.name}.sql")
+            if not out:
+                Path(path).write_text(task.sql)
+            _print_summary(lake.task(path, dataset).summary())
 
 
 @task.command()

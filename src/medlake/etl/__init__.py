@@ -10,7 +10,7 @@
 - load.py: one load as one transaction, written to the load log.
 """
 
-from .load import LoadResult, load
+from .load import LoadResult, check_dataset_name, load
 from .sources import get_source, sources
 
-__all__ = ["LoadResult", "get_source", "load", "sources"]
+__all__ = ["LoadResult", "check_dataset_name", "get_source", "load", "sources"]

@@ -49,14 +49,7 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
          show_progress: bool = False, **options) -> LoadResult:
     """Load `directory` with the `source` loader into dataset `name` (default: the source's name)."""
     src = get_source(source)
-    dataset = (name or src.name).lower()
-    if not _NAME.match(dataset) or dataset in RESERVED or dataset.endswith("_raw"):
-        raise InputError("bad dataset name", value=dataset,
-                         expected="lower-case letters, digits and _, not ending in _raw, not meta/vocab/fs")
-    if dataset == db.catalog():
-        raise InputError("dataset name equals the lake file's name", value=dataset,
-                         expected=f"another name (--name) or another file name than '{Path(db.path).name}': "
-                                  "DuckDB cannot tell a schema from a catalog of the same name")
+    dataset = check_dataset_name(db, (name or src.name).lower())
     found, absent = find_files(src, Path(directory), tables)
     started = dt.datetime.now()
     replaced = dataset in db.datasets()
@@ -100,6 +93,18 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
                 dataset=dataset, source=src.name, directory=str(Path(directory).resolve()), files=list(hashes),
                 row_counts=counts, started_at=started, version=__version__, options={"tables": tables, **options}))
     return LoadResult(dataset, src.name, load_id, counts, replaced, total.seconds, seconds)
+
+
+def check_dataset_name(db: Database, dataset: str) -> str:
+    """The name a dataset's schema gets, checked (InputError when it cannot be one); every loader calls it."""
+    if not _NAME.match(dataset) or dataset in RESERVED or dataset.endswith("_raw"):
+        raise InputError("bad dataset name", value=dataset,
+                         expected="lower-case letters, digits and _, not ending in _raw, not meta/vocab/fs")
+    if dataset == db.catalog():
+        raise InputError("dataset name equals the lake file's name", value=dataset,
+                         expected=f"another name (--name) or another file name than '{Path(db.path).name}': "
+                                  "DuckDB cannot tell a schema from a catalog of the same name")
+    return dataset
 
 
 def _file_facts(path: Path) -> dict:

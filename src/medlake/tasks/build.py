@@ -2,10 +2,10 @@
 
 A task file is one SELECT over canonical tables (subjects, visits, events),
 `vocab.*` code tables, `raw.*` tables of the dataset, and the shared blocks
-of sql/tasks/_lib/common.sql (admissions, visit_codes, visit_inputs). A source
-whose visits differ (eICU unit stays, OMOP visit_occurrence) overrides the
-blocks that differ in sql/tasks/_lib/<source>.sql, so one task file serves
-every source.
+of sql/tasks/_lib/common.sql (admissions, visit_codes, visit_inputs, and
+meds_events: the dataset as MEDS rows). A source whose visits differ (eICU
+unit stays, OMOP visit_occurrence) overrides the blocks that differ in
+sql/tasks/_lib/<source>.sql, so one task file serves every source.
 Parameters are written `$name`; they stay placeholders in the SQL that runs
 and are bound by DuckDB. For the per-dataset table macro they become the
 macro's named parameters.

@@ -40,6 +40,11 @@ class TaskResult:
     def __repr__(self) -> str:
         return f"TaskResult({self.name!r}, dataset={self.dataset!r}, params={self.params!r})"
 
+    @property
+    def tree(self) -> exp.Expression:
+        """The samples' query as a sqlglot tree (a copy; `$name` placeholders, values in `.sql_params`)."""
+        return self._tree.copy()
+
     def display_sql(self, pretty: bool = True) -> str:
         """The query with parameter values written in, for reading (the run binds them instead)."""
         return render(literal_query(self._tree, self.sql_params), pretty=pretty)

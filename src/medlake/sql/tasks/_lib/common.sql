@@ -76,3 +76,39 @@ LEFT JOIN (
     FROM visit_code_lists
     GROUP BY visit_id
 ) AS c ON c.visit_id = a.visit_id;
+
+-- name: meds_events
+-- The dataset as MEDS rows (docs/meds.md): codes VOCAB//CODE (a code of vocabulary
+-- MEDS alone); subjects give MEDS_BIRTH, MEDS_DEATH and static (time-less) SEX//x
+-- and RACE//x rows; a visit gives VISIT//<KIND>//START at its start and
+-- VISIT//<KIND>//END at its end (numeric_value 1 when the subject died during the
+-- visit, 0 when not; text_value the discharge location). vocab and vcode are the
+-- lake's vocabulary and code; tie_rank and seq order the rows of one time (static
+-- facts, birth, visit starts, events in their lake order, visit ends, death).
+SELECT subject_id, CAST(NULL AS TIMESTAMP) AS time, 'SEX//' || sex AS code, CAST(NULL AS FLOAT) AS numeric_value,
+       CAST(NULL AS VARCHAR) AS text_value, CAST(NULL AS VARCHAR) AS unit, CAST(NULL AS BIGINT) AS visit_id,
+       CAST(NULL AS BIGINT) AS parent_visit_id, CAST(NULL AS TIMESTAMP) AS end_time,
+       'SEX' AS vocab, sex AS vcode, 0 AS tie_rank, CAST(NULL AS BIGINT) AS seq
+FROM subjects WHERE sex IS NOT NULL
+UNION ALL
+SELECT subject_id, NULL, 'RACE//' || race, NULL, NULL, NULL, NULL, NULL, NULL, 'RACE', race, 1, NULL
+FROM subjects WHERE race IS NOT NULL
+UNION ALL
+SELECT subject_id, birth_time, 'MEDS_BIRTH', NULL, NULL, NULL, NULL, NULL, NULL, 'MEDS', 'MEDS_BIRTH', 2, NULL
+FROM subjects WHERE birth_time IS NOT NULL
+UNION ALL
+SELECT subject_id, start_time, 'VISIT//' || upper(kind) || '//START', NULL, NULL, NULL, visit_id, parent_visit_id,
+       NULL, 'VISIT', upper(kind) || '//START', 3, NULL
+FROM visits WHERE start_time IS NOT NULL
+UNION ALL
+SELECT subject_id, time, CASE WHEN vocab = 'MEDS' THEN code ELSE vocab || '//' || code END, CAST(numeric_value AS FLOAT),
+       text_value, unit, visit_id, NULL, end_time, vocab, code, 4, seq
+FROM events
+UNION ALL
+SELECT subject_id, end_time, 'VISIT//' || upper(kind) || '//END', CASE WHEN died THEN 1 WHEN NOT died THEN 0 END,
+       discharge_location, NULL, visit_id,
+       parent_visit_id, NULL, 'VISIT', upper(kind) || '//END', 5, NULL
+FROM visits WHERE end_time IS NOT NULL
+UNION ALL
+SELECT subject_id, death_time, 'MEDS_DEATH', NULL, NULL, NULL, NULL, NULL, NULL, 'MEDS', 'MEDS_DEATH', 6, NULL
+FROM subjects WHERE death_time IS NOT NULL;

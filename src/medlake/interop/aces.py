@@ -1,0 +1,440 @@
+"""ACES task configurations compiled into medlake task files (docs/meds.md, "ACES").
+
+An ACES config (predicates, trigger, windows) describes a cohort over MEDS
+events. `compile_aces` turns one into a task file: a YAML header and one
+SELECT over the `meds_events` block (the dataset as MEDS rows, the same rows
+the MEDS export writes), so the task runs on any dataset of the lake.
+
+The SELECT is built as text here from the parsed config and then checked as
+every task file is (parsed by sqlglot, header and SQL checked by medlake.tasks).
+Names from the config are quoted through sqlglot and values written as SQL
+literals; the compiled file holds no parameters.
+
+Supported: plain predicates (`code` as a string, `{regex: ...}` or `{any: [...]}`,
+`value_min` / `value_max` with their `_inclusive` flags, `other_cols`), derived
+predicates (`expr: and(...)` / `or(...)`), `patient_demographics` (static
+predicates that select subjects), `_ANY_EVENT`, the trigger, and windows whose `start` / `end` are
+`null`, `REF`, `REF + DELTA`, `REF - DELTA`, `REF -> PREDICATE` or
+`REF <- PREDICATE` (REF: trigger, start, end, WINDOW.start, WINDOW.end), with
+`start_inclusive` / `end_inclusive`, `has` count constraints, one `label`
+window and one `index_timestamp`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sqlglot import exp
+
+from ..errors import InputError
+from ..sqlfiles import parse_sql_text
+from ..tasks import TaskSpec
+from ..tasks.build import check_task_sql
+from ..tasks.spec import parse_spec
+from ..version import __version__
+
+ANY_EVENT = "_ANY_EVENT"
+WINDOW_FIELDS = {"start", "end", "start_inclusive", "end_inclusive", "has", "label", "index_timestamp"}
+MEDS_COLUMNS = ("subject_id", "time", "code", "numeric_value", "text_value", "unit", "visit_id", "parent_visit_id",
+                "end_time")
+_DELTA_UNITS = {"y": 365 * 86400, "yr": 365 * 86400, "yrs": 365 * 86400, "year": 365 * 86400, "years": 365 * 86400,
+                "d": 86400, "day": 86400, "days": 86400, "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600,
+                "hours": 3600, "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60, "s": 1, "sec": 1,
+                "secs": 1, "second": 1, "seconds": 1}
+_DELTA_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
+_BOUND = re.compile(r"^\s*(?P<ref>[A-Za-z_][\w]*(?:\.(?:start|end))?)\s*"
+                    r"(?:(?P<arrow>->|<-)\s*(?P<pred>[A-Za-z_]\w*)|(?P<op>[+-])\s*(?P<delta>.+?))?\s*$")
+_EXPR = re.compile(r"^\s*(and|or)\s*\((.*)\)\s*$", re.I)
+_COUNT = re.compile(r"^\s*\(\s*(None|null|\d+)\s*,\s*(None|null|\d+)\s*\)\s*$", re.I)
+
+
+@dataclass
+class AcesTask:
+    """A compiled ACES config: the task file's text and its spec."""
+
+    name: str
+    sql: str
+    spec: TaskSpec
+
+
+def compile_aces(config: str | os.PathLike | dict, *, name: str | None = None,
+                 predicates: str | os.PathLike | dict | None = None) -> AcesTask:
+    """Compile an ACES task config (a YAML file or its parsed dict) into a medlake task file.
+
+    `predicates` (a YAML file or dict with a `predicates:` mapping, or the mapping
+    itself) replaces or adds predicates, as MEDS-DEV's per-dataset predicate
+    files do for configs that leave them `???`. The task is named `name`, else
+    after the config file (else `aces_task`)."""
+    path = Path(config) if not isinstance(config, dict) else None
+    cfg = _read_yaml(path) if path else dict(config)
+    task_name = name or (re.sub(r"\W", "_", path.stem).strip("_").lower() if path else "aces_task")
+    if not task_name.isidentifier() or task_name[0].isdigit():
+        task_name = f"aces_{task_name}"
+    where = str(path or "<config>")
+    preds = dict(cfg.get("predicates") or {})
+    if predicates is not None:
+        extra = _read_yaml(Path(predicates)) if not isinstance(predicates, dict) else predicates
+        preds.update(extra.get("predicates", extra) or {})
+    demographics = dict(cfg.get("patient_demographics") or {})
+    compiler = _Compiler(where, preds, demographics, cfg.get("trigger"), cfg.get("windows") or {})
+    body = compiler.select()
+    description = _description(cfg, where)
+    header = {
+        "name": task_name,
+        "description": description,
+        "datasets": [],
+        "label": {"type": "binary"},
+        "inputs": {},
+        "retrospective": False,
+        "aces": {"config": where, "compiled_by": f"medlake {__version__}"},
+    }
+    text = "/* medlake\n" + yaml.safe_dump(header, sort_keys=False, width=100) + "*/\n" + body + "\n"
+    file = parse_sql_text(text, where)
+    spec = parse_spec(file.header, where, builtin=False)
+    check_task_sql(file, spec)
+    return AcesTask(task_name, text, spec)
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.exists():
+        raise InputError("file not found", path=path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        raise InputError(f"not valid YAML: {e}", path=path) from None
+    if not isinstance(data, dict):
+        raise InputError("not a YAML mapping", path=path, expected="an ACES config (predicates, trigger, windows)")
+    return data
+
+
+def _description(cfg: dict, where: str) -> str:
+    meta = cfg.get("metadata") or {}
+    text = meta.get("description") if isinstance(meta, dict) else None
+    first = " ".join(str(text).split()) if text else ""
+    return (f"Compiled from the ACES config {where}. " + first).strip()
+
+
+def _ident(name: str) -> str:
+    return exp.to_identifier(name, quoted=True).sql(dialect="duckdb")
+
+
+def _literal(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return exp.Literal.string(str(value)).sql(dialect="duckdb")
+
+
+def _interval(text: str, where: str, window: str) -> str:
+    """'24h', '2 days', '1d12h' -> an INTERVAL in the largest whole unit."""
+    s = str(text).strip().lower().replace(",", " ")
+    parts = _DELTA_PART.findall(s)
+    if not parts or _DELTA_PART.sub("", s).strip():
+        raise InputError(f"window '{window}': cannot read the time span {text!r}", path=where,
+                         expected="a span such as 24h, 2d, 30 minutes, 1d12h")
+    seconds = 0.0
+    for number, unit in parts:
+        if unit not in _DELTA_UNITS:
+            raise InputError(f"window '{window}': unknown time unit {unit!r} in {text!r}", path=where,
+                             expected="y, d, h, m or s (or days, hours, minutes, seconds)")
+        seconds += float(number) * _DELTA_UNITS[unit]
+    whole = round(seconds)
+    for unit, size in (("DAY", 86400), ("HOUR", 3600), ("MINUTE", 60)):
+        if whole % size == 0:
+            return f"INTERVAL {whole // size} {unit}"
+    return f"INTERVAL {whole} SECOND"
+
+
+class _Compiler:
+    def __init__(self, where: str, predicates: dict, demographics: dict, trigger, windows: dict):
+        self.where = where
+        self.plain: dict[str, str] = {}        # name -> condition on one MEDS row
+        self.derived: dict[str, tuple[str, list[str]]] = {}
+        self.static: dict[str, str] = {}       # demographics: name -> condition on a static row
+        for pname, decl in predicates.items():
+            self._predicate(str(pname), decl)
+        for pname, decl in demographics.items():
+            if not isinstance(decl, dict) or "code" not in decl:
+                self._fail(f"patient_demographics '{pname}' needs a code")
+            self.static[str(pname)] = self._condition(str(pname), decl)
+            if pname in self.plain or pname in self.derived:
+                self._fail(f"'{pname}' is both a predicate and a patient demographic")
+        for pname, (_, args) in self.derived.items():
+            for a in args:
+                if not self._known(a):
+                    self._fail(f"predicate '{pname}' uses '{a}', which is not defined")
+        if not isinstance(trigger, str) or not self._known(trigger):
+            self._fail(f"trigger {trigger!r} is not a defined predicate")
+        self._not_static(trigger, "the trigger")
+        self.trigger = trigger
+        if not isinstance(windows, dict) or not windows:
+            self._fail("no windows; an ACES task needs at least the window with its label")
+        self.windows = {str(k): v for k, v in windows.items()}
+        for wname, w in self.windows.items():
+            if not isinstance(w, dict):
+                self._fail(f"window '{wname}' must be a mapping (start, end, ...)")
+            unknown = sorted(set(w) - WINDOW_FIELDS)
+            if unknown:
+                self._fail(f"window '{wname}': unknown field '{unknown[0]}' "
+                           f"(fields: {', '.join(sorted(WINDOW_FIELDS))})")
+        self.nodes: dict[str, tuple[str, str]] = {}   # node -> (kind, SQL)
+        self.order: list[str] = []
+
+    def _fail(self, message: str):
+        raise InputError(message, path=self.where)
+
+    def _not_static(self, name: str, where: str) -> None:
+        """A patient demographic selects subjects (as in ACES); it is not counted in windows."""
+        if name in self.static:
+            self._fail(f"{where} names the patient demographic '{name}'; demographics select subjects and may be "
+                       "used only inside derived predicates")
+
+    def _known(self, name: str) -> bool:
+        return name in self.plain or name in self.derived or name in self.static or name == ANY_EVENT
+
+    # -- predicates -----------------------------------------------------------------------
+    def _predicate(self, name: str, decl) -> None:
+        if decl == "???" or decl is None:
+            self._fail(f"predicate '{name}' is not defined for this dataset ('???'); give it with --predicates FILE")
+        if not isinstance(decl, dict):
+            self._fail(f"predicate '{name}' must be a mapping with code or expr, got {decl!r}")
+        if "expr" in decl:
+            m = _EXPR.match(str(decl["expr"]))
+            if not m:
+                self._fail(f"predicate '{name}': expr {decl['expr']!r} is not and(a, b, ...) or or(a, b, ...)")
+            args = [a.strip() for a in m.group(2).split(",") if a.strip()]
+            if not args or any(not a.isidentifier() for a in args):
+                self._fail(f"predicate '{name}': expr {decl['expr']!r} must list predicate names")
+            self.derived[name] = (m.group(1).lower(), args)
+            return
+        self.plain[name] = self._condition(name, decl)
+
+    def _condition(self, name: str, decl: dict) -> str:
+        code = decl.get("code")
+        if code == "???" or code is None:
+            self._fail(f"predicate '{name}' is not defined for this dataset ('???'); give it with --predicates FILE")
+        if isinstance(code, str):
+            parts = [f"code = {_literal(code)}"]
+        elif isinstance(code, dict) and set(code) == {"regex"}:
+            parts = [f"regexp_matches(code, {_literal(code['regex'])})"]
+        elif isinstance(code, dict) and set(code) == {"any"} and isinstance(code["any"], list) and code["any"]:
+            parts = [f"code IN ({', '.join(_literal(c) for c in code['any'])})"]
+        else:
+            self._fail(f"predicate '{name}': code must be a string, {{regex: ...}} or {{any: [...]}}; got {code!r}")
+        for side, op, op_incl in (("min", ">", ">="), ("max", "<", "<=")):
+            bound = decl.get(f"value_{side}")
+            if bound is None:
+                continue
+            if isinstance(bound, bool) or not isinstance(bound, (int, float)):
+                self._fail(f"predicate '{name}': value_{side} must be a number, got {bound!r}")
+            inclusive = decl.get(f"value_{side}_inclusive", True)
+            parts.append(f"numeric_value {op_incl if inclusive else op} {_literal(float(bound))}")
+        for col, value in (decl.get("other_cols") or {}).items():
+            if col not in MEDS_COLUMNS:
+                self._fail(f"predicate '{name}': other_cols names '{col}', which the MEDS rows lack "
+                           f"(they have: {', '.join(MEDS_COLUMNS)})")
+            parts.append(f"{_ident(col)} = {_literal(value)}")
+        unknown = set(decl) - {"code", "value_min", "value_max", "value_min_inclusive", "value_max_inclusive",
+                               "other_cols"}
+        if unknown:
+            self._fail(f"predicate '{name}': unknown field '{sorted(unknown)[0]}'")
+        return " AND ".join(parts)
+
+    def _holds(self, name: str) -> str:
+        """The condition that predicate `name` holds at one time (a row of `preds`)."""
+        if name in self.derived:
+            op, args = self.derived[name]
+            return "(" + f" {op.upper()} ".join(self._holds(a) for a in args) + ")"
+        return f"p.{_ident(name)} > 0"
+
+    # -- windows ------------------------------------------------------------------------------
+    def _node(self, node: str, stack: tuple = ()) -> str:
+        """Resolve a time point (trigger, WINDOW.start, WINDOW.end) into a column of `t`, in dependency order."""
+        if node in self.nodes:
+            return node
+        if node in stack:
+            self._fail(f"windows refer to each other in a circle: {' -> '.join((*stack, node))}")
+        if node == "trigger":
+            self.nodes[node] = ("point", "t.trigger_time")
+            self.order.append(node)
+            return node
+        wname, side = node.rsplit(".", 1)
+        if wname not in self.windows:
+            self._fail(f"'{node}' names no window (windows: {', '.join(self.windows)})")
+        w = self.windows[wname]
+        text = w.get(side)
+        if text is None or (isinstance(text, str) and text.strip().lower() in ("null", "none", "")):
+            other = w.get("end" if side == "start" else "start")
+            if other is None:
+                self._fail(f"window '{wname}' has neither start nor end; one must refer to the trigger or a window")
+            agg = "min" if side == "start" else "max"
+            self.nodes[node] = ("open", f"(SELECT {agg}(q.time) FROM preds AS q WHERE q.subject_id = t.subject_id)")
+            self.order.append(node)
+            return node
+        m = _BOUND.match(str(text))
+        if not m:
+            self._fail(f"window '{wname}': cannot read {side}: {text!r}")
+        ref = m.group("ref")
+        if ref in ("start", "end"):
+            if ref == side:
+                self._fail(f"window '{wname}': {side} refers to itself")
+            ref = f"{wname}.{ref}"
+        elif ref != "trigger" and not re.fullmatch(r"\w+\.(start|end)", ref):
+            self._fail(f"window '{wname}': {side} refers to '{ref}'; expected trigger, start, end or WINDOW.start/end")
+        ref = self._node(ref, (*stack, node))
+        col = f"t.{_ident(ref)}"
+        if m.group("op"):
+            sql = f"{col} {m.group('op')} {_interval(m.group('delta'), self.where, wname)}"
+        elif m.group("arrow"):
+            pred = m.group("pred")
+            if not self._known(pred):
+                self._fail(f"window '{wname}': {side} looks for predicate '{pred}', which is not defined")
+            self._not_static(pred, f"window '{wname}': {side}")
+            internal = ref.startswith(f"{wname}.")
+            if m.group("arrow") == "->":
+                inclusive = w.get("start_inclusive", True) if internal else True
+                sql = (f"(SELECT min(p.time) FROM preds AS p WHERE p.subject_id = t.subject_id AND "
+                       f"{self._holds(pred)} AND p.time {'>=' if inclusive else '>'} {col})")
+            else:
+                inclusive = w.get("end_inclusive", True) if internal else True
+                sql = (f"(SELECT max(p.time) FROM preds AS p WHERE p.subject_id = t.subject_id AND "
+                       f"{self._holds(pred)} AND p.time {'<=' if inclusive else '<'} {col})")
+        else:
+            sql = col
+        self.nodes[node] = ("point", sql)
+        self.order.append(node)
+        return node
+
+    def _trigger_row(self) -> str:
+        """The condition on one MEDS row that makes it the trigger's row, whose visit_id a sample takes
+        (a plain trigger predicate; for any other trigger no row is, and visit_id is null)."""
+        return self.plain.get(self.trigger, "false")
+
+    def _count(self, wname: str, pred: str) -> str:
+        """How often `pred` holds in window `wname` (its inclusive flags; an open side is unbounded): the rows
+        that satisfy a plain predicate, the times at which a derived one, a demographic or _ANY_EVENT holds."""
+        w = self.windows[wname]
+        cond = ["p.subject_id = t.subject_id"]
+        for side, op, op_incl in (("start", ">", ">="), ("end", "<", "<=")):
+            node = f"{wname}.{side}"
+            if self.nodes[node][0] == "open":
+                continue
+            inclusive = w.get(f"{side}_inclusive", True)
+            cond.append(f"p.time {op_incl if inclusive else op} t.{_ident(node)}")
+        if pred in self.plain:
+            return f"(SELECT coalesce(sum(p.{_ident(pred)}), 0) FROM preds AS p WHERE {' AND '.join(cond)})"
+        if pred != ANY_EVENT:
+            cond.append(self._holds(pred))
+        return f"(SELECT count(*) FROM preds AS p WHERE {' AND '.join(cond)})"
+
+    def select(self) -> str:
+        for wname in self.windows:
+            for side in ("start", "end"):
+                self._node(f"{wname}.{side}")
+        label = [(n, w["label"]) for n, w in self.windows.items() if w.get("label")]
+        index = [(n, w["index_timestamp"]) for n, w in self.windows.items() if w.get("index_timestamp")]
+        if len(label) != 1:
+            self._fail(f"exactly one window needs a label; found {len(label)}")
+        if len(index) != 1 or index[0][1] not in ("start", "end"):
+            self._fail("exactly one window needs index_timestamp: start or end")
+        if not self._known(label[0][1]):
+            self._fail(f"window '{label[0][0]}': label '{label[0][1]}' is not a defined predicate")
+        self._not_static(label[0][1], f"window '{label[0][0]}': label")
+        checks = []
+        for node in self.order:
+            if node != "trigger" and self.nodes[node][0] == "point":
+                checks.append(f"t.{_ident(node)} IS NOT NULL")
+        for wname in self.windows:
+            s, e = f"t.{_ident(wname + '.start')}", f"t.{_ident(wname + '.end')}"
+            checks.append(f"{s} <= {e}")
+            for pred, bounds in (self.windows[wname].get("has") or {}).items():
+                if not self._known(pred):
+                    self._fail(f"window '{wname}': has names predicate '{pred}', which is not defined")
+                self._not_static(pred, f"window '{wname}': has")
+                lo, hi = self._bounds(wname, pred, bounds)
+                count = self._count(wname, pred)
+                if lo is not None:
+                    checks.append(f"{count} >= {lo}")
+                if hi is not None:
+                    checks.append(f"{count} <= {hi}")
+        plain_cols = [f"        sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS {_ident(n)}"
+                      for n, cond in self.plain.items()]
+        lines = ["WITH events_per_time AS (",
+                 "    SELECT",
+                 "        e.subject_id,",
+                 "        e.time,",
+                 ",\n".join(plain_cols + ["        1 AS " + _ident(ANY_EVENT),
+                                          f"        min(CASE WHEN {self._trigger_row()} THEN e.visit_id END) "
+                                          "AS trigger_visit_id"]),
+                 "    FROM meds_events AS e",
+                 "    WHERE e.time IS NOT NULL",
+                 "    GROUP BY e.subject_id, e.time",
+                 ")"]
+        if self.static:
+            conds = ",\n".join(f"        max(CASE WHEN {c} THEN 1 ELSE 0 END) AS {_ident(n)}"
+                               for n, c in self.static.items())
+            lines += [", static_facts AS (",
+                      "    SELECT subject_id,", conds,
+                      "    FROM meds_events",
+                      "    WHERE time IS NULL",
+                      "    GROUP BY subject_id",
+                      ")",
+                      ", preds AS (",
+                      "    SELECT p.*, " + ", ".join(f"coalesce(s.{_ident(n)}, 0) AS {_ident(n)}" for n in self.static),
+                      "    FROM events_per_time AS p",
+                      "    LEFT JOIN static_facts AS s ON s.subject_id = p.subject_id",
+                      ")"]
+        else:
+            lines += [", preds AS (SELECT * FROM events_per_time)"]
+        lines += [", t0 AS (",
+                  "    SELECT p.subject_id, p.time AS trigger_time, p.trigger_visit_id",
+                  "    FROM preds AS p",
+                  f"    WHERE {self._holds(self.trigger) if self.trigger != ANY_EVENT else 'true'}"]
+        if self.static:
+            every = " AND ".join(f"{_ident(n)} > 0" for n in self.static)
+            lines += [f"        AND p.subject_id IN (SELECT subject_id FROM static_facts WHERE {every})"]
+        lines += [")"]
+        previous = "t0"
+        for i, node in enumerate(self.order, start=1):
+            sql = self.nodes[node][1]
+            lines += [f", t{i} AS (",
+                      f"    SELECT t.*, {sql} AS {_ident(node)}",
+                      f"    FROM {previous} AS t",
+                      ")"]
+            previous = f"t{i}"
+        lwin, lpred = label[0]
+        iwin, iside = index[0]
+        lines += ["SELECT",
+                  "    concat(t.subject_id, '-', epoch_us(t.trigger_time)) AS sample_id,",
+                  "    t.subject_id,",
+                  "    t.trigger_visit_id AS visit_id,",
+                  f"    t.{_ident(iwin + '.' + iside)} AS index_time,",
+                  f"    CAST({self._count(lwin, lpred)} > 0 AS INTEGER) AS label,",
+                  "    t.trigger_time",
+                  f"FROM {previous} AS t",
+                  "WHERE " + "\n    AND ".join(checks),
+                  "ORDER BY t.subject_id, index_time, t.trigger_time"]
+        return "\n".join(lines)
+
+    def _bounds(self, wname: str, pred: str, bounds) -> tuple[int | None, int | None]:
+        if isinstance(bounds, (list, tuple)) and len(bounds) == 2:
+            lo, hi = bounds
+        else:
+            m = _COUNT.match(str(bounds))
+            if not m:
+                self._fail(f"window '{wname}': has {pred}: {bounds!r} is not (MIN, MAX) with None for no bound")
+            lo, hi = m.group(1), m.group(2)
+        out = []
+        for v in (lo, hi):
+            if v is None or str(v).lower() in ("none", "null"):
+                out.append(None)
+            elif isinstance(v, int) or str(v).isdigit():
+                out.append(int(v))
+            else:
+                self._fail(f"window '{wname}': has {pred}: bound {v!r} is not a whole number or None")
+        return out[0], out[1]
