@@ -116,8 +116,9 @@ def _run_section(run: Path, config: dict, samples, net) -> str:
                       _figure(figures.precision_recall(y, p, "precision-recall (test)"), "precision-recall curve")]
         else:
             parts.append(_note("the test split holds one class only: no ROC or precision-recall curve"))
-        classes = samples.encoders.label_encoder.classes or ["0", "1"]
-        parts.append(_figure(figures.confusion(y, (p >= 0.5).astype(int), [str(c) for c in classes][:2],
+        encoder = samples.encoders.label_encoder
+        classes = [str(c) for c in encoder.classes] if encoder is not None and encoder.classes else ["0", "1"]
+        parts.append(_figure(figures.confusion(y, (p >= 0.5).astype(int), classes[:2],
                                                "confusion at 0.5 (test)"), "confusion matrix"))
     if test.label_type in ("binary", "multiclass") and "val" in predictions:
         val = predictions["val"]
