@@ -27,7 +27,11 @@ def codes():
 @click.option("--silent", is_flag=True, help="No progress display.")
 @db_option
 def load(directory, only, silent, db_path):
-    """Build (or rebuild) the vocab tables, offline, from installed packages and DIR."""
+    """Build (or rebuild) the vocab tables, offline, from installed packages and DIR.
+
+    \b
+    Example: medlake codes load --from ../shared/data/codes
+    """
     with open_lake(db_path) as lake:
         result = lake.codes.load(directory, show_progress=not silent, only=only.split(",") if only else None)
     stdout.print(f"loaded code systems (load {result.load_id}, {result.seconds:.1f} s)")
@@ -45,7 +49,11 @@ def load(directory, only, silent, db_path):
 @output_options
 @db_option
 def lookup(vocab, code, fmt, out, db_path):
-    """Title, level and leaf flag of one or more codes (dot optional)."""
+    """Title, level and leaf flag of one or more codes (dot optional).
+
+    \b
+    Example: medlake codes lookup ICD9CM 4280 428.21
+    """
     with open_lake(db_path, read_only=True) as lake:
         table = lake.codes.lookup(vocab, list(code))
     emit(table, fmt, out, max_rows=200)
@@ -58,7 +66,11 @@ def lookup(vocab, code, fmt, out, db_path):
 @output_options
 @db_option
 def ancestors(vocab, code, include_self, fmt, out, db_path):
-    """Ancestors of one or more codes, nearest first."""
+    """Ancestors of one or more codes, nearest first.
+
+    \b
+    Example: medlake codes ancestors ICD10CM I50.9
+    """
     with open_lake(db_path, read_only=True) as lake:
         table = lake.codes.ancestors(vocab, list(code), include_self=include_self)
     emit(table, fmt, out, max_rows=200)
@@ -71,7 +83,11 @@ def ancestors(vocab, code, include_self, fmt, out, db_path):
 @output_options
 @db_option
 def descendants(vocab, code, include_self, fmt, out, db_path):
-    """Descendants of one or more codes, nearest first."""
+    """Descendants of one or more codes, nearest first.
+
+    \b
+    Example: medlake codes descendants ICD9CM 428 --format csv
+    """
     with open_lake(db_path, read_only=True) as lake:
         table = lake.codes.descendants(vocab, list(code), include_self=include_self)
     emit(table, fmt, out, max_rows=200)
@@ -86,7 +102,11 @@ def descendants(vocab, code, include_self, fmt, out, db_path):
 @output_options
 @db_option
 def map_cmd(src_vocab, dst_vocab, code, level, kind, fmt, out, db_path):
-    """Map codes of SRC_VOCAB to DST_VOCAB (e.g. ICD9CM CCSCM 428.0, NDC ATC 00002140701 --level 3)."""
+    """Map codes of SRC_VOCAB to DST_VOCAB (e.g. ICD9CM CCSCM 428.0, NDC ATC 00002140701 --level 3).
+
+    \b
+    Example: medlake codes map ICD9CM CCSCM 428.0
+    """
     with open_lake(db_path, read_only=True) as lake:
         table = lake.codes.map(src_vocab, dst_vocab, list(code), level=level, kind=kind)
     emit(table, fmt, out, max_rows=200)
@@ -97,7 +117,11 @@ def map_cmd(src_vocab, dst_vocab, code, level, kind, fmt, out, db_path):
 @part_option
 @db_option
 def stats(fmt, out, part, db_path):
-    """Vocabularies, cross-maps and the files they were built from (parts: vocabularies, map_pairs, sources)."""
+    """Vocabularies, cross-maps and the files they were built from (parts: vocabularies, map_pairs, sources).
+
+    \b
+    Example: medlake codes stats --part vocabularies --format csv
+    """
     with open_lake(db_path, read_only=True) as lake:
         tables = lake.codes.stats()
     emit_parts(tables, fmt, out, part)

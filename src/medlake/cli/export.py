@@ -30,7 +30,11 @@ def export():
 @click.option("--overwrite", is_flag=True, help="Replace OUT's data/ and metadata/ when OUT is not empty.")
 @db_option
 def meds(dataset, out, subjects_per_shard, split, seed, dataset_name, overwrite, db_path):
-    """Write DATASET as a MEDS dataset in folder OUT (data/*.parquet, metadata/); see docs/meds.md."""
+    """Write DATASET as a MEDS dataset in folder OUT (data/*.parquet, metadata/); see docs/meds.md.
+
+    \b
+    Example: medlake export meds mimic3 meds-out/
+    """
     from ..errors import ParameterError
 
     try:
@@ -57,7 +61,11 @@ def meds(dataset, out, subjects_per_shard, split, seed, dataset_name, overwrite,
 @click.option("--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
 @db_option
 def labels(task, out, dataset, params, db_path):
-    """Write the samples of TASK on a dataset as a MEDS label file OUT (parquet)."""
+    """Write the samples of TASK on a dataset as a MEDS label file OUT (parquet).
+
+    \b
+    Example: medlake export labels mortality --dataset mimic3 labels.parquet
+    """
     with open_lake(db_path, read_only=True) as lake:
         n = lake.export_labels(task, dataset, out, **parse_params(params))
     stdout.print(f"wrote {n:,} labels to {out}")

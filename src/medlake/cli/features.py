@@ -26,7 +26,11 @@ def features():
 @output_options
 @db_option
 def list_views(fmt, out, db_path):
-    """List the feature views with their entity, kind, version and features."""
+    """List the feature views with their entity, kind, version and features.
+
+    \b
+    Example: medlake features list --format json
+    """
     with open_lake(db_path, read_only=True) as lake:
         views = lake.features.list()
     if out or (fmt or "table") != "table":
@@ -45,7 +49,11 @@ def list_views(fmt, out, db_path):
 @click.option("--version", "version", default=None, help="A registered version (default: the current one).")
 @db_option
 def show(name, version, db_path):
-    """Show one view as a file (header and SQL) and its registered versions."""
+    """Show one view as a file (header and SQL) and its registered versions.
+
+    \b
+    Example: medlake features show lab_stats
+    """
     with open_lake(db_path, read_only=True) as lake:
         view = lake.features.get(name, version)
         versions = lake.features.versions(name)
@@ -62,7 +70,11 @@ def show(name, version, db_path):
 @click.argument("path", type=click.Path(dir_okay=False, exists=True))
 @db_option
 def register_view(path, db_path):
-    """Register a feature view from a .sql file (a new version when its logic changed)."""
+    """Register a feature view from a .sql file (a new version when its logic changed).
+
+    \b
+    Example: medlake features register my_views/n_labs.sql
+    """
     with open_lake(db_path) as lake:
         version = lake.features.register(path)
     stdout.print(f"registered {path} as version {version}")
@@ -73,7 +85,11 @@ def register_view(path, db_path):
 @click.option("--version", "version", default=None, help="Only this version (default: every registered version).")
 @db_option
 def unregister_view(name, version, db_path):
-    """Remove a registered view (and the tables materialized from it) from the lake."""
+    """Remove a registered view (and the tables materialized from it) from the lake.
+
+    \b
+    Example: medlake features unregister n_labs --version 27e28783db08
+    """
     with open_lake(db_path) as lake:
         r = lake.features.unregister(name, version)
     dropped = f"; dropped {', '.join(r['dropped_tables'])}" if r["dropped_tables"] else ""
@@ -94,7 +110,11 @@ def unregister_view(name, version, db_path):
 @click.option("--silent", is_flag=True, help="No progress display.")
 @db_option
 def build(task, dataset, samples, feature_list, params, ttl, exclusive, out, silent, db_path):
-    """Write a point-in-time training set (parquet) and its manifest (<out>.manifest.json)."""
+    """Write a point-in-time training set (parquet) and its manifest (<out>.manifest.json).
+
+    \b
+    Example: medlake features build --task mortality --dataset mimic3 --features demographics --out t.parquet
+    """
     with open_lake(db_path) as lake:
         manifest = lake.features.build(out=out, task=task, samples=samples, dataset=dataset,
                                        features=feature_list, ttl=ttl, inclusive=not exclusive,
@@ -114,7 +134,11 @@ def build(task, dataset, samples, feature_list, params, ttl, exclusive, out, sil
 @click.option("--silent", is_flag=True, help="No progress display.")
 @db_option
 def materialize(name, dataset, full, silent, db_path):
-    """Write fs.<NAME>__v<version> and fs.<NAME>__latest (incrementally after new loads)."""
+    """Write fs.<NAME>__v<version> and fs.<NAME>__latest (incrementally after new loads).
+
+    \b
+    Example: medlake features materialize demographics --dataset mimic3
+    """
     with open_lake(db_path) as lake:
         r = lake.features.materialize(name, dataset=dataset, full=full, show_progress=not silent)
     stdout.print(f"{r['name']} v{r['version']}: {r['mode']}, {r['changed_entities']:,} entities rewritten; "
@@ -127,7 +151,11 @@ def materialize(name, dataset, full, silent, db_path):
 @output_options
 @db_option
 def get(feature_list, ids, fmt, out, db_path):
-    """Online read: latest materialized values of FEATURE_LIST (view.feature,...) for entity ids."""
+    """Online read: latest materialized values of FEATURE_LIST (view.feature,...) for entity ids.
+
+    \b
+    Example: medlake features get demographics.age --ids 10006,10011
+    """
     from ..errors import ParameterError, cut
 
     try:

@@ -24,7 +24,11 @@ def register(main: click.Group) -> None:
 @click.option("--silent", is_flag=True, help="No progress display.")
 @db_option
 def load(source, directory, tables, name, silent, db_path):
-    """Load a raw export (SOURCE mimic3, mimic4, eicu or omop) or a MEDS dataset (SOURCE meds)."""
+    """Load a raw export (SOURCE mimic3, mimic4, eicu or omop) or a MEDS dataset (SOURCE meds).
+
+    \b
+    Example: medlake load mimic3 ../shared/data/mimic3demo
+    """
     with open_lake(db_path) as lake:
         result = lake.load(source, directory, tables=tables.split(",") if tables else None,
                            name=name, show_progress=not silent)
@@ -46,7 +50,11 @@ def load(source, directory, tables, name, silent, db_path):
 @part_option
 @db_option
 def info(fmt, out, part, db_path):
-    """List datasets, their tables with row counts, and the load history (parts: datasets, tables, views, loads)."""
+    """List datasets, their tables with row counts, and the load history (parts: datasets, tables, views, loads).
+
+    \b
+    Example: medlake info --part loads --format csv
+    """
     with open_lake(db_path, read_only=True) as lake:
         data = lake.info()
     parts = {name: pa.Table.from_pylist(data[name]) for name in ("datasets", "tables", "views", "loads")}
@@ -93,7 +101,9 @@ def sql(query, fmt, out, max_rows, write, allow_files, db_path):
     """Run one SQL statement on the lake and print or write its result.
 
     The lake opens read-only and the statement must only read, unless --write;
-    files and the network are out of reach unless --allow-files."""
+    files and the network are out of reach unless --allow-files.
+    Example: medlake sql "SELECT kind, count(*) AS n FROM mimic3.visits GROUP BY kind"
+    """
     import duckdb
 
     from ..errors import MedlakeError

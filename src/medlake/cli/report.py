@@ -24,6 +24,7 @@ def register(main: click.Group) -> None:
 def report(dataset, task, params, run_dir, out, db_path):
     """Write an HTML report: dataset overview, task samples and model curves.
 
+    \b
     Example: medlake report --dataset mimic3 --run runs/m1 --out report.html
     """
     from ..report import build_report

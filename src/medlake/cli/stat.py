@@ -29,6 +29,7 @@ def stat(dataset, task, params, top, fmt, out, part, db_path):
     """Subjects, visits, events by vocabulary and top codes with titles; with --task, the samples' label
     balance per split and the top codes of each input.
 
+    \b
     Example: medlake stat --dataset mimic3 --top 5
     """
     with open_lake(db_path, read_only=True) as lake:

@@ -21,7 +21,11 @@ def register(main: click.Group) -> None:
 @click.option("--no-gzip", is_flag=True, help="Write .csv instead of .csv.gz.")
 @click.option("--silent", is_flag=True, help="No progress display.")
 def synth(flavor, out, patients, seed, no_gzip, silent):
-    """Write a synthetic FLAVOR (mimic3 or mimic4) export into OUT, loadable with `medlake load FLAVOR OUT`."""
+    """Write a synthetic FLAVOR (mimic3 or mimic4) export into OUT, loadable with `medlake load FLAVOR OUT`.
+
+    \b
+    Example: medlake synth mimic3 synth-out/ --patients 1000 --seed 7
+    """
     from ..synth import synthesize
 
     result = synthesize(flavor, out, patients=patients, seed=seed, compress=not no_gzip, show_progress=not silent)

@@ -38,7 +38,11 @@ def tasks():
 @tasks.command("list")
 @output_options
 def list_cmd(fmt, out):
-    """List the built-in tasks."""
+    """List the built-in tasks.
+
+    \b
+    Example: medlake tasks list --format json
+    """
     from ..tasks import list_tasks
 
     if out or (fmt or "table") != "table":
@@ -63,7 +67,11 @@ def list_cmd(fmt, out):
 @click.option("--task", "names", multiple=True, help="Only these tasks (repeatable).")
 @db_option
 def install_cmd(dataset, names, db_path):
-    """Create a table macro task_<name>(...) and a view <name> per task in the dataset's schema."""
+    """Create a table macro task_<name>(...) and a view <name> per task in the dataset's schema.
+
+    \b
+    Example: medlake tasks install --dataset mimic3 --task drug_recommendation
+    """
     with open_lake(db_path) as lake:
         views = lake.tasks.install(dataset, list(names) or None, show_progress=True)
     stdout.print(f"installed {len(views)} tasks: {', '.join(views)}")
@@ -80,7 +88,11 @@ def task():
 @click.option("--json", "as_json", is_flag=True, help="Print the spec and SQL as JSON.")
 @db_option
 def show(name, dataset, as_json, db_path):
-    """Show a task's header (label, parameters, inputs) and its SQL."""
+    """Show a task's header (label, parameters, inputs) and its SQL.
+
+    \b
+    Example: medlake task show readmission --dataset mimic3
+    """
     from ..tasks import describe
 
     if dataset:
@@ -110,7 +122,11 @@ def show(name, dataset, as_json, db_path):
 @click.option("--max-rows", default=20, show_default=True, help="Rows drawn in table format.")
 @db_option
 def run(name, dataset, params, split, seed, fmt, out, max_rows, db_path):
-    """Run a task (built-in NAME or a .sql task file) and print or write its samples."""
+    """Run a task (built-in NAME or a .sql task file) and print or write its samples.
+
+    \b
+    Example: medlake task run readmission --dataset mimic3 -p window_days=30 --out samples.parquet
+    """
     from ..tasks.result import parse_split
 
     with open_lake(db_path, read_only=True) as lake:
@@ -159,7 +175,11 @@ def _print_summary(summary: dict) -> None:
               help="YAML file of predicates that replace or add to the config's (e.g. for '???' predicates).")
 @db_option
 def from_aces(config, dataset, out, name, predicates, db_path):
-    """Compile an ACES task CONFIG (YAML) into a medlake task file over the dataset's MEDS rows."""
+    """Compile an ACES task CONFIG (YAML) into a medlake task file over the dataset's MEDS rows.
+
+    \b
+    Example: medlake task from-aces mortality.yaml --dataset mimic4 --out mortality.sql
+    """
     import tempfile
     from pathlib import Path
 
@@ -187,7 +207,11 @@ def from_aces(config, dataset, out, name, predicates, db_path):
 @click.option("--seed", default=0, show_default=True, help="Seed choosing the subjects.")
 @db_option
 def check(name, dataset, params, subjects, seed, db_path):
-    """Leakage check: recompute inputs on timelines cut at each index time; exit 2 on a leak."""
+    """Leakage check: recompute inputs on timelines cut at each index time; exit 2 on a leak.
+
+    \b
+    Example: medlake task check mortality --dataset mimic3 --subjects 50
+    """
     with open_lake(db_path, read_only=True) as lake:
         report = lake.tasks.check(name, dataset, subjects=subjects, seed=seed, show_progress=True,
                                   **parse_params(params))

@@ -76,7 +76,11 @@ def _show_reliability(before: dict, after: dict, width: int = 20) -> None:
 def train(task, dataset, model, epochs, out, params, split_text, split_seed, batch_size, lr, weight_decay, optimizer,
           patience, monitor, seed, embedding_dim, hidden_dim, min_count, max_len, features, ddi, device, silent,
           db_path):
-    """Train a network on a task's samples; writes metrics, checkpoint and vocabularies to --out."""
+    """Train a network on a task's samples; writes metrics, checkpoint and vocabularies to --out.
+
+    \b
+    Example: medlake train --task mortality --dataset mimic3 --model transformer --epochs 5 --out runs/m1
+    """
     from ..models import runs
 
     with open_lake(db_path) as lake:
@@ -101,7 +105,11 @@ def train(task, dataset, model, epochs, out, params, split_text, split_seed, bat
 @click.option("--device", default=None)
 @db_option
 def evaluate(run_dir, split, n_boot, device, db_path):
-    """Metrics of a trained run on one split (with bootstrap 95% intervals)."""
+    """Metrics of a trained run on one split (with bootstrap 95% intervals).
+
+    \b
+    Example: medlake evaluate runs/m1 --split test
+    """
     from ..models import runs
 
     with open_lake(db_path) as lake:
@@ -118,7 +126,11 @@ def evaluate(run_dir, split, n_boot, device, db_path):
 @click.option("--device", default=None)
 @db_option
 def calibrate(run_dir, method, alpha, bins, device, db_path):
-    """Calibrate a trained run on its validation split and report on its test split."""
+    """Calibrate a trained run on its validation split and report on its test split.
+
+    \b
+    Example: medlake calibrate runs/m1 --method conformal --alpha 0.1
+    """
     from ..models import runs
 
     with open_lake(db_path) as lake:
