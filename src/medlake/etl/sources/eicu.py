@@ -32,6 +32,9 @@ def check_patients(db: Database, raw_schema: str, found: list[FoundFile]) -> Non
                          expected=expected)
 
 
+# The charting tables (vitals, nurse and respiratory charting, intake/output: up to 151 M rows each in the full
+# release) are not checked for duplicate ids: a key check keeps the file order and costs a sort, and their ids
+# only become events.seq.
 SOURCE = Source(
     name="eicu",
     description="eICU Collaborative Research Database v2.0 (or the demo)",
@@ -83,23 +86,23 @@ SOURCE = Source(
                  {"temperature": NUM, "sao2": NUM, "heartrate": NUM, "respiration": NUM, "cvp": NUM, "etco2": NUM,
                   "systemicsystolic": NUM, "systemicdiastolic": NUM, "systemicmean": NUM, "pasystolic": NUM,
                   "padiastolic": NUM, "pamean": NUM, "st1": NUM, "st2": NUM, "st3": NUM, "icp": NUM},
-                 primary_key=("vitalperiodicid",), required=False, description="absent from the demo"),
+                 required=False, description="absent from the demo"),
         RawTable("vitalaperiodic", ("vitalAperiodic",),
                  {"vitalaperiodicid": ID, "patientunitstayid": ID, "observationoffset": INT},
                  {"noninvasivesystolic": NUM, "noninvasivediastolic": NUM, "noninvasivemean": NUM, "paop": NUM,
                   "cardiacoutput": NUM, "cardiacinput": NUM, "svr": NUM, "svri": NUM, "pvr": NUM, "pvri": NUM},
-                 primary_key=("vitalaperiodicid",), required=False),
+                 required=False),
         RawTable("nursecharting", ("nurseCharting",),
                  {"nursingchartid": ID, "patientunitstayid": ID, "nursingchartoffset": INT},
                  {"nursingchartentryoffset": INT, "nursingchartcelltypecat": TXT, "nursingchartcelltypevallabel": TXT,
                   "nursingchartcelltypevalname": TXT, "nursingchartvalue": TXT},
-                 primary_key=("nursingchartid",), required=False, description="absent from the demo"),
+                 required=False, description="absent from the demo"),
         RawTable("intakeoutput", ("intakeOutput",),
                  {"intakeoutputid": ID, "patientunitstayid": ID, "intakeoutputoffset": INT},
                  {"intaketotal": NUM, "outputtotal": NUM, "dialysistotal": NUM, "nettotal": NUM,
                   "intakeoutputentryoffset": INT, "cellpath": TXT, "celllabel": TXT, "cellvaluenumeric": NUM,
                   "cellvaluetext": TXT},
-                 primary_key=("intakeoutputid",), required=False, description="absent from the demo"),
+                 required=False, description="absent from the demo"),
         RawTable("microlab", ("microLab",), {"microlabid": ID, "patientunitstayid": ID, "culturetakenoffset": INT},
                  {"culturesite": TXT, "organism": TXT, "antibiotic": TXT, "sensitivitylevel": TXT},
                  primary_key=("microlabid",), required=False),
@@ -128,7 +131,7 @@ SOURCE = Source(
                  {"respchartid": ID, "patientunitstayid": ID, "respchartoffset": INT},
                  {"respchartentryoffset": INT, "respcharttypecat": TXT, "respchartvaluelabel": TXT,
                   "respchartvalue": TXT},
-                 primary_key=("respchartid",), required=False),
+                 required=False),
         RawTable("note", ("note",), {"noteid": ID, "patientunitstayid": ID, "noteoffset": INT},
                  {"noteenteredoffset": INT, "notetype": TXT, "notepath": TXT, "notevalue": TXT, "notetext": TXT},
                  primary_key=("noteid",), required=False, description="goes to the notes table"),

@@ -33,6 +33,8 @@ def check_icd_versions(db: Database, raw_schema: str, found: list[FoundFile]) ->
                          expected="9 (ICD-9) or 10 (ICD-10)")
 
 
+# Event tables are not checked for duplicate ids (emar and poe hold tens of millions of rows; a key check keeps
+# the file order and costs a sort); transfers is, because transfer_id becomes a visit id.
 SOURCE = Source(
     name="mimic4",
     description="MIMIC-IV Clinical Database v2.x (or the demo): hosp and icu modules",
@@ -118,11 +120,11 @@ SOURCE = Source(
                   "test_itemid": ID, "test_name": TXT, "org_itemid": ID, "org_name": TXT, "isolate_num": INT,
                   "quantity": TXT, "ab_itemid": ID, "ab_name": TXT, "dilution_text": TXT, "dilution_comparison": TXT,
                   "dilution_value": NUM, "interpretation": TXT, "comments": TXT},
-                 primary_key=("microevent_id",), required=False),
+                 required=False),
         RawTable("emar", ("emar",), {"subject_id": ID, "emar_id": TXT, "emar_seq": ID, "charttime": TS},
                  {"hadm_id": ID, "poe_id": TXT, "pharmacy_id": ID, "enter_provider_id": TXT, "medication": TXT,
                   "event_txt": TXT, "scheduletime": TS, "storetime": TS},
-                 primary_key=("emar_id",), required=False),
+                 required=False),
         RawTable("emar_detail", ("emar_detail",), {"subject_id": ID, "emar_id": TXT, "emar_seq": ID},
                  {"parent_field_ordinal": TXT, "administration_type": TXT, "pharmacy_id": ID, "dose_due": TXT,
                   "dose_due_unit": TXT, "dose_given": TXT, "dose_given_unit": TXT, "product_code": TXT,
@@ -135,11 +137,11 @@ SOURCE = Source(
                   "one_hr_max": TXT, "doses_per_24_hrs": NUM, "duration": NUM, "duration_interval": TXT,
                   "expiration_value": NUM, "expiration_unit": TXT, "expirationdate": TS, "dispensation": TXT,
                   "fill_quantity": TXT},
-                 primary_key=("pharmacy_id",), required=False),
+                 required=False),
         RawTable("poe", ("poe",), {"poe_id": TXT, "poe_seq": ID, "subject_id": ID, "ordertime": TS, "order_type": TXT},
                  {"hadm_id": ID, "order_subtype": TXT, "transaction_type": TXT, "discontinue_of_poe_id": TXT,
                   "discontinued_by_poe_id": TXT, "order_provider_id": TXT, "order_status": TXT},
-                 primary_key=("poe_id",), required=False),
+                 required=False),
         RawTable("omr", ("omr",), {"subject_id": ID, "chartdate": "DATE", "seq_num": INT, "result_name": TXT},
                  {"result_value": TXT}, required=False),
         RawTable("hcpcsevents", ("hcpcsevents",), {"subject_id": ID, "hadm_id": ID, "hcpcs_cd": TXT},
