@@ -212,10 +212,12 @@ def test_ccs_map_count_matches_the_hcup_file(lake, codes_dir):
 
 
 def test_load_is_recorded(lake):
-    meta = lake.sql("SELECT input, origin FROM vocab.meta ORDER BY input").to_pylist()
-    assert len(meta) == 15
+    meta = lake.sql("SELECT input, origin, path FROM vocab.meta ORDER BY input").to_pylist()
+    assert len(meta) == 16
     assert {r["input"]: r["origin"] for r in meta}["icd9cm_hierarchy"] == "package"
-    assert {r["origin"] for r in meta if r["input"] != "icd9cm_hierarchy"} == {"directory"}
+    # the loaded mimic3 dataset's item dictionaries (D_ITEMS, D_LABITEMS) come from the lake itself
+    assert [(r["origin"], r["path"]) for r in meta if r["input"] == "item_dictionaries"] == [("dataset", "mimic3_raw")]
+    assert {r["origin"] for r in meta if r["input"] not in ("icd9cm_hierarchy", "item_dictionaries")} == {"directory"}
     loads = lake.sql("SELECT dataset, source, status FROM meta.loads WHERE source = 'codes'").to_pylist()
     assert loads == [{"dataset": "vocab", "source": "codes", "status": "ok"}]
     assert lake.load_result.missing == []
@@ -299,7 +301,8 @@ def test_kinds_standardize_many_and_vocabularies(codes):
     assert codes.lookup("icd9cm", "428.0")["vocab"] == "ICD9CM"
     vocabs = {r["vocab"]: r for r in codes.vocabularies().to_pylist()}
     assert sorted(vocabs) == ["ATC", "CCSCM", "CCSCM_MULTI", "CCSPROC", "CCSPROC_MULTI", "GSN", "ICD10CM",
-                              "ICD10PCS", "ICD9CM", "ICD9PROC", "NDC"]
+                              "ICD10PCS", "ICD9CM", "ICD9PROC", "MIMIC3_CHART", "MIMIC3_DATETIME", "MIMIC3_INPUT",
+                              "MIMIC3_LAB", "MIMIC3_MICRO", "MIMIC3_OUTPUT", "MIMIC3_PROCEDURE", "NDC"]
     assert vocabs["ATC"]["levels"] == 5 and vocabs["ATC"]["titled"] == 0
     assert vocabs["ICD10CM"]["titled"] == vocabs["ICD10CM"]["concepts"]
     assert vocabs["CCSPROC"]["concepts"] == 231

@@ -178,7 +178,7 @@ def test_codes_metadata_gives_titles_and_parents_of_the_code_tables(demo_lake, c
     rows = {r["code"]: r for r in codes.to_pylist()}
     assert rows["ICD9CM//428.0"]["description"] == "Congestive heart failure, unspecified"
     assert rows["ICD9CM//428.0"]["parent_codes"] == ["ICD9CM//428"]
-    assert rows["MIMIC3_LAB//50912"]["description"] is None
+    assert rows["MIMIC3_LAB//50912"]["description"] == "Creatinine"  # from the dataset's D_LABITEMS
 
 
 # -- meds_reader ------------------------------------------------------------------------------------

@@ -43,6 +43,8 @@ def load(source, directory, tables, name, silent, db_path):
     for k, v in result.row_counts.items():
         t.add_row(k, f"{v:,}")
     stdout.print(t)
+    if result.absent:
+        stdout.print(f"known tables not in {directory} (loaded empty): {', '.join(result.absent)}")
 
 
 @click.command()

@@ -28,7 +28,7 @@ from .staging_parquet import stage_parquet
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 RESERVED = {"meta", "vocab", "fs", "main", "information_schema", "pg_catalog", "temp"}
-CANONICAL = ("subjects", "visits", "events")
+CANONICAL = ("subjects", "visits", "events", "notes")
 
 
 @dataclass
@@ -42,6 +42,7 @@ class LoadResult:
     replaced: bool
     seconds: float
     table_seconds: dict[str, float]
+    absent: list[str] = field(default_factory=list)  # known tables asked for (all, without --tables) not found
     task_views: list[str] = field(default_factory=list)  # the task views installed for the dataset
 
 
@@ -51,6 +52,8 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
     src = get_source(source)
     dataset = check_dataset_name(db, (name or src.name).lower())
     found, absent = find_files(src, Path(directory), tables)
+    asked = {t.lower() for t in tables} if tables else None
+    missing = [t.name for t in absent if asked is None or t.name in asked or t.always]
     started = dt.datetime.now()
     replaced = dataset in db.datasets()
     raw_schema = f"{dataset}_raw"
@@ -92,7 +95,7 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
             load_id = db.record_load(LoadRecord(
                 dataset=dataset, source=src.name, directory=str(Path(directory).resolve()), files=list(hashes),
                 row_counts=counts, started_at=started, version=__version__, options={"tables": tables, **options}))
-    return LoadResult(dataset, src.name, load_id, counts, replaced, total.seconds, seconds)
+    return LoadResult(dataset, src.name, load_id, counts, replaced, total.seconds, seconds, missing)
 
 
 def check_dataset_name(db: Database, dataset: str) -> str:

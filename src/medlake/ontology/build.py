@@ -19,7 +19,7 @@ from ..database import Database, LoadRecord
 from ..errors import InputError
 from ..progress import Timer, progress
 from ..version import __version__
-from . import omop
+from . import items, omop
 from .hierarchy import complete
 from .readers import READERS
 from .sources import Resolved, resolve
@@ -65,6 +65,7 @@ def load_codes(db: Database, directory: str | Path | None = None, show_progress:
             with Timer() as t:
                 _write_tables(db, staged)
                 inputs += omop.import_vocabularies(db)
+                inputs += items.import_items(db)
             steps["tables"] = t.seconds
             bar.advance(task)
             bar.update(task, detail="closure ...")
@@ -146,7 +147,8 @@ def _record(db: Database, directory: Path | None, inputs: list[dict], counts: di
     finished = dt.datetime.now()
     for row in inputs:
         db.run(BUILD_SQL, "insert_meta", params={**row, "loaded_at": finished})
-    files = [{"path": r["path"], "size": Path(r["path"]).stat().st_size if r["origin"] != "omop" else 0,
+    in_lake = ("omop", "dataset")  # read from the lake's own raw schemas, not from files
+    files = [{"path": r["path"], "size": Path(r["path"]).stat().st_size if r["origin"] not in in_lake else 0,
               "sha256": r["sha256"]} for r in inputs]
     return db.record_load(LoadRecord(
         dataset="vocab", source="codes", directory=str(directory.resolve()) if directory is not None else None,

@@ -1,4 +1,11 @@
-"""MIMIC-III v1.4 (and its demo): CSV or CSV.GZ files, upper- or lower-case names."""
+"""MIMIC-III v1.4 (and its demo): CSV or CSV.GZ files, upper- or lower-case names.
+
+Every table of the release with clinical facts is known here; CHARTEVENTS and
+NOTEEVENTS (absent from the demo), the dictionaries and the ICU tables of one
+of the two ICU systems (CareVue: INPUTEVENTS_CV; MetaVision: INPUTEVENTS_MV,
+PROCEDUREEVENTS_MV) may be missing. docs/etl.md maps each table to the
+canonical tables.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,8 @@ from ..spec import RawTable, Source
 ID = "BIGINT"
 TS = "TIMESTAMP"
 TXT = "VARCHAR"
+INT = "INTEGER"
+NUM = "DOUBLE"
 
 SOURCE = Source(
     name="mimic3",
@@ -44,5 +53,69 @@ SOURCE = Source(
         RawTable("d_labitems", ("D_LABITEMS",), {"itemid": ID},
                  {"row_id": ID, "label": TXT, "fluid": TXT, "category": TXT, "loinc_code": TXT},
                  primary_key=("itemid",), required=False),
+        RawTable("d_items", ("D_ITEMS",), {"itemid": ID},
+                 {"row_id": ID, "label": TXT, "abbreviation": TXT, "dbsource": TXT, "linksto": TXT, "category": TXT,
+                  "unitname": TXT, "param_type": TXT, "conceptid": ID},
+                 primary_key=("itemid",), required=False),
+        RawTable("d_cpt", ("D_CPT",), {"mincodeinsubsection": ID, "maxcodeinsubsection": ID},
+                 {"row_id": ID, "category": INT, "sectionrange": TXT, "sectionheader": TXT, "subsectionrange": TXT,
+                  "subsectionheader": TXT, "codesuffix": TXT}, required=False),
+        RawTable("chartevents", ("CHARTEVENTS",), {"subject_id": ID, "itemid": ID, "charttime": TS},
+                 {"row_id": ID, "hadm_id": ID, "icustay_id": ID, "storetime": TS, "cgid": ID, "value": TXT,
+                  "valuenum": NUM, "valueuom": TXT, "warning": INT, "error": INT, "resultstatus": TXT,
+                  "stopped": TXT},
+                 required=False, description="not in the demo"),
+        RawTable("inputevents_cv", ("INPUTEVENTS_CV",), {"subject_id": ID, "itemid": ID, "charttime": TS},
+                 {"row_id": ID, "hadm_id": ID, "icustay_id": ID, "amount": NUM, "amountuom": TXT, "rate": NUM,
+                  "rateuom": TXT, "storetime": TS, "cgid": ID, "orderid": ID, "linkorderid": ID, "stopped": TXT,
+                  "newbottle": INT, "originalamount": NUM, "originalamountuom": TXT, "originalroute": TXT,
+                  "originalrate": NUM, "originalrateuom": TXT, "originalsite": TXT},
+                 required=False, description="CareVue patients only"),
+        RawTable("inputevents_mv", ("INPUTEVENTS_MV",), {"subject_id": ID, "itemid": ID, "starttime": TS},
+                 {"row_id": ID, "hadm_id": ID, "icustay_id": ID, "endtime": TS, "amount": NUM, "amountuom": TXT,
+                  "rate": NUM, "rateuom": TXT, "storetime": TS, "cgid": ID, "orderid": ID, "linkorderid": ID,
+                  "ordercategoryname": TXT, "secondaryordercategoryname": TXT,
+                  "ordercomponenttypedescription": TXT, "ordercategorydescription": TXT, "patientweight": NUM,
+                  "totalamount": NUM, "totalamountuom": TXT, "isopenbag": INT, "continueinnextdept": INT,
+                  "cancelreason": INT, "statusdescription": TXT, "comments_editedby": TXT,
+                  "comments_canceledby": TXT, "comments_date": TS, "originalamount": NUM, "originalrate": NUM},
+                 required=False, description="MetaVision patients only"),
+        RawTable("outputevents", ("OUTPUTEVENTS",), {"subject_id": ID, "itemid": ID, "charttime": TS},
+                 {"row_id": ID, "hadm_id": ID, "icustay_id": ID, "value": NUM, "valueuom": TXT, "storetime": TS,
+                  "cgid": ID, "stopped": TXT, "newbottle": INT, "iserror": INT}, required=False),
+        RawTable("procedureevents_mv", ("PROCEDUREEVENTS_MV",), {"subject_id": ID, "itemid": ID, "starttime": TS},
+                 {"row_id": ID, "hadm_id": ID, "icustay_id": ID, "endtime": TS, "value": NUM, "valueuom": TXT,
+                  "location": TXT, "locationcategory": TXT, "storetime": TS, "cgid": ID, "orderid": ID,
+                  "linkorderid": ID, "ordercategoryname": TXT, "secondaryordercategoryname": TXT,
+                  "ordercategorydescription": TXT, "isopenbag": INT, "continueinnextdept": INT, "cancelreason": INT,
+                  "statusdescription": TXT, "comments_editedby": TXT, "comments_canceledby": TXT,
+                  "comments_date": TS},
+                 required=False, description="MetaVision patients only"),
+        RawTable("datetimeevents", ("DATETIMEEVENTS",), {"subject_id": ID, "itemid": ID, "charttime": TS},
+                 {"row_id": ID, "hadm_id": ID, "icustay_id": ID, "storetime": TS, "cgid": ID, "value": TXT,
+                  "valueuom": TXT, "warning": INT, "error": INT, "resultstatus": TXT, "stopped": TXT},
+                 required=False),
+        RawTable("microbiologyevents", ("MICROBIOLOGYEVENTS",), {"subject_id": ID, "chartdate": TS},
+                 {"row_id": ID, "hadm_id": ID, "charttime": TS, "spec_itemid": ID, "spec_type_desc": TXT,
+                  "org_itemid": ID, "org_name": TXT, "isolate_num": INT, "ab_itemid": ID, "ab_name": TXT,
+                  "dilution_text": TXT, "dilution_comparison": TXT, "dilution_value": NUM, "interpretation": TXT},
+                 required=False),
+        RawTable("transfers", ("TRANSFERS",), {"row_id": ID, "subject_id": ID, "hadm_id": ID, "eventtype": TXT},
+                 {"icustay_id": ID, "dbsource": TXT, "prev_careunit": TXT, "curr_careunit": TXT, "prev_wardid": ID,
+                  "curr_wardid": ID, "intime": TS, "outtime": TS, "los": NUM},
+                 primary_key=("row_id",), required=False),
+        RawTable("services", ("SERVICES",), {"row_id": ID, "subject_id": ID, "hadm_id": ID, "transfertime": TS,
+                                              "curr_service": TXT},
+                 {"prev_service": TXT}, primary_key=("row_id",), required=False),
+        RawTable("cptevents", ("CPTEVENTS",), {"subject_id": ID, "hadm_id": ID, "cpt_cd": TXT},
+                 {"row_id": ID, "costcenter": TXT, "chartdate": TS, "cpt_number": ID, "cpt_suffix": TXT,
+                  "ticket_id_seq": ID, "sectionheader": TXT, "subsectionheader": TXT, "description": TXT},
+                 required=False),
+        RawTable("drgcodes", ("DRGCODES",), {"subject_id": ID, "hadm_id": ID, "drg_type": TXT, "drg_code": TXT},
+                 {"row_id": ID, "description": TXT, "drg_severity": INT, "drg_mortality": INT}, required=False),
+        RawTable("noteevents", ("NOTEEVENTS",), {"subject_id": ID, "category": TXT, "text": TXT},
+                 {"row_id": ID, "hadm_id": ID, "chartdate": TS, "charttime": TS, "storetime": TS, "description": TXT,
+                  "cgid": ID, "iserror": INT},
+                 required=False, description="empty in the demo: goes to the notes table"),
     ],
 )

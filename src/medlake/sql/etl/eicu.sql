@@ -10,7 +10,8 @@ description: >
   subject_id = first 3 digits of uniquepid * 10,000,000 + the digits after the
   dash. Visit ids: unit stays (icu) keep patientunitstayid; hospital stays
   (inpatient) are 10,000,000,000 + patienthealthsystemstayid. Events carry the
-  hospital stay's visit id.
+  hospital stay's visit id; the note table goes to notes. docs/etl-eicu-omop.md
+  has the table-by-table mapping.
 */
 -- name: stays
 CREATE TABLE raw.stays AS
@@ -163,5 +164,106 @@ SELECT * FROM (
     FROM raw.admissiondx AS a
     JOIN raw.stays AS s ON s.patientunitstayid = a.patientunitstayid
     WHERE nullif(trim(a.admitdxpath), '') IS NOT NULL
+    UNION ALL
+    SELECT s.subject_id, s.hospital_visit_id, s.unit_admit_time + to_minutes(v.observationoffset), 'EICU_VITAL',
+           m.measure.code, m.measure.num, NULL, NULL, NULL, 'vitalperiodic', v.vitalperiodicid, NULL
+    FROM raw.vitalperiodic AS v
+    JOIN raw.stays AS s ON s.patientunitstayid = v.patientunitstayid,
+         unnest([{'code': 'temperature', 'num': v.temperature}, {'code': 'sao2', 'num': v.sao2},
+                 {'code': 'heartrate', 'num': v.heartrate}, {'code': 'respiration', 'num': v.respiration},
+                 {'code': 'cvp', 'num': v.cvp}, {'code': 'etco2', 'num': v.etco2},
+                 {'code': 'systemicsystolic', 'num': v.systemicsystolic},
+                 {'code': 'systemicdiastolic', 'num': v.systemicdiastolic},
+                 {'code': 'systemicmean', 'num': v.systemicmean}, {'code': 'pasystolic', 'num': v.pasystolic},
+                 {'code': 'padiastolic', 'num': v.padiastolic}, {'code': 'pamean', 'num': v.pamean},
+                 {'code': 'st1', 'num': v.st1}, {'code': 'st2', 'num': v.st2}, {'code': 'st3', 'num': v.st3},
+                 {'code': 'icp', 'num': v.icp}]) AS m(measure)
+    WHERE m.measure.num IS NOT NULL
+    UNION ALL
+    SELECT s.subject_id, s.hospital_visit_id, s.unit_admit_time + to_minutes(v.observationoffset), 'EICU_VITAL',
+           m.measure.code, m.measure.num, NULL, NULL, NULL, 'vitalaperiodic', v.vitalaperiodicid, NULL
+    FROM raw.vitalaperiodic AS v
+    JOIN raw.stays AS s ON s.patientunitstayid = v.patientunitstayid,
+         unnest([{'code': 'noninvasivesystolic', 'num': v.noninvasivesystolic},
+                 {'code': 'noninvasivediastolic', 'num': v.noninvasivediastolic},
+                 {'code': 'noninvasivemean', 'num': v.noninvasivemean}, {'code': 'paop', 'num': v.paop},
+                 {'code': 'cardiacoutput', 'num': v.cardiacoutput}, {'code': 'cardiacinput', 'num': v.cardiacinput},
+                 {'code': 'svr', 'num': v.svr}, {'code': 'svri', 'num': v.svri}, {'code': 'pvr', 'num': v.pvr},
+                 {'code': 'pvri', 'num': v.pvri}]) AS m(measure)
+    WHERE m.measure.num IS NOT NULL
+    UNION ALL
+    SELECT s.subject_id, s.hospital_visit_id, s.unit_admit_time + to_minutes(n.nursingchartoffset),
+           'EICU_NURSE_CHART', trim(n.nursingchartcelltypevalname), TRY_CAST(n.nursingchartvalue AS DOUBLE),
+           CASE WHEN TRY_CAST(n.nursingchartvalue AS DOUBLE) IS NULL THEN n.nursingchartvalue END, NULL, NULL,
+           'nursecharting', n.nursingchartid, NULL
+    FROM raw.nursecharting AS n
+    JOIN raw.stays AS s ON s.patientunitstayid = n.patientunitstayid
+    WHERE nullif(trim(n.nursingchartcelltypevalname), '') IS NOT NULL
+    UNION ALL
+    SELECT s.subject_id, s.hospital_visit_id, s.unit_admit_time + to_minutes(i.intakeoutputoffset),
+           'EICU_INTAKE_OUTPUT', trim(i.cellpath), i.cellvaluenumeric,
+           CASE WHEN i.cellvaluenumeric IS NULL THEN i.cellvaluetext END, NULL, NULL, 'intakeoutput',
+           i.intakeoutputid, NULL
+    FROM raw.intakeoutput AS i
+    JOIN raw.stays AS s ON s.patientunitstayid = i.patientunitstayid
+    WHERE nullif(trim(i.cellpath), '') IS NOT NULL
+    UNION ALL
+    SELECT s.subject_id, s.hospital_visit_id, s.unit_admit_time + to_minutes(m.culturetakenoffset), 'EICU_MICRO',
+           coalesce(nullif(trim(m.antibiotic), ''), nullif(trim(m.organism), ''), trim(m.culturesite)), NULL,
+           CASE WHEN nullif(trim(m.antibiotic), '') IS NOT NULL THEN nullif(trim(m.sensitivitylevel), '') END,
+           NULL, NULL, 'microlab', m.microlabid,
+           CASE WHEN nullif(trim(m.antibiotic), '') IS NOT NULL THEN nullif(trim(m.organism), '')
+                WHEN nullif(trim(m.organism), '') IS NOT NULL THEN nullif(trim(m.culturesite), '') END
+    FROM raw.microlab AS m
+    JOIN raw.stays AS s ON s.patientunitstayid = m.patientunitstayid
+    WHERE coalesce(nullif(trim(m.antibiotic), ''), nullif(trim(m.organism), ''), nullif(trim(m.culturesite), ''))
+          IS NOT NULL
+    UNION ALL
+    SELECT s.subject_id, s.hospital_visit_id, s.unit_admit_time + to_minutes(d.infusionoffset), 'EICU_INFUSION',
+           trim(d.drugname), TRY_CAST(d.drugrate AS DOUBLE),
+           CASE WHEN TRY_CAST(d.drugrate AS DOUBLE) IS NULL THEN nullif(trim(d.drugrate), '') END,
+           nullif(regexp_extract(d.drugname, '\(([^()]*)\)\s*$', 1), ''), NULL, 'infusiondrug', d.infusiondrugid,
+           NULL
+    FROM raw.infusiondrug AS d
+    JOIN raw.stays AS s ON s.patientunitstayid = d.patientunitstayid
+    WHERE nullif(trim(d.drugname), '') IS NOT NULL
+    UNION ALL
+    SELECT s.subject_id, s.hospital_visit_id, s.unit_admit_time + to_minutes(d.drugoffset), 'EICU_ADMISSION_DRUG',
+           coalesce(nullif(trim(d.drughiclseqno), ''), upper(trim(d.drugname))), d.drugdosage, d.drugname,
+           nullif(trim(d.drugunit), ''), NULL, 'admissiondrug', d.admissiondrugid, NULL
+    FROM raw.admissiondrug AS d
+    JOIN raw.stays AS s ON s.patientunitstayid = d.patientunitstayid
+    WHERE coalesce(nullif(trim(d.drughiclseqno), ''), nullif(trim(d.drugname), '')) IS NOT NULL
+    UNION ALL
+    SELECT s.subject_id, s.hospital_visit_id, s.unit_admit_time + to_minutes(a.allergyoffset), 'EICU_ALLERGY',
+           coalesce(nullif(trim(a.drughiclseqno), ''), upper(trim(a.allergyname))), NULL, a.allergyname,
+           NULL, NULL, 'allergy', a.allergyid, NULL
+    FROM raw.allergy AS a
+    JOIN raw.stays AS s ON s.patientunitstayid = a.patientunitstayid
+    WHERE coalesce(nullif(trim(a.drughiclseqno), ''), nullif(trim(a.allergyname), '')) IS NOT NULL
+    UNION ALL
+    SELECT s.subject_id, s.hospital_visit_id, s.unit_admit_time + to_minutes(h.pasthistoryoffset),
+           'EICU_PAST_HISTORY', trim(h.pasthistorypath), NULL, h.pasthistoryvaluetext, NULL, NULL, 'pasthistory',
+           h.pasthistoryid, NULL
+    FROM raw.pasthistory AS h
+    JOIN raw.stays AS s ON s.patientunitstayid = h.patientunitstayid
+    WHERE nullif(trim(h.pasthistorypath), '') IS NOT NULL
+    UNION ALL
+    SELECT s.subject_id, s.hospital_visit_id, s.unit_admit_time + to_minutes(r.respchartoffset), 'EICU_RESP_CHART',
+           trim(r.respchartvaluelabel), TRY_CAST(r.respchartvalue AS DOUBLE),
+           CASE WHEN TRY_CAST(r.respchartvalue AS DOUBLE) IS NULL THEN r.respchartvalue END, NULL, NULL,
+           'respiratorycharting', r.respchartid, NULL
+    FROM raw.respiratorycharting AS r
+    JOIN raw.stays AS s ON s.patientunitstayid = r.patientunitstayid
+    WHERE nullif(trim(r.respchartvaluelabel), '') IS NOT NULL
 )
 ORDER BY subject_id, time, source, seq;
+
+-- name: notes
+INSERT INTO notes
+SELECT s.subject_id, s.hospital_visit_id, s.unit_admit_time + to_minutes(n.noteoffset), n.notetype,
+       n.notepath || ': ' || n.notetext
+FROM raw.note AS n
+JOIN raw.stays AS s ON s.patientunitstayid = n.patientunitstayid
+WHERE nullif(trim(n.notetext), '') IS NOT NULL
+ORDER BY s.subject_id, s.unit_admit_time + to_minutes(n.noteoffset), n.noteid;

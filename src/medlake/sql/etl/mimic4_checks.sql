@@ -17,6 +17,11 @@ FROM (
     FROM raw.procedures_icd AS p
     CROSS JOIN (SELECT min(rowid) AS first_rowid FROM raw.procedures_icd) AS f
     WHERE p.icd_version IS NULL OR p.icd_version NOT IN (9, 10)
+    UNION ALL
+    SELECT 'ed_diagnosis', e.rowid - f.first_rowid + 2, CAST(e.icd_version AS VARCHAR)
+    FROM raw.ed_diagnosis AS e
+    CROSS JOIN (SELECT min(rowid) AS first_rowid FROM raw.ed_diagnosis) AS f
+    WHERE e.icd_version IS NULL OR e.icd_version NOT IN (9, 10)
 ) AS bad
 ORDER BY bad.table_name, bad.line
 LIMIT 1;

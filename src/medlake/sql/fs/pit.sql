@@ -8,7 +8,10 @@ description: >
   (< when the training set is not inclusive) and >= index_time - lookback.
   A window view joins samples to rows (window_rows, which also computes each
   feature's condition once as a boolean column) and aggregates per sample
-  (window_aggregate).
+  (window_aggregate). A mean is favg (compensated summation): the rows of a
+  window reach the aggregate in whatever order DuckDB's threads scan them,
+  and a plain avg of the same values can differ in its last bit from one
+  order to another.
 */
 -- name: view_rows
 SELECT __key AS __key, __event_time AS __time, * FROM __view AS __v WHERE __event_time IS NOT NULL;
@@ -44,7 +47,7 @@ SELECT count(*);
 SELECT sum(__value);
 
 -- name: agg_mean
-SELECT avg(__value);
+SELECT favg(__value);
 
 -- name: agg_min
 SELECT min(__value);

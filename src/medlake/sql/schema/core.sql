@@ -4,6 +4,7 @@ description: >
   Written unqualified; installing qualifies them to the dataset's schema.
   events is written sorted by (subject_id, time, seq). A code with no time of
   its own (a billing diagnosis) takes the time it became known (its visit's end).
+  Clinical notes go to `notes`, never to events.
 */
 CREATE TABLE subjects (
     subject_id BIGINT NOT NULL,
@@ -16,12 +17,12 @@ CREATE TABLE subjects (
 CREATE TABLE visits (
     visit_id BIGINT NOT NULL,
     subject_id BIGINT NOT NULL,
-    kind VARCHAR NOT NULL,             -- inpatient | icu | ed | outpatient | other
+    kind VARCHAR NOT NULL,             -- inpatient | icu | ward | service | ed | outpatient | other
     start_time TIMESTAMP,
     end_time TIMESTAMP,
     died BOOLEAN,                      -- died during this visit (in hospital)
     discharge_location VARCHAR,
-    parent_visit_id BIGINT             -- an ICU stay's hospital admission
+    parent_visit_id BIGINT             -- the hospital admission of an ICU stay, ward stay or service
 );
 
 CREATE TABLE events (
@@ -37,4 +38,12 @@ CREATE TABLE events (
     source VARCHAR NOT NULL,           -- raw table the event came from
     seq BIGINT,                        -- order within its source record (seq_num for diagnoses)
     alt_code VARCHAR                   -- a second code from the same record (GSN for MIMIC prescriptions)
+);
+
+CREATE TABLE notes (
+    subject_id BIGINT NOT NULL,
+    visit_id BIGINT,                   -- the hospital-level visit (admission), as for events
+    time TIMESTAMP,
+    category VARCHAR,                  -- the source's note kind (Discharge summary, Radiology, DS, RR, ...)
+    text VARCHAR
 );
