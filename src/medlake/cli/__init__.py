@@ -17,9 +17,10 @@ from rich.markup import escape
 
 from ..errors import MedlakeError
 from ..progress import console
+from ._options import SuggestingGroup
 
 
-class MedlakeGroup(click.Group):
+class MedlakeGroup(SuggestingGroup):
     """A click group that turns MedlakeError into 'error: ...' and exit code 2."""
 
     def invoke(self, ctx):

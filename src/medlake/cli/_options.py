@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 import click
 
 from ..lake import connect, default_db_path
@@ -33,3 +35,17 @@ def parse_params(pairs: tuple[str, ...]) -> dict:
         k, v = pair.split("=", 1)
         out[k.strip()] = v.strip()
     return out
+
+
+class SuggestingGroup(click.Group):
+    """A click group that answers a misspelt command with the commands it could have meant."""
+
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as e:
+            name = args[0] if args else ""
+            close = difflib.get_close_matches(name, list(self.commands), n=3, cutoff=0.5)
+            if close and not name.startswith("-"):
+                e.message = f"{e.message} Did you mean {' or '.join(repr(c) for c in close)}?"
+            raise

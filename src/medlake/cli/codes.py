@@ -6,7 +6,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from ._options import db_option, open_lake
+from ._options import SuggestingGroup, db_option, open_lake
 from ._output import emit, emit_parts, output_options, part_option, stdout
 
 
@@ -14,7 +14,7 @@ def register(main: click.Group) -> None:
     main.add_command(codes)
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def codes():
     """Code systems (ICD-9/10, CCS, ATC, NDC, OMOP vocabularies) as tables in the lake's vocab schema."""
 
@@ -24,7 +24,7 @@ def codes():
               help="Folder of code-system files (e.g. ../shared/data/codes); its files win over installed packages.")
 @click.option("--only", default=None,
               help="Comma-separated inputs to read (e.g. ndc_atc,atc_codes); default: all of them.")
-@click.option("--silent", is_flag=True, help="No progress display.")
+@click.option("--quiet", "--silent", "silent", is_flag=True, help="No progress display.")
 @db_option
 def load(directory, only, silent, db_path):
     """Build (or rebuild) the vocab tables, offline, from installed packages and DIR.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from ._options import db_option, open_lake, parse_params
+from ._options import SuggestingGroup, db_option, open_lake, parse_params
 from ._output import stdout
 
 
@@ -13,7 +13,7 @@ def register(main: click.Group) -> None:
     main.add_command(export)
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def export():
     """Write lake data in other formats (MEDS)."""
 
@@ -25,7 +25,8 @@ def export():
               help="Subjects per data/ shard.")
 @click.option("--split", default="0.8,0.1,0.1", show_default=True,
               help="TRAIN,TUNING,HELD_OUT fractions of metadata/subject_splits.parquet.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the subject splits.")
+@click.option("--split-seed", "--seed", "seed", default=0, show_default=True, type=int,
+              help="Seed of the subject splits (train / tuning / held_out).")
 @click.option("--name", "dataset_name", default=None, help="dataset_name in metadata/dataset.json (default: DATASET).")
 @click.option("--overwrite", is_flag=True, help="Replace OUT's data/ and metadata/ when OUT is not empty.")
 @db_option
@@ -58,7 +59,7 @@ def meds(dataset, out, subjects_per_shard, split, seed, dataset_name, overwrite,
 @click.argument("task")
 @click.argument("out", type=click.Path(dir_okay=False))
 @click.option("--dataset", required=True, help="Dataset (schema) to run the task on.")
-@click.option("--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
+@click.option("-p", "--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
 @db_option
 def labels(task, out, dataset, params, db_path):
     """Write the samples of TASK on a dataset as a MEDS label file OUT (parquet).

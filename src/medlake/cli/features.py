@@ -9,7 +9,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from ..progress import console
-from ._options import db_option, open_lake, parse_params
+from ._options import SuggestingGroup, db_option, open_lake, parse_params
 from ._output import emit, output_options, stdout
 
 
@@ -17,7 +17,7 @@ def register(main: click.Group) -> None:
     main.add_command(features)
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def features():
     """Feature views, point-in-time training sets, materialization and online reads."""
 
@@ -103,11 +103,11 @@ def unregister_view(name, version, db_path):
 @click.option("--samples", default=None, help="Instead of a task: a table name or a parquet file of samples.")
 @click.option("--features", "feature_list", default=None,
               help="Comma-separated views or view.feature names (default: every view that fits the samples).")
-@click.option("--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
+@click.option("-p", "--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
 @click.option("--ttl", default=None, help="Ignore rows older than this before index_time, e.g. '365 days'.")
 @click.option("--exclusive", is_flag=True, help="Use only rows strictly before index_time.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Parquet file to write.")
-@click.option("--silent", is_flag=True, help="No progress display.")
+@click.option("--quiet", "--silent", "silent", is_flag=True, help="No progress display.")
 @db_option
 def build(task, dataset, samples, feature_list, params, ttl, exclusive, out, silent, db_path):
     """Write a point-in-time training set (parquet) and its manifest (<out>.manifest.json).
@@ -131,7 +131,7 @@ def build(task, dataset, samples, feature_list, params, ttl, exclusive, out, sil
 @click.argument("name")
 @click.option("--dataset", default=None, help="Dataset to read (default: the only one loaded).")
 @click.option("--full", is_flag=True, help="Rebuild everything instead of only the entities that changed.")
-@click.option("--silent", is_flag=True, help="No progress display.")
+@click.option("--quiet", "--silent", "silent", is_flag=True, help="No progress display.")
 @db_option
 def materialize(name, dataset, full, silent, db_path):
     """Write fs.<NAME>__v<version> and fs.<NAME>__latest (incrementally after new loads).

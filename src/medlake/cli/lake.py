@@ -21,7 +21,7 @@ def register(main: click.Group) -> None:
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--tables", default=None, help="Comma-separated raw tables to load (default: all the loader knows).")
 @click.option("--name", default=None, help="Dataset (schema) name; default: the source name.")
-@click.option("--silent", is_flag=True, help="No progress display.")
+@click.option("--quiet", "--silent", "silent", is_flag=True, help="No progress display.")
 @db_option
 def load(source, directory, tables, name, silent, db_path):
     """Load a raw export (SOURCE mimic3, mimic4, eicu or omop) or a MEDS dataset (SOURCE meds).
@@ -104,6 +104,8 @@ def sql(query, fmt, out, max_rows, write, allow_files, db_path):
 
     The lake opens read-only and the statement must only read, unless --write;
     files and the network are out of reach unless --allow-files.
+
+    \b
     Example: medlake sql "SELECT kind, count(*) AS n FROM mimic3.visits GROUP BY kind"
     """
     import duckdb

@@ -19,7 +19,7 @@ def register(main: click.Group) -> None:
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
               help="Random seed (same seed, same bytes).")
 @click.option("--no-gzip", is_flag=True, help="Write .csv instead of .csv.gz.")
-@click.option("--silent", is_flag=True, help="No progress display.")
+@click.option("--quiet", "--silent", "silent", is_flag=True, help="No progress display.")
 def synth(flavor, out, patients, seed, no_gzip, silent):
     """Write a synthetic FLAVOR (mimic3 or mimic4) export into OUT, loadable with `medlake load FLAVOR OUT`.
 

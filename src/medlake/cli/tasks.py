@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rich.table import Table
 
-from ._options import db_option, open_lake, parse_params
+from ._options import SuggestingGroup, db_option, open_lake, parse_params
 from ._output import emit, output_options, stdout
 
 
@@ -30,7 +30,7 @@ def _lists_as_counts(table: pa.Table) -> pa.Table:
     return pa.table(cols, names=table.column_names)
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def tasks():
     """Built-in prediction tasks."""
 
@@ -65,19 +65,20 @@ def list_cmd(fmt, out):
 @tasks.command("install")
 @click.option("--dataset", required=True, help="Dataset (schema) to install the tasks in.")
 @click.option("--task", "names", multiple=True, help="Only these tasks (repeatable).")
+@click.option("--quiet", "--silent", "silent", is_flag=True, help="No progress display.")
 @db_option
-def install_cmd(dataset, names, db_path):
+def install_cmd(dataset, names, silent, db_path):
     """Create a table macro task_<name>(...) and a view <name> per task in the dataset's schema.
 
     \b
     Example: medlake tasks install --dataset mimic3 --task drug_recommendation
     """
     with open_lake(db_path) as lake:
-        views = lake.tasks.install(dataset, list(names) or None, show_progress=True)
+        views = lake.tasks.install(dataset, list(names) or None, show_progress=not silent)
     stdout.print(f"installed {len(views)} tasks: {', '.join(views)}")
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def task():
     """Show, run or leakage-check one task (a built-in name or a .sql file)."""
 
@@ -115,9 +116,9 @@ def show(name, dataset, as_json, db_path):
 @task.command()
 @click.argument("name")
 @click.option("--dataset", required=True, help="Dataset (schema) to run the task on.")
-@click.option("--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
+@click.option("-p", "--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
 @click.option("--split", default=None, help="Add a split column: TRAIN,VAL,TEST fractions, e.g. 0.7,0.1,0.2.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the split.")
+@click.option("--split-seed", "--seed", "seed", default=0, show_default=True, help="Seed of the split.")
 @output_options
 @click.option("--max-rows", default=20, show_default=True, help="Rows drawn in table format.")
 @db_option
@@ -202,18 +203,20 @@ def from_aces(config, dataset, out, name, predicates, db_path):
 @task.command()
 @click.argument("name")
 @click.option("--dataset", required=True, help="Dataset (schema) to check the task on.")
-@click.option("--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
+@click.option("-p", "--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
 @click.option("--subjects", default=50, show_default=True, help="How many subjects to check.")
-@click.option("--seed", default=0, show_default=True, help="Seed choosing the subjects.")
+@click.option("--subject-seed", "--seed", "seed", default=0, show_default=True,
+              help="Seed choosing the subjects.")
+@click.option("--quiet", "--silent", "silent", is_flag=True, help="No progress display.")
 @db_option
-def check(name, dataset, params, subjects, seed, db_path):
+def check(name, dataset, params, subjects, seed, silent, db_path):
     """Leakage check: recompute inputs on timelines cut at each index time; exit 2 on a leak.
 
     \b
     Example: medlake task check mortality --dataset mimic3 --subjects 50
     """
     with open_lake(db_path, read_only=True) as lake:
-        report = lake.tasks.check(name, dataset, subjects=subjects, seed=seed, show_progress=True,
+        report = lake.tasks.check(name, dataset, subjects=subjects, seed=seed, show_progress=not silent,
                                   **parse_params(params))
     data = report.to_dict()
     stdout.print(f"[green]no leakage[/]: {data['compared']} samples of {data['subjects']} subjects keep their "

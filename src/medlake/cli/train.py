@@ -53,7 +53,7 @@ def _show_reliability(before: dict, after: dict, width: int = 20) -> None:
               help="logistic_regression, mlp, rnn (gru, lstm), transformer, retain, deepr or gamenet.")
 @click.option("--epochs", default=5, show_default=True, type=int)
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Run directory to write.")
-@click.option("--param", "-p", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
+@click.option("-p", "--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
 @click.option("--split", "split_text", default="0.7,0.1,0.2", show_default=True, help="Train,val,test fractions.")
 @click.option("--split-seed", default=0, show_default=True, type=int)
 @click.option("--batch-size", default=64, show_default=True, type=int)
@@ -62,7 +62,8 @@ def _show_reliability(before: dict, after: dict, width: int = 20) -> None:
 @click.option("--optimizer", default="adam", show_default=True, type=click.Choice(["adam", "adamw", "sgd"]))
 @click.option("--patience", default=None, type=int, help="Stop after this many epochs without improvement.")
 @click.option("--monitor", default=None, help="Validation metric to select the best epoch (default per label type).")
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--model-seed", "--seed", "seed", default=0, show_default=True, type=int,
+              help="Seed of the weights' initialization and the batch order.")
 @click.option("--embedding-dim", default=64, show_default=True, type=int)
 @click.option("--hidden-dim", default=64, show_default=True, type=int)
 @click.option("--min-count", default=1, show_default=True, type=int, help="Drop codes seen fewer times in training.")
@@ -71,7 +72,7 @@ def _show_reliability(before: dict, after: dict, width: int = 20) -> None:
               help="Comma-separated feature-store views (or view.feature) joined as inputs, e.g. demographics.")
 @click.option("--ddi", default=None, help="DDI pairs (table or CSV with drug_a, drug_b) for drug recommendation.")
 @click.option("--device", default=None, help="cpu or cuda (default: cuda when present).")
-@click.option("--silent", is_flag=True, help="No progress display.")
+@click.option("--quiet", "--silent", "silent", is_flag=True, help="No progress display.")
 @db_option
 def train(task, dataset, model, epochs, out, params, split_text, split_seed, batch_size, lr, weight_decay, optimizer,
           patience, monitor, seed, embedding_dim, hidden_dim, min_count, max_len, features, ddi, device, silent,

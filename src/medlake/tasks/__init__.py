@@ -17,6 +17,7 @@ file for datasets loaded from that source.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +83,9 @@ def _resolve(name: str | os.PathLike, source: str | None = None, registered: dic
         check_task_sql(file, spec)
         return _Task(spec, file)
     if name not in _builtin_names():
-        raise UnknownNameError(f"unknown task '{name}' (built-in tasks: {', '.join(_builtin_names())}; "
+        close = difflib.get_close_matches(name, _builtin_names(), n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise UnknownNameError(f"unknown task '{name}' ({hint}built-in tasks: {', '.join(_builtin_names())}; "
                                "or give the path of a .sql task file)")
     if source and (TASK_DIR / source / f"{name}.sql").exists():
         return _load_builtin(f"tasks/{source}/{name}.sql")
