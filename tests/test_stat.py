@@ -83,3 +83,15 @@ def test_stat_command_draws_the_dataset_and_writes_a_task_as_json(demo_lake, tmp
     assert task.exit_code == 0, task.output
     data = json.loads(task.stdout)
     assert data["samples"] == 26 and set(data["labels_by_split"]) == {"train", "val", "test"}
+
+
+def test_what_a_repl_shows(demo_lake):
+    result = demo_lake.task("mortality", "mimic3").split(seed=0)
+    text = repr(result)
+    assert text.startswith("<TaskResult mortality on mimic3 (uncertain_order=drop): 26 samples of 12 subjects; ")
+    assert "labels: survived 21, died 5" in text and "splits: test 3, train 20, val 3" in text
+    assert "<table>" in result._repr_html_() and "split train" in result._repr_html_()
+    assert repr(demo_lake) == f"<Lake {demo_lake.path} (read-write): datasets mimic3, mimic4>"
+    assert repr(demo_lake.codes) == "<Codes: no code tables loaded (medlake codes load)>"
+    assert repr(demo_lake.features).startswith("<FeatureStore: 5 views (demographics, diagnosis_ccs, ")
+    assert repr(demo_lake.tasks).startswith("<Tasks: ")

@@ -67,7 +67,8 @@ class Lake:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Lake({self.path!r})"
+        mode = "read-only" if self.read_only else "read-write"
+        return f"<Lake {self.path} ({mode}): datasets {', '.join(self.datasets()) or 'none'}>"
 
     # -- running SQL ----------------------------------------------------
     def sql(self, query: str, params: dict | None = None, *, write: bool = False,

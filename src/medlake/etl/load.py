@@ -45,6 +45,13 @@ class LoadResult:
     absent: list[str] = field(default_factory=list)  # known tables asked for (all, without --tables) not found
     task_views: list[str] = field(default_factory=list)  # the task views installed for the dataset
 
+    def __repr__(self) -> str:
+        canonical = {k.split(".", 1)[1]: v for k, v in self.row_counts.items() if k.startswith(f"{self.dataset}.")}
+        sizes = ", ".join(f"{v:,} {k}" for k, v in canonical.items())
+        verb = "replaced" if self.replaced else "loaded"
+        return (f"<LoadResult {verb} {self.dataset} from {self.source} "
+                f"(load {self.load_id}, {self.seconds:.1f} s): {sizes}>")
+
 
 def load(db: Database, source: str, directory: Path, tables: list[str] | None = None, name: str | None = None,
          show_progress: bool = False, **options) -> LoadResult:

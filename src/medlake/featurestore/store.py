@@ -46,6 +46,10 @@ class FeatureStore:
         self._online_plans: dict = {}
         self._schema_ready = False
 
+    def __repr__(self) -> str:
+        views = sorted(self.views())
+        return f"<FeatureStore: {len(views)} views ({', '.join(views)})>"
+
     # -- registry -------------------------------------------------------
     def _ensure_schema(self) -> bool:
         """Create schema fs if the lake is writable; True when the registry tables exist."""

@@ -36,6 +36,12 @@ class Codes:
         self._vocabs: dict[str, int] | None = None
         self._pairs: dict[tuple[str, str], set[str]] | None = None
 
+    def __repr__(self) -> str:
+        if not self.loaded():
+            return "<Codes: no code tables loaded (medlake codes load)>"
+        vocabs = self.vocabularies().to_pylist()
+        return f"<Codes: {len(vocabs)} vocabularies ({', '.join(v['vocab'] for v in vocabs)})>"
+
     # -- building -------------------------------------------------------
     def load(self, directory: str | Path | None = None, show_progress: bool = False,
              only: list[str] | None = None) -> CodesLoadResult:

@@ -38,7 +38,24 @@ class TaskResult:
         self._table: pa.Table | None = None
 
     def __repr__(self) -> str:
-        return f"TaskResult({self.name!r}, dataset={self.dataset!r}, params={self.params!r})"
+        s = self.summary()
+        labels = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in s["labels"].items())
+        splits = ", ".join(f"{k} {v:,}" for k, v in (s.get("splits") or {}).items())
+        params = ", ".join(f"{k}={v}" for k, v in self.params.items())
+        return (f"<TaskResult {self.name} on {self.dataset} ({params}): {s['samples']:,} samples of "
+                f"{s['subjects']:,} subjects; labels: {labels}" + (f"; splits: {splits}" if splits else "") + ">")
+
+    def _repr_html_(self) -> str:
+        import html
+
+        s = self.summary()
+        rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>"
+                       for k, v in [("samples", f"{s['samples']:,}"), ("subjects", f"{s['subjects']:,}"),
+                                    ("label", s["label_type"]),
+                                    *[(f"label {k}", v) for k, v in s["labels"].items()],
+                                    *[(f"split {k}", v) for k, v in (s.get("splits") or {}).items()]])
+        return (f"<b>{html.escape(self.name)}</b> on <b>{html.escape(self.dataset)}</b> "
+                f"({html.escape(', '.join(f'{k}={v}' for k, v in self.params.items()))})<table>{rows}</table>")
 
     @property
     def tree(self) -> exp.Expression:
