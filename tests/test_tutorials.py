@@ -1,0 +1,40 @@
+"""The tutorials in docs/tutorials/ run as written, so the docs cannot rot."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from helpers import ROOT
+
+TUTORIALS = ROOT / "docs" / "tutorials"
+
+
+def run_tutorial(name: str, *args) -> str:
+    done = subprocess.run([sys.executable, str(TUTORIALS / name), *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_every_tutorial_is_run_here():
+    assert sorted(p.name for p in TUTORIALS.glob("*.py")) == [
+        "01_ehr_prediction.py", "02_code_systems.py", "03_feature_store.py"]
+
+
+def test_ehr_prediction(tmp_path):
+    out = run_tutorial("01_ehr_prediction.py", tmp_path)
+    assert "<LoadResult loaded mimic3 from mimic3" in out and "<TaskResult in_hospital_mortality_48h" in out
+
+
+def test_code_systems(codes_dir):
+    out = run_tutorial("02_code_systems.py", codes_dir)
+    assert "Congestive heart failure, unspecified" in out and "I50.9" in out
+
+
+@pytest.mark.usefixtures("mimic3_dir")
+def test_feature_store(mimic3_dir):
+    out = run_tutorial("03_feature_store.py", mimic3_dir)
+    assert "<FeatureStore: 5 views" in out and "demographics__age" in out
