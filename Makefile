@@ -26,7 +26,7 @@ test: $(STAMP) lint
 # the architecture contracts (pyproject [tool.importlinter]) and the linter
 lint: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks docs/tutorials
 
 bench: $(STAMP)
 	$(PY) benchmarks/etl.py --patients 46500

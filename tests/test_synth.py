@@ -288,3 +288,14 @@ def test_ndcs_map_to_atc_through_the_ndc_gsn_table(m3, codes_dir):
     pairs = [(n, g) for n, g in zip(rx["NDC"].to_pylist(), rx["GSN"].to_pylist()) if n not in (None, "0")]
     assert len(pairs) > 300_000
     assert sum(p in known for p in pairs) == len(pairs)
+
+
+def test_the_demo_command_runs_the_same_steps(tmp_path, monkeypatch):
+    import medlake.demo
+
+    monkeypatch.setattr(medlake.demo, "STEPS", [synthesize_step, load_step, summary_step])  # no training here
+    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "d"), "--patients", "40", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    assert f"open it: medlake --db {tmp_path / 'd' / 'demo.duckdb'} info" in result.output
+    with medlake.connect(tmp_path / "d" / "demo.duckdb", read_only=True) as lake:
+        assert lake.stat("mimic3")["subjects"] == 40

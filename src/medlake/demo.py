@@ -13,15 +13,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
 import medlake
 
+from .progress import UnwrappedConsole
 from .synth import synthesize
 
-console = Console()
+console = UnwrappedConsole()
 
 
 @dataclass
