@@ -24,7 +24,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from .errors import LakeInUseError, MedlakeError, UnknownNameError
+from .errors import LakeInUseError, MedlakeError, OutOfMemoryError, ParameterError, UnknownNameError
 from .sqlfiles import params_used, render, statement_sql
 
 LOAD_LOG_SQL = "lake/load_log.sql"
@@ -53,12 +53,19 @@ class Database:
     """One DuckDB connection and everything that runs on it."""
 
     def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool = False, threads: int | None = None,
-                 external_access: bool = True):
+                 external_access: bool = True, memory_limit: str | None = None):
         """Open (or create) the file; `external_access=False` has DuckDB refuse every file and
-        network access but the lake's own files (read_csv, COPY, ATTACH, INSTALL, ...) for this connection."""
+        network access but the lake's own files (read_csv, COPY, ATTACH, INSTALL, ...) for this connection.
+        `threads` and `memory_limit` ("2GB", "500MiB") bound what DuckDB uses; past the memory limit it
+        spills to `<lake>.tmp/` beside the lake file."""
         self.path = str(path)
         self.read_only = read_only
-        config: dict = {"threads": threads} if threads else {}
+        self.memory_limit = memory_limit
+        config: dict = {"threads": int(threads)} if threads else {}
+        if memory_limit:
+            config["memory_limit"] = str(memory_limit)
+        if self.path != ":memory:":
+            config["temp_directory"] = str(Path(self.path).with_name(Path(self.path).name + ".tmp"))
         if not external_access:
             config["enable_external_access"] = False
         if read_only and self.path != ":memory:" and not Path(self.path).exists():
@@ -67,6 +74,10 @@ class Database:
         try:
             self._con = duckdb.connect(self.path, read_only=read_only, config=config)
         except duckdb.Error as e:
+            text = str(e).lower()
+            if (memory_limit and "memory" in text) or (threads and "thread" in text):
+                raise ParameterError(f"{first_line(e)}; expected --memory-limit like 2GB or 500MiB and "
+                                     "--threads a whole number of at least 1") from None
             raise _open_error(self.path, read_only, e) from None
         self._in_transaction = False
 
@@ -101,8 +112,9 @@ class Database:
         """Run one statement (text or sqlglot tree) with bound parameters; returns its rows."""
         text = _text(sql)
         used = params_used(text, params)
-        cur = self._con.execute(text, used) if used else self._con.execute(text)
-        return cur.fetchall() if cur.description else []
+        with _out_of_memory_said_plainly():
+            cur = self._con.execute(text, used) if used else self._con.execute(text)
+            return cur.fetchall() if cur.description else []
 
     def one_sql(self, sql: Sql, params: dict | None = None) -> tuple | None:
         """The first row of one statement (None when it has none).
@@ -118,8 +130,9 @@ class Database:
         Results go through a relation (`con.sql`) rather than a cursor: since DuckDB 2.0
         Arrow from a cursor makes an extra copy of every row."""
         text = _text(sql)
-        rel = self._con.sql(text, params=params_used(text, params))
-        return rel.to_arrow_table() if rel is not None else pa.table({})
+        with _out_of_memory_said_plainly():
+            rel = self._con.sql(text, params=params_used(text, params))
+            return rel.to_arrow_table() if rel is not None else pa.table({})
 
     def arrow_batches(self, sql: Sql, params: dict | None = None, batch_size: int = 1_000_000):
         """One statement's rows as an Arrow record batch reader (streamed, not held whole)."""
@@ -209,6 +222,40 @@ class Database:
         """Whether schema.table exists in the lake."""
         return bool(self.one(INFO_SQL, "table_exists", params={"schema": schema, "table": table})[0])
 
+    # -- interrupted loads --------------------------------------------------------
+    @property
+    def _marker(self) -> Path | None:
+        return None if self.path == ":memory:" else Path(self.path).with_name(Path(self.path).name + ".loading")
+
+    @contextlib.contextmanager
+    def loading(self, dataset: str, source: str) -> Iterator[None]:
+        """Mark the lake as being loaded for the block: a marker file beside it, removed when the block ends
+        (committed or rolled back). A marker found on opening means a load was killed."""
+        marker = self._marker
+        if marker is not None:
+            marker.write_text(json.dumps({"dataset": dataset, "source": source, "pid": os.getpid(),
+                                          "started_at": dt.datetime.now().isoformat(timespec="seconds")}))
+        try:
+            yield
+        finally:
+            if marker is not None:
+                marker.unlink(missing_ok=True)
+
+    def interrupted_load(self) -> dict | None:
+        """What the marker of a killed load says (dataset, source, pid, started_at), or None."""
+        marker = self._marker
+        if marker is None or not marker.exists():
+            return None
+        try:
+            return json.loads(marker.read_text())
+        except (OSError, ValueError):
+            return {"dataset": "?", "source": "?", "pid": None, "started_at": None}
+
+    def recover_from_interrupted_load(self) -> None:
+        """Checkpoint the file (it shrinks back to its committed contents) and remove the marker."""
+        self.run(INFO_SQL, "checkpoint")
+        self._marker.unlink(missing_ok=True)
+
     # -- the load log ------------------------------------------------------------
     def record_load(self, record: LoadRecord, *, dataset_loaded: bool = True) -> int:
         """Write one load to meta.loads (earlier loads of the same dataset become 'replaced')
@@ -254,3 +301,19 @@ def _open_error(path: str, read_only: bool, error: duckdb.Error) -> MedlakeError
 
 def _text(sql: Sql) -> str:
     return render(sql) if isinstance(sql, exp.Expression) else sql
+
+
+@contextlib.contextmanager
+def _out_of_memory_said_plainly():
+    """DuckDB's out-of-memory error as an OutOfMemoryError that says what to do (never blamed on an input)."""
+    try:
+        yield
+    except duckdb.OutOfMemoryException as e:
+        raise OutOfMemoryError(f"DuckDB ran out of memory ({first_line(e)}); give it more with --memory-limit "
+                               "(medlake.connect(..., memory_limit='4GB')), fewer --threads, or free disk "
+                               "for it to spill to") from None
+
+
+def first_line(e: Exception) -> str:
+    """The first line of an exception's message."""
+    return str(e).strip().splitlines()[0]

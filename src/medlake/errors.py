@@ -69,3 +69,7 @@ class LakeInUseError(MedlakeError):
     def __init__(self, message: str, *, pid: int | None = None):
         self.pid = pid
         super().__init__(message)
+
+
+class OutOfMemoryError(MedlakeError):
+    """DuckDB ran out of the memory it may use (it spills to disk first; this is past that)."""

@@ -33,8 +33,9 @@ class Lake:
     """A medlake database file (or ':memory:'): datasets, code systems, tasks and features."""
 
     def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool = False, threads: int | None = None,
-                 external_access: bool = True):
-        self.db = Database(path, read_only=read_only, threads=threads, external_access=external_access)
+                 external_access: bool = True, memory_limit: str | None = None):
+        self.db = Database(path, read_only=read_only, threads=threads, external_access=external_access,
+                           memory_limit=memory_limit)
         # DuckDB names the file's catalog after its stem; a schema of the same name
         # makes two-part names like meta.loads ambiguous, so refuse such files early.
         self.catalog = self.db.catalog()
@@ -44,6 +45,11 @@ class Lake:
                                f"the '{self.catalog}' schema; choose another file name")
         if not read_only:
             self.db.run("lake/meta.sql")
+        # a load that was killed left its marker: the lake holds the state before it (the load's transaction
+        # never committed); a writer gives the file back the space the dead load took
+        self.interrupted_load = self.db.interrupted_load()
+        if self.interrupted_load and not read_only:
+            self.db.recover_from_interrupted_load()
 
     @property
     def path(self) -> str:
@@ -121,19 +127,20 @@ class Lake:
         """Load a raw export (mimic3, mimic4, eicu, omop; see medlake.etl) or a MEDS dataset (meds; see
         medlake.interop) into the lake, then install the dataset's task views, so any DuckDB client sees
         `<dataset>.<task>` right after a load (a reload installs them again)."""
-        if source == "meds":
-            from .interop import load_meds
+        with self.db.loading(name or source, source):
+            if source == "meds":
+                from .interop import load_meds
 
-            if tables or options:
-                raise ParameterError(f"a MEDS load takes no {'tables' if tables else ', '.join(options)}; "
-                                     "it reads every shard under data/")
-            result = load_meds(self.db, Path(directory), name=name, show_progress=show_progress)
-        else:
-            from .etl import load
+                if tables or options:
+                    raise ParameterError(f"a MEDS load takes no {'tables' if tables else ', '.join(options)}; "
+                                         "it reads every shard under data/")
+                result = load_meds(self.db, Path(directory), name=name, show_progress=show_progress)
+            else:
+                from .etl import load
 
-            result = load(self.db, source, Path(directory), tables=tables, name=name,
-                          show_progress=show_progress, **options)
-        result.task_views = self.tasks.install(result.dataset)
+                result = load(self.db, source, Path(directory), tables=tables, name=name,
+                              show_progress=show_progress, **options)
+            result.task_views = self.tasks.install(result.dataset)
         return result
 
     @functools.cached_property
@@ -191,10 +198,11 @@ class Lake:
 
 
 def connect(path: str | os.PathLike | None = None, read_only: bool = False, threads: int | None = None,
-            external_access: bool = True) -> Lake:
+            external_access: bool = True, memory_limit: str | None = None) -> Lake:
     """Open (or create) a lake. `path` defaults to $MEDLAKE_DB, else ./medlake.duckdb.
 
     read_only=True shares the file with other readers (a writer needs it alone);
-    external_access=False has DuckDB itself refuse file and network access on this connection."""
+    external_access=False has DuckDB itself refuse file and network access on this connection;
+    threads and memory_limit ("4GB") bound what DuckDB uses (past the limit it spills beside the lake)."""
     return Lake(path if path is not None else default_db_path(), read_only=read_only, threads=threads,
-                external_access=external_access)
+                external_access=external_access, memory_limit=memory_limit)

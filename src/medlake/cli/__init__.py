@@ -35,10 +35,14 @@ class MedlakeGroup(SuggestingGroup):
 @click.version_option(package_name="medlake")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
               help="Lake file (default: $MEDLAKE_DB, else ./medlake.duckdb); also accepted after the command.")
+@click.option("--memory-limit", default=None, metavar="SIZE",
+              help="Most memory DuckDB may use, e.g. 4GB (default: DuckDB's, 80% of RAM; loads cap themselves at "
+                   "1 GiB unless this is given); past it DuckDB spills to <lake>.tmp/.")
+@click.option("--threads", default=None, type=click.IntRange(min=1), help="Threads DuckDB may use (default: all).")
 @click.pass_context
-def main(ctx, db_path):
+def main(ctx, db_path, memory_limit, threads):
     """medlake: clinical data, code systems, tasks and features in one DuckDB file."""
-    ctx.obj = {"db": db_path}
+    ctx.obj = {"db": db_path, "memory_limit": memory_limit, "threads": threads}
 
 
 def _register_commands() -> None:

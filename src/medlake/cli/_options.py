@@ -7,6 +7,7 @@ import difflib
 import click
 
 from ..lake import connect, default_db_path
+from ..progress import console
 
 
 def db_option(f):
@@ -20,8 +21,17 @@ def db_option(f):
 def open_lake(db_path: str | None, read_only: bool = False, external_access: bool = True):
     """Open the lake a command was pointed at (its --db, the group's --db, $MEDLAKE_DB, ./medlake.duckdb)."""
     ctx = click.get_current_context(silent=True)
-    group_db = (ctx.find_root().obj or {}).get("db") if ctx else None
-    return connect(db_path or group_db or default_db_path(), read_only=read_only, external_access=external_access)
+    group = (ctx.find_root().obj or {}) if ctx else {}
+    lake = connect(db_path or group.get("db") or default_db_path(), read_only=read_only,
+                   external_access=external_access, memory_limit=group.get("memory_limit"),
+                   threads=group.get("threads"))
+    if lake.interrupted_load:
+        was = lake.interrupted_load
+        done = "the file was given back its space" if not read_only else "the next command that writes tidies the file"
+        console.print(f"[yellow]warning:[/] a load of '{was.get('dataset')}' ({was.get('source')}, started "
+                      f"{was.get('started_at')}) was interrupted; the lake holds what it held before it; {done}",
+                      highlight=False)
+    return lake
 
 
 def parse_params(pairs: tuple[str, ...]) -> dict:

@@ -32,7 +32,7 @@ def load_settings(db: Database):
     """Cap DuckDB's memory, skip FSST and keep insertion order for the duration of a load,
     then put the user's settings back."""
     before = _setting(db, "memory_limit")
-    lowered = _bytes(before) > LOAD_MEMORY_LIMIT
+    lowered = db.memory_limit is None and _bytes(before) > LOAD_MEMORY_LIMIT  # an explicit limit is the user's
     if lowered:
         db.run(SETTINGS_SQL, "set_memory_limit", params={"limit": f"{LOAD_MEMORY_LIMIT // 2**20}MiB"})
     disabled = _setting(db, "disabled_compression") or ""

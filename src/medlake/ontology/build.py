@@ -60,7 +60,7 @@ def load_codes(db: Database, directory: str | Path | None = None, show_progress:
         with Timer() as t:
             staged, inputs = _read_inputs(found, bar, task)
         steps["read"] = t.seconds
-        with _no_duckdb_progress_bar(db), db.transaction():
+        with db.loading("vocab", "codes"), _no_duckdb_progress_bar(db), db.transaction():
             bar.update(task, detail="tables ...")
             with Timer() as t:
                 _write_tables(db, staged)

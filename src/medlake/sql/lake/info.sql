@@ -36,3 +36,7 @@ SELECT current_database();
 -- name: read_table
 -- source_table is filled in with a table or view of the lake
 SELECT * FROM source_table;
+
+-- name: checkpoint
+-- writes what is committed and gives back the space an interrupted load took
+CHECKPOINT;
