@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import medlake
+from helpers import copy_of_lake
 from medlake.cli import main
 from medlake.errors import MedlakeError, UnknownNameError
 
@@ -95,16 +95,14 @@ def test_overwrite_replaces_an_earlier_export(demo_lake, tmp_path):
 
 
 def test_cli_export(demo_lake, tmp_path):
-    demo_lake.execute("CHECKPOINT")
     runner = CliRunner()
-    lake_copy = tmp_path / "lake.duckdb"
-    lake_copy.write_bytes(Path(demo_lake.path).read_bytes())
-    result = runner.invoke(main, ["--db", str(lake_copy), "export", "parquet", "mimic4", str(tmp_path / "m4"),
+    lake_copy = copy_of_lake(demo_lake, tmp_path)
+    result = runner.invoke(main, ["--db", lake_copy, "export", "parquet", "mimic4", str(tmp_path / "m4"),
                                   "--buckets", "2"])
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "m4" / "manifest.json").read_text())
     assert manifest["dataset"] == "mimic4" and manifest["buckets"] == 2
     assert f"{manifest['tables']['events']['rows']:,}" in result.stdout
-    again = runner.invoke(main, ["--db", str(lake_copy), "export", "parquet", "mimic4", str(tmp_path / "m4")])
+    again = runner.invoke(main, ["--db", lake_copy, "export", "parquet", "mimic4", str(tmp_path / "m4")])
     assert again.exit_code == 2
     assert again.stderr.startswith("error: cannot export to") and "Traceback" not in again.output
