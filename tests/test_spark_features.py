@@ -14,7 +14,8 @@ from medlake.spark.transpile import view_sql
 # (lake fixture, dataset, task, features): the built-in views that need no code tables
 CASES = [
     ("demo_lake", "mimic3", "mortality", "demographics,prior_utilization,lab_stats"),
-    ("demo_lake", "mimic4", "in_hospital_mortality_48h", "demographics,prior_utilization,lab_stats"),
+    ("demo_lake", "mimic4", "in_hospital_mortality_48h",
+     "demographics,prior_utilization,lab_stats.glucose_last_24h,lab_stats.potassium_mean_7d,lab_stats.wbc_max_7d"),
     ("eicu_lake", "eicu", "length_of_stay", "demographics,prior_utilization"),
 ]
 

@@ -229,3 +229,23 @@ def training_set(spark, task: str, features: list[str] | str, data_path: str | o
                                            ttl=parse_duration(ttl, "ttl"), carry={c: c for c in columns})
     text = spark_sql(bind(query, lookbacks), {**names, **{(None, SAMPLES_VIEW): SAMPLES_VIEW}})
     return run_sql(spark, text, "the training set").drop("__row")
+
+
+def task_ibis(spark, name: str, data_path: str | os.PathLike, **params):
+    """A task's samples on Spark as an ibis table (ibis's PySpark backend over the task's Spark SQL),
+    to run the same ibis expressions as on `lake.task(...).to_ibis()`."""
+    try:
+        import ibis
+    except ImportError:
+        raise MedlakeError("task_ibis needs ibis-framework with its pyspark backend") from None
+    manifest, text = plan_task(name, data_path, **params)
+    register_export(spark, data_path, manifest)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        con = ibis.pyspark.connect(spark)
+    try:
+        return con.sql(text)
+    except Exception as e:
+        if _from_spark(e):
+            raise MedlakeError(f"task '{name}' failed on Spark: {_first_line(e)}") from None
+        raise
