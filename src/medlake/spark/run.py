@@ -232,20 +232,17 @@ def training_set(spark, task: str, features: list[str] | str, data_path: str | o
 
 
 def task_ibis(spark, name: str, data_path: str | os.PathLike, **params):
-    """A task's samples on Spark as an ibis table (ibis's PySpark backend over the task's Spark SQL),
-    to run the same ibis expressions as on `lake.task(...).to_ibis()`."""
+    """A task's samples on Spark as an ibis table (ibis's PySpark backend over a temporary view of
+    run_task's DataFrame), to run the same ibis expressions as on `lake.task(...).to_ibis()`.
+
+    The view keeps ibis from parsing the task's SQL again: its sqlglot round trip would undo a
+    rewrite Spark needs (`any_value(x, true)`)."""
     try:
         import ibis
     except ImportError:
         raise MedlakeError("task_ibis needs ibis-framework with its pyspark backend") from None
-    manifest, text = plan_task(name, data_path, **params)
-    register_export(spark, data_path, manifest)
+    view = f"__medlake_task_{name}"
+    run_task(spark, name, data_path, **params).createOrReplaceTempView(view)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        con = ibis.pyspark.connect(spark)
-    try:
-        return con.sql(text)
-    except Exception as e:
-        if _from_spark(e):
-            raise MedlakeError(f"task '{name}' failed on Spark: {_first_line(e)}") from None
-        raise
+        return ibis.pyspark.connect(spark).table(view)
