@@ -16,5 +16,8 @@ The SQL is never written twice: Spark runs the tree DuckDB runs, transpiled.
 from __future__ import annotations
 
 from .export import export_parquet, read_manifest
+from .run import register_export, run_task, session, task_ibis, training_set
+from .transpile import DIALECTS, task_sql, transpile, view_sql
 
-__all__ = ["export_parquet", "read_manifest"]
+__all__ = ["DIALECTS", "export_parquet", "read_manifest", "register_export", "run_task", "session", "task_ibis",
+           "task_sql", "training_set", "transpile", "view_sql"]

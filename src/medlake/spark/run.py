@@ -95,21 +95,27 @@ def register_export(spark, data_path: str | os.PathLike, manifest: dict | None =
 
 def task_spark_sql(name: str, manifest: dict, names: dict[tuple[str, str], str], **params) -> str:
     """The Spark SQL of a task over the export's views (parameters bound as literals)."""
-    dataset, source = manifest["dataset"], manifest["source"]
-    spec, _, tree = bound_query(name, dataset, source, **params)
+    return spark_sql(task_tree(name, manifest, **params), names)
+
+
+def task_tree(name: str, manifest: dict, **params) -> exp.Expression:
+    """A task's tree on the export's dataset, parameters bound as literals, its `requires:` checked
+    against the export's tables."""
+    spec, _, tree = bound_query(name, manifest["dataset"], manifest["source"], **params)
     for need in spec.extra.get("requires", []):
         table = REQUIRED_TABLES.get(need)
         if table is None or table not in manifest["tables"] or not manifest["tables"][table]["rows"]:
             raise MedlakeError(f"task '{spec.name}' needs {need} ({table or 'unknown to the export'}), which the "
                                f"export does not hold; load the code tables into the lake before exporting")
-    return spark_sql(tree, names)
+    return tree
 
 
-def spark_sql(tree: exp.Expression, names: dict[tuple[str, str], str]) -> str:
-    """A DuckDB tree as Spark SQL over the export's views; MedlakeError when it reads a table the export lacks."""
+def spark_sql(tree: exp.Expression, names: dict[tuple[str, str], str], views: tuple[str, ...] = ()) -> str:
+    """A DuckDB tree as Spark SQL over the export's views (and the other temporary `views` named);
+    MedlakeError when it reads a table the export lacks."""
     tree = rename_tables(tree, names)
     ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
-    known = {n.lower() for n in names.values()}
+    known = {n.lower() for n in (*names.values(), *views)}
     for table in tree.find_all(exp.Table):
         if isinstance(table.this, exp.Identifier) and table.name.lower() not in ctes | known:
             raise MedlakeError(f"the query reads {table.sql()}, which the parquet export does not hold "
@@ -215,19 +221,17 @@ def training_set(spark, task: str, features: list[str] | str, data_path: str | o
     manifest = read_manifest(data_path)
     names = export_views(manifest)
     parts = feature_parts(features, manifest["dataset"], manifest)
-    spec, _, task_tree = bound_query(task, manifest["dataset"], manifest["source"], **params)
-    task_spark_sql(task, manifest, names, **params)  # checks the task's requirements
-    numbered = fill(load_sql(SAMPLES_SQL)["numbered"].tree, tables={"__task": task_tree})
+    numbered = fill(load_sql(SAMPLES_SQL)["numbered"].tree, tables={"__task": task_tree(task, manifest, **params)})
     register_export(spark, data_path, manifest)
     samples = run_sql(spark, spark_sql(numbered, names), f"task '{task}'").cache()
     samples.createOrReplaceTempView(SAMPLES_VIEW)
     columns = [c for c in samples.columns if c not in ("__row", "__index_time")]
-    for view, _ in [(p.view, p) for p in parts]:
-        if view.key not in columns:
-            raise MedlakeError(f"feature view '{view.name}' needs column '{view.key}' in the samples")
+    for part in parts:
+        if part.view.key not in columns:
+            raise MedlakeError(f"feature view '{part.view.name}' needs column '{part.view.key}' in the samples")
     query, lookbacks = point_in_time_query(SAMPLES_VIEW, parts, inclusive=inclusive,
                                            ttl=parse_duration(ttl, "ttl"), carry={c: c for c in columns})
-    text = spark_sql(bind(query, lookbacks), {**names, **{(None, SAMPLES_VIEW): SAMPLES_VIEW}})
+    text = spark_sql(bind(query, lookbacks), names, views=(SAMPLES_VIEW,))
     return run_sql(spark, text, "the training set").drop("__row")
 
 
