@@ -8,13 +8,15 @@ carries over wrongly):
 - `epoch_us(t)` -> microseconds since the epoch (Spark `unix_micros`);
 - `CAST(x AS HUGEINT)` -> `DECIMAL(38, 0)` (the sortable first-seen numbers
   of the task blocks need more than 64 bits);
-- `to_years/months/days/hours/minutes/seconds(n)` -> `n * INTERVAL '1' UNIT`;
+- `to_years/months/days/hours/minutes/seconds(n)` -> `INTERVAL 'n' UNIT` (n a
+  literal; else `n * INTERVAL '1' UNIT`);
 - `epoch(a - b)` (seconds between two timestamps) -> the difference of their
   microseconds / 1e6 as DOUBLE, and `epoch(t)` -> microseconds / 1e6;
 - `list_slice(l, i, j)` (1-based, inclusive) -> Spark `slice(l, i, j - i + 1)`;
 - `concat(a, ...)` of non-strings -> the arguments cast to strings first;
 - `any_value(x)` (which skips NULLs) -> Spark `any_value(x, true)`;
-- `histogram(x)` -> Spark `map_from_entries` of the counted values.
+- `histogram(x)` has no Spark form yet: rendering it for Spark is a
+  MedlakeError (the feature views over the code tables use it).
 
 Parameters are bound as literals (`bind`): the engines the SQL goes to do
 not share DuckDB's `$name` parameters.
@@ -216,5 +218,5 @@ def _as_string(value: exp.Expression) -> exp.Expression:
 
 
 def _spark_histogram(value: exp.Expression) -> exp.Expression:
-    """histogram(x) as a Spark aggregate: a map from each non-NULL value to its count."""
-    raise MedlakeError("histogram() has no Spark form yet")
+    """histogram(x) for Spark: not written yet."""
+    raise MedlakeError("histogram() (a feature of agg: histogram) has no Spark form yet; choose other features")
