@@ -15,8 +15,8 @@ carries over wrongly):
 - `list_slice(l, i, j)` (1-based, inclusive) -> Spark `slice(l, i, j - i + 1)`;
 - `concat(a, ...)` of non-strings -> the arguments cast to strings first;
 - `any_value(x)` (which skips NULLs) -> Spark `any_value(x, true)`;
-- `histogram(x)` has no Spark form yet: rendering it for Spark is a
-  MedlakeError (the feature views over the code tables use it).
+- `histogram(x)` -> Spark: the distinct values' counts through `transform`
+  and `filter` over `collect_list(x)`, made a map (NULL when there are none).
 
 Parameters are bound as literals (`bind`): the engines the SQL goes to do
 not share DuckDB's `$name` parameters.
@@ -218,5 +218,26 @@ def _as_string(value: exp.Expression) -> exp.Expression:
 
 
 def _spark_histogram(value: exp.Expression) -> exp.Expression:
-    """histogram(x) for Spark: not written yet."""
-    raise MedlakeError("histogram() (a feature of agg: histogram) has no Spark form yet; choose other features")
+    """histogram(x) for Spark: each distinct non-NULL value (sorted) to its count, NULL when there is
+    none (as DuckDB)::
+
+        CASE WHEN SIZE(COLLECT_LIST(x)) > 0 THEN MAP_FROM_ENTRIES(TRANSFORM(
+            ARRAY_SORT(ARRAY_DISTINCT(COLLECT_LIST(x))),
+            k -> STRUCT(k AS key, CAST(SIZE(FILTER(COLLECT_LIST(x), y -> y = k)) AS BIGINT) AS value))) END
+    """
+    def values():
+        return exp.Anonymous(this="COLLECT_LIST", expressions=[value.copy()])
+
+    def fn(name, *args):
+        return exp.Anonymous(this=name, expressions=list(args))
+
+    k, y = exp.to_identifier("__k"), exp.to_identifier("__y")
+    count = fn("SIZE", fn("FILTER", values(), exp.Lambda(this=exp.EQ(this=exp.column(y.copy()),
+                                                                       expression=exp.column(k.copy())),
+                                                          expressions=[y])))
+    entry = fn("STRUCT", exp.alias_(exp.column(k.copy()), "key"),
+               exp.alias_(exp.Cast(this=count, to=exp.DataType.build("BIGINT")), "value"))
+    keys = fn("ARRAY_SORT", fn("ARRAY_DISTINCT", values()))
+    histogram = fn("MAP_FROM_ENTRIES", fn("TRANSFORM", keys, exp.Lambda(this=entry, expressions=[k])))
+    present = exp.GT(this=fn("SIZE", values()), expression=exp.Literal.number(0))
+    return exp.Case(ifs=[exp.If(this=present, true=histogram)])
