@@ -8,13 +8,14 @@ which turns a missing folder into a failure instead.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 import torch
 
 import medlake
-from helpers import load_ndc_atc_maps
+from helpers import add_missing_visits, load_ndc_atc_maps
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,6 +110,19 @@ def omop_lake(tmp_path_factory, omop_dir):
 
 
 @pytest.fixture(scope="session")
+def omop_visits_lake(tmp_path_factory, omop_dir):
+    """GiBleed with the visits its records name but its visit_occurrence lacks added for every tenth
+    person (helpers.add_missing_visits), so mortality and readmission have samples. Do not modify it."""
+    root = tmp_path_factory.mktemp("omop_visits") / "gibleed"
+    shutil.copytree(omop_dir, root)
+    for f in root.iterdir():
+        f.chmod(0o644)
+    add_missing_visits(root)
+    with _loaded_lake(tmp_path_factory, "omop", root) as lake:
+        yield lake
+
+
+@pytest.fixture(scope="session")
 def drug_lake(demo_lake, tmp_path_factory, codes_dir):
     """A copy of the demo lake with the NDC/GSN -> ATC maps that drug recommendation needs."""
     demo_lake.execute("CHECKPOINT")
@@ -127,3 +141,31 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark for the whole session (its JVM takes seconds to start): local[2], two shuffle
+    partitions, no UI. Skips without pyspark or Java, unless CI requires the test data (then fails)."""
+    from medlake.errors import MedlakeError
+
+    def missing(msg):
+        if os.environ.get("MEDLAKE_REQUIRE_TEST_DATA"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        missing("pyspark is not installed (pip install -e '.[dev]')")
+    from medlake.spark.run import session
+
+    try:
+        s = session("local[2]", app_name="medlake-tests",
+                    conf={"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false",
+                          "spark.sql.adaptive.enabled": "true"})
+    except MedlakeError as e:
+        missing(str(e))
+    s.sparkContext.setLogLevel("ERROR")
+    yield s
+    s.stop()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 import medlake
 
@@ -309,3 +310,66 @@ def change_delimiter(path: Path, delimiter: str) -> None:
     csv.writer(out, delimiter=delimiter, lineterminator="\n").writerows(rows)
     with _open(path, "wb") as f:
         f.write(out.getvalue().encode())
+
+
+def same_rows(rows: list[dict]) -> list[dict]:
+    """Rows as plain values sorted by sample_id (then the whole row), for comparing two engines:
+    lists stay lists (in their order), structs become dicts."""
+    return sorted(rows, key=lambda r: (str(r.get("sample_id", r.get("__row"))), repr(r)))
+
+
+def spark_rows(df) -> list[dict]:
+    """A Spark DataFrame's rows as dicts (structs as dicts, arrays as lists)."""
+    return [r.asDict(recursive=True) for r in df.collect()]
+
+
+# -- OMOP (GiBleed) ---------------------------------------------------------------------------------
+
+# (id column, concept column, datetime column, date column) of each record table
+RECORDS = {
+    "condition_occurrence": ("condition_occurrence_id", "condition_concept_id", "condition_start_datetime",
+                             "condition_start_date"),
+    "procedure_occurrence": ("procedure_occurrence_id", "procedure_concept_id", "procedure_datetime",
+                             "procedure_date"),
+    "drug_exposure": ("drug_exposure_id", "drug_concept_id", "drug_exposure_start_datetime",
+                      "drug_exposure_start_date"),
+}
+
+
+def table(root: Path, name: str) -> list[dict]:
+    return pq.read_table(root / f"{name}.parquet").to_pylist()
+
+
+def as_id(x) -> int | None:
+    return None if x is None else int(x)
+
+
+def add_missing_visits(root: Path) -> None:
+    """Add to visit_occurrence the visits that the records of every tenth person name but that are not
+    in it: starting on the earliest record's date, lasting (id mod 17) days (so some records fall after
+    the end, and every length-of-stay class occurs), every third one an outpatient visit, with dates only."""
+    visits = pq.read_table(root / "visit_occurrence.parquet")
+    known = {int(v) for v in visits["visit_occurrence_id"].to_pylist()}
+    first = {}  # visit id -> (person, earliest record date)
+    for name, (_, _, _, date_col) in RECORDS.items():
+        for r in table(root, name):
+            visit, person = as_id(r["visit_occurrence_id"]), int(r["person_id"])
+            if visit is None or visit in known or person % 10 or r[date_col] is None:
+                continue
+            day = min(r[date_col], first.get(visit, (person, r[date_col]))[1])
+            first[visit] = (person, day)
+    added = [{"visit_occurrence_id": float(v), "person_id": float(p), "visit_concept_id": 9202.0 if v % 3 == 0
+              else 9201.0, "visit_start_date": day, "visit_end_date": day + dt.timedelta(days=v % 17),
+              "visit_type_concept_id": 44818517.0, "visit_source_concept_id": 0.0}
+             for v, (p, day) in sorted(first.items())]
+    pq.write_table(pa.concat_tables([visits, pa.Table.from_pylist(added, schema=visits.schema)]),
+                   root / "visit_occurrence.parquet")
+
+
+def copy_of_lake(lake, folder: Path) -> str:
+    """A copy of a session lake's file, for commands that open a lake of their own (DuckDB refuses a
+    second connection to a file this process holds open with other settings)."""
+    lake.execute("CHECKPOINT")
+    path = Path(folder) / "lake.duckdb"
+    path.write_bytes(Path(lake.path).read_bytes())
+    return str(path)

@@ -20,28 +20,15 @@ import pyarrow.parquet as pq
 import pytest
 
 import medlake
-from helpers import plus_years
+from helpers import RECORDS, add_missing_visits, as_id, plus_years, table
 from medlake.errors import UnknownNameError
 from medlake.tasks import list_tasks
 
 TASKS = ["mortality", "readmission", "length_of_stay", "los_gt_7d"]
 DOMAINS = {"condition_occurrence": "conditions", "procedure_occurrence": "procedures", "drug_exposure": "drugs"}
-# (id column, concept column, datetime column, date column) of each record table
-RECORDS = {
-    "condition_occurrence": ("condition_occurrence_id", "condition_concept_id", "condition_start_datetime",
-                             "condition_start_date"),
-    "procedure_occurrence": ("procedure_occurrence_id", "procedure_concept_id", "procedure_datetime",
-                             "procedure_date"),
-    "drug_exposure": ("drug_exposure_id", "drug_concept_id", "drug_exposure_start_datetime",
-                      "drug_exposure_start_date"),
-}
 ICD_VOCABS = {"ICD9CM", "ICD10CM", "ICD9PROC", "ICD10PCS"}  # the loader dots these; GiBleed's records use none
 
 # -- reading the Parquet files ---------------------------------------------------------------------
-
-
-def table(root: Path, name: str) -> list[dict]:
-    return pq.read_table(root / f"{name}.parquet").to_pylist()
 
 
 def moment(datetime_value, date_value) -> dt.datetime | None:
@@ -51,10 +38,6 @@ def moment(datetime_value, date_value) -> dt.datetime | None:
     if date_value is not None:
         return dt.datetime.combine(date_value, dt.time())
     return None
-
-
-def as_id(x) -> int | None:
-    return None if x is None else int(x)
 
 
 def concept_codes(root: Path) -> dict[int, tuple[str, str]]:
@@ -193,28 +176,6 @@ def samples(lake, task: str, **params) -> dict[str, tuple]:
 
 
 # -- the enriched copy ----------------------------------------------------------------------------
-
-
-def add_missing_visits(root: Path) -> None:
-    """Add to visit_occurrence the visits that the records of every tenth person name but that are not
-    in it: starting on the earliest record's date, lasting (id mod 17) days (so some records fall after
-    the end, and every length-of-stay class occurs), every third one an outpatient visit, with dates only."""
-    visits = pq.read_table(root / "visit_occurrence.parquet")
-    known = {int(v) for v in visits["visit_occurrence_id"].to_pylist()}
-    first = {}  # visit id -> (person, earliest record date)
-    for name, (_, _, _, date_col) in RECORDS.items():
-        for r in table(root, name):
-            visit, person = as_id(r["visit_occurrence_id"]), int(r["person_id"])
-            if visit is None or visit in known or person % 10 or r[date_col] is None:
-                continue
-            day = min(r[date_col], first.get(visit, (person, r[date_col]))[1])
-            first[visit] = (person, day)
-    added = [{"visit_occurrence_id": float(v), "person_id": float(p), "visit_concept_id": 9202.0 if v % 3 == 0
-              else 9201.0, "visit_start_date": day, "visit_end_date": day + dt.timedelta(days=v % 17),
-              "visit_type_concept_id": 44818517.0, "visit_source_concept_id": 0.0}
-             for v, (p, day) in sorted(first.items())]
-    pq.write_table(pa.concat_tables([visits, pa.Table.from_pylist(added, schema=visits.schema)]),
-                   root / "visit_occurrence.parquet")
 
 
 def death_rows(cdm: Cdm) -> tuple[list[dict], set[str]]:

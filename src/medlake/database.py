@@ -57,15 +57,13 @@ class Database:
         """Open (or create) the file; `external_access=False` has DuckDB refuse every file and
         network access but the lake's own files (read_csv, COPY, ATTACH, INSTALL, ...) for this connection.
         `threads` and `memory_limit` ("2GB", "500MiB") bound what DuckDB uses; past the memory limit it
-        spills to `<lake>.tmp/` beside the lake file."""
+        spills to DuckDB's temp directory, `<lake>.tmp/` beside the lake file."""
         self.path = str(path)
         self.read_only = read_only
         self.memory_limit = memory_limit
         config: dict = {"threads": int(threads)} if threads else {}
         if memory_limit:
             config["memory_limit"] = str(memory_limit)
-        if self.path != ":memory:":
-            config["temp_directory"] = str(Path(self.path).with_name(Path(self.path).name + ".tmp"))
         if not external_access:
             config["enable_external_access"] = False
         if read_only and self.path != ":memory:" and not Path(self.path).exists():

@@ -192,6 +192,13 @@ class Lake:
             Path(out).write_text(task.sql)
         return task
 
+    def export_parquet(self, dataset: str, out: str | os.PathLike, buckets: int = 8, overwrite: bool = False) -> dict:
+        """Write a dataset's canonical tables and the code tables as parquet under `out`, events
+        in `buckets` hash buckets of subject_id, with manifest.json; returns the manifest (medlake.spark)."""
+        from .spark import export_parquet
+
+        return export_parquet(self.db, dataset, out, buckets=buckets, overwrite=overwrite)
+
     def task(self, name: str, dataset: str, **params):
         """Run a prediction task on a dataset; returns a TaskResult (the short form of lake.tasks.run)."""
         return self.tasks.run(name, dataset=dataset, **params)

@@ -256,6 +256,18 @@ def render(tree: exp.Expression, dialect: str = DIALECT, pretty: bool = False) -
     return tree.sql(dialect=dialect, pretty=pretty)
 
 
+def render_checked(tree: exp.Expression, dialect: str, pretty: bool = False) -> tuple[str, list[str]]:
+    """`render`, plus what sqlglot could not write in that dialect (its 'unsupported' messages,
+    which `render` leaves to sqlglot's logger): the text is wrong wherever the list is not empty."""
+    generator = sqlglot.Dialect.get_or_raise(dialect).generator(pretty=pretty,
+                                                                unsupported_level=sqlglot.ErrorLevel.IGNORE)
+    try:
+        text = generator.generate(tree, copy=True)
+    except (sqlglot.errors.SqlglotError, AttributeError, ValueError) as e:
+        return "", [f"{type(e).__name__}: {e}"]
+    return text, list(dict.fromkeys(generator.unsupported_messages))
+
+
 def statement_sql(relpath: str | Path, name: str | None = None, **fills) -> list[str]:
     """Text of a file's statements (or of one named statement) with `fill`'s fill-ins put in:
     a str names a packaged file (under src/medlake/sql), a Path any file (benchmarks, docs examples).

@@ -15,7 +15,7 @@ def register(main: click.Group) -> None:
 
 @click.group(cls=SuggestingGroup)
 def export():
-    """Write lake data in other formats (MEDS)."""
+    """Write lake data in other formats (MEDS, parquet for other engines)."""
 
 
 @export.command()
@@ -70,3 +70,24 @@ def labels(task, out, dataset, params, db_path):
     with open_lake(db_path, read_only=True) as lake:
         n = lake.export_labels(task, dataset, out, **parse_params(params))
     stdout.print(f"wrote {n:,} labels to {out}")
+
+
+@export.command("parquet")
+@click.argument("dataset")
+@click.argument("out", type=click.Path(file_okay=False))
+@click.option("--buckets", default=8, show_default=True, type=click.IntRange(min=1),
+              help="Hash buckets of subject_id the events are split into.")
+@click.option("--overwrite", is_flag=True, help="Replace an earlier export in OUT.")
+@db_option
+def parquet(dataset, out, buckets, overwrite, db_path):
+    """Write DATASET's canonical tables and the code tables as parquet under OUT, with manifest.json.
+
+    \b
+    Example: medlake export parquet mimic3 parquet-out/ --buckets 8
+    """
+    with open_lake(db_path, read_only=True) as lake:
+        manifest = lake.export_parquet(dataset, out, buckets=buckets, overwrite=overwrite)
+    t = Table("table", "folder", "rows", title=f"{dataset} -> {out} ({manifest['seconds']:.1f} s)")
+    for name, entry in manifest["tables"].items():
+        t.add_row(name, entry["path"], f"{entry['rows']:,}")
+    stdout.print(t)

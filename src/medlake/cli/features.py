@@ -127,6 +127,36 @@ def build(task, dataset, samples, feature_list, params, ttl, exclusive, out, sil
                  f"features to {out} ({views})")
 
 
+@features.command("sql")
+@click.argument("name")
+@click.option("--dataset", required=True, help="Dataset the view reads: tables <dataset>.events etc.")
+@click.option("--dialect", default="duckdb", show_default=True,
+              type=click.Choice(["duckdb", "spark", "trino", "postgres", "bigquery", "snowflake"]),
+              help="SQL dialect to write (sqlglot).")
+@click.option("--samples", default=None,
+              help="Instead of the view's rows: its point-in-time join over this relation (columns __row, "
+                   "the view's key and __index_time).")
+@click.option("--ttl", default=None, help="With --samples: ignore rows older than this before index_time.")
+@click.option("--exclusive", is_flag=True, help="With --samples: only rows strictly before index_time.")
+@db_option
+def sql_cmd(name, dataset, dialect, samples, ttl, exclusive, db_path):
+    """Print a feature view's SQL (or its point-in-time join) in another engine's dialect.
+
+    \b
+    Example: medlake features sql demographics --dataset mimic3 --dialect spark
+    """
+    from ..spark.transpile import view_sql
+
+    with open_lake(db_path, read_only=True) as lake:
+        lake.require_dataset(dataset)
+        view = lake.features.get(name)
+    text, warnings = view_sql(view, dataset, dialect, samples=samples, ttl=ttl, inclusive=not exclusive)
+    for w in warnings:
+        click.echo(f"warning: sqlglot cannot write this for {dialect}: {w}", err=True)
+    if text:
+        print(text)
+
+
 @features.command()
 @click.argument("name")
 @click.option("--dataset", default=None, help="Dataset to read (default: the only one loaded).")

@@ -224,3 +224,28 @@ def check(name, dataset, params, subjects, seed, silent, db_path):
                  + (" (retrospective task)" if data["retrospective"] else ""))
     if data["note"]:
         stdout.print(data["note"])
+
+
+@task.command("sql")
+@click.argument("name")
+@click.option("--dataset", required=True, help="Dataset (schema) the SQL reads: tables <dataset>.events etc.")
+@click.option("--dialect", default="duckdb", show_default=True,
+              type=click.Choice(["duckdb", "spark", "trino", "postgres", "bigquery", "snowflake"]),
+              help="SQL dialect to write (sqlglot); duckdb and spark are checked against medlake's samples.")
+@click.option("--param", "-p", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
+@click.option("--compact", is_flag=True, help="One line instead of indented SQL.")
+@db_option
+def sql_cmd(name, dataset, dialect, params, compact, db_path):
+    """Print a task's SQL with its parameters written in, in another engine's dialect.
+
+    \b
+    Example: medlake task sql readmission --dataset mimic3 --dialect spark -p window_days=30
+    """
+    from ..spark.transpile import task_sql
+
+    with open_lake(db_path, read_only=True) as lake:
+        text, warnings = task_sql(lake.db, name, dataset, dialect, pretty=not compact, **parse_params(params))
+    for w in warnings:
+        click.echo(f"warning: sqlglot cannot write this for {dialect}: {w}", err=True)
+    if text:
+        print(text)

@@ -26,12 +26,12 @@ from ..database import Database
 from ..errors import MedlakeError, UnknownNameError
 from ..progress import progress
 from ..sqlfiles import SQL_ROOT, SqlFile, load_sql, load_sql_path, render
-from .build import check_task_sql, macro_statement, task_query, view_statement, with_library
+from .build import check_task_sql, literal_query, macro_statement, task_query, view_statement, with_library
 from .result import TaskResult
 from .spec import CONTRACT_COLUMNS, Param, TaskSpec, parse_spec
 
-__all__ = ["CONTRACT_COLUMNS", "Param", "TaskResult", "TaskSpec", "Tasks", "check_leakage", "describe", "get_spec",
-           "install", "list_tasks", "run_task"]
+__all__ = ["CONTRACT_COLUMNS", "REQUIREMENTS", "Param", "TaskResult", "TaskSpec", "Tasks", "bound_query",
+           "check_leakage", "describe", "get_spec", "install", "list_tasks", "literal_task_query", "run_task"]
 
 TASK_DIR = SQL_ROOT / "tasks"
 
@@ -106,19 +106,42 @@ def describe(db: Database | None, name: str, dataset: str | None = None, registe
     return {**task.spec.to_dict(), "path": str(task.spec.path), "sql": render(tree, pretty=True)}
 
 
-def _prepare(db: Database, name: str, dataset: str, params: dict,
-             registered: dict | None = None) -> tuple[_Task, dict, object, str]:
-    source = db.source_of(dataset)
-    task = _resolve(name, source, registered)
+def _supported(task: _Task, dataset: str, source: str) -> None:
     spec = task.spec
     if (spec.builtin or spec.datasets) and source not in spec.datasets:
         supported = list(dict.fromkeys([*spec.datasets, *_variants(spec.name)]))
         raise UnknownNameError(f"task '{spec.name}' does not support dataset '{dataset}' (source {source}); "
                                f"it supports: {', '.join(supported)}")
-    for need in spec.extra.get("requires", []):
-        _require(db, spec.name, need)
-    bound = spec.bind(params)
+
+
+def _prepare(db: Database, name: str, dataset: str, params: dict,
+             registered: dict | None = None) -> tuple[_Task, dict, object, str]:
+    source = db.source_of(dataset)
+    task = _resolve(name, source, registered)
+    _supported(task, dataset, source)
+    for need in task.spec.extra.get("requires", []):
+        _require(db, task.spec.name, need)
+    bound = task.spec.bind(params)
     return task, bound, task_query(task.file, dataset, source), source
+
+
+def literal_task_query(db: Database, name: str | os.PathLike, dataset: str, registered: dict | None = None,
+                       **params) -> tuple[TaskSpec, dict, object]:
+    """(spec, bound parameters, query tree with the parameters written in as literals) of a task
+    on a dataset of the lake, checked as `run_task` checks it: for engines without `$name` parameters."""
+    task, bound, tree, _ = _prepare(db, name, dataset, params, registered)
+    return task.spec, bound, literal_query(tree, bound)
+
+
+def bound_query(name: str | os.PathLike, dataset: str, source: str, registered: dict | None = None,
+                **params) -> tuple[TaskSpec, dict, object]:
+    """(spec, bound parameters, query tree) of a task on a dataset of `source` that is not in a
+    lake (a parquet export): the source's variant and shared blocks, the parameters checked
+    and bound as literals. The caller checks the spec's `requires`."""
+    task = _resolve(name, source, registered)
+    _supported(task, dataset, source)
+    bound = task.spec.bind(params)
+    return task.spec, bound, literal_query(task_query(task.file, dataset, source), bound)
 
 
 def run_task(db: Database, name: str, dataset: str, registered: dict | None = None, **params) -> TaskResult:

@@ -85,7 +85,8 @@ def task_query(file: SqlFile, dataset: str, source: str | None = None) -> exp.Ex
 
 
 def literal_query(tree: exp.Expression, values: dict) -> exp.Expression:
-    """The query with its placeholders replaced by literals: for display only, never run."""
+    """The query with its placeholders replaced by literals (sqlglot quotes them): for display,
+    and for engines without named parameters (medlake.spark). DuckDB binds them instead."""
     tree = tree.copy()
     for p in list(tree.find_all(exp.Placeholder)):
         if p.name in values:

@@ -59,13 +59,15 @@ GROUP BY visit_id, domain;
 
 -- name: visit_inputs
 -- One row per admission: its code lists and whether it is valid (conditions,
--- procedures and drugs all non-empty).
+-- procedures and drugs all non-empty). array_length, not len: len also measures
+-- strings, so other dialects could not tell which one is meant.
 SELECT
     a.*,
     coalesce(c.conditions, CAST([] AS VARCHAR[])) AS conditions,
     coalesce(c.procedures, CAST([] AS VARCHAR[])) AS procedures,
     coalesce(c.drugs, CAST([] AS VARCHAR[])) AS drugs,
-    coalesce(len(c.conditions) > 0 AND len(c.procedures) > 0 AND len(c.drugs) > 0, false) AS valid
+    coalesce(array_length(c.conditions) > 0 AND array_length(c.procedures) > 0 AND array_length(c.drugs) > 0,
+             false) AS valid
 FROM admissions AS a
 LEFT JOIN (
     SELECT
