@@ -119,6 +119,6 @@ def test_cli_features_sql_and_spark_training_set(demo_lake, spark, exported, tmp
     assert ran.exit_code == 0, ran.output
     expected = demo_lake.features.training_set(demo_lake.task("mortality", "mimic3"), "demographics",
                                                dataset="mimic3")
-    written = demo_lake.sql(f"SELECT * FROM read_parquet('{out}/*.parquet') ORDER BY subject_id, index_time, visit_id")
+    written = demo_lake.sql(f"SELECT * FROM read_parquet('{out}/*.parquet') ORDER BY subject_id, index_time, visit_id", allow_files=True)
     assert written.to_pylist() == expected.to_pylist()
     assert bad.exit_code == 2 and "reads vocab.maps, which the export does not hold" in bad.stderr

@@ -137,6 +137,6 @@ def test_cli_task_sql_and_spark_run_task(demo_lake, spark, exports, tmp_path):
     assert ran.exit_code == 0, ran.output
     expected = demo_lake.task("readmission", "mimic3", anchor="admission").to_arrow()
     assert f"wrote {expected.num_rows:,} samples to {out}" in ran.stdout
-    written = demo_lake.sql(f"SELECT * FROM read_parquet('{out}/*.parquet')")
+    written = demo_lake.sql(f"SELECT * FROM read_parquet('{out}/*.parquet')", allow_files=True)
     assert same_rows(written.to_pylist()) == same_rows(expected.to_pylist())
     assert again.exit_code == 2 and again.stderr.startswith(f"error: {out} exists")

@@ -16,7 +16,8 @@ carries over wrongly):
 - `concat(a, ...)` of non-strings -> the arguments cast to strings first;
 - `any_value(x)` (which skips NULLs) -> Spark `any_value(x, true)`;
 - `histogram(x)` -> Spark: the distinct values' counts through `transform`
-  and `filter` over `collect_list(x)`, made a map (NULL when there are none).
+  and `filter` over `collect_list(x)`, made a map (NULL when there are none);
+- `favg(x)` (DuckDB's order-independent mean) -> `avg(x)`.
 
 Parameters are bound as literals (`bind`): the engines the SQL goes to do
 not share DuckDB's `$name` parameters.
@@ -101,6 +102,8 @@ def rewrite(tree: exp.Expression, dialect: str) -> exp.Expression:
             return node
         if spark and name == "histogram" and len(node.expressions) == 1:
             return _spark_histogram(node.expressions[0])
+        if name == "favg" and len(node.expressions) == 1:
+            return exp.Avg(this=node.expressions[0])
         return node
 
     return _bottom_up(tree.copy(), edit)
