@@ -63,6 +63,10 @@ def load(source, directory, tables, name, layout, subjects, workers, silent, db_
     stdout.print(t)
     if getattr(result, "absent", None):
         stdout.print(f"known tables not in {directory} (loaded empty): {', '.join(result.absent)}")
+    for path in getattr(result, "dicomdirs", []):
+        stdout.print(f"DICOMDIR recognized and skipped: {escape(path)}", highlight=False)
+    if getattr(result, "warnings", 0):
+        stdout.print(f"{result.warnings} file(s) read with a warning (see the images table's warning column)")
     errors = getattr(result, "errors", None)
     if errors:
         for e in errors:
