@@ -222,3 +222,29 @@ def test_sleep_staging_drops_epochs_past_the_signal(tmp_path, sleep_dir):
 def test_sleep_staging_refuses_other_datasets(demo_lake):
     with pytest.raises(medlake.errors.UnknownNameError, match="does not support dataset 'mimic3'"):
         demo_lake.task("sleep_staging", dataset="mimic3")
+
+
+def test_sleep_staging_passes_the_leakage_check(sleep_lake):
+    report = sleep_lake.tasks.check("sleep_staging", dataset="sleep", subjects=2)
+    assert report.ok and report.compared == report.samples > 0 and not report.dropped
+
+
+LEAKY = """/* medlake
+name: next_stage
+label: multiclass
+inputs: {next_label: categorical}
+*/
+SELECT s.*, lead(s.label) OVER (PARTITION BY s.recording_id ORDER BY s.onset_s) AS next_label
+FROM (SELECT concat(a.recording_id, '-', a.onset_s) AS sample_id, r.subject_id, r.recording_id AS visit_id,
+             r.start_time + to_microseconds(CAST((a.onset_s + 1) * 1e6 AS BIGINT)) AS index_time,
+             length(a.label) AS label, a.recording_id, a.onset_s
+      FROM recording_annotations AS a JOIN recordings AS r USING (recording_id)) AS s
+"""
+
+
+def test_the_leakage_check_cuts_recordings_at_the_index_time(sleep_lake, tmp_path):
+    """A task whose input is the next annotation's label reads the future: the check finds it."""
+    path = tmp_path / "next_stage.sql"
+    path.write_text(LEAKY)
+    with pytest.raises(medlake.errors.LeakageError, match="inputs change when timelines are cut at index_time"):
+        sleep_lake.tasks.check(str(path), dataset="sleep", subjects=1)
