@@ -172,7 +172,7 @@ def test_bad_subject_map_and_options(tmp_path, edf_dir):
     bad = tmp_path / "bad.csv"
     bad.write_text("pattern,subject_id\n*.edf,abc\n")
     with medlake.connect(tmp_path / "lake.duckdb") as lake:
-        with pytest.raises(InputError, match=r"line 2, column 'subject_id': subject_id is not an integer; value 'abc'"):
+        with pytest.raises(InputError, match=r"line 2, column .subject_id.: subject_id is not a 64-bit integer; value .abc."):
             lake.load("edf", edf_dir, subjects=bad)
         with pytest.raises(ParameterError, match="option 'tables' does not apply to source edf"):
             lake.load("edf", edf_dir, tables=["x"])
@@ -208,3 +208,22 @@ def test_header_reader_alone(edf_dir):
     h = read_header(edf_dir / "test_edf_stim_channel.edf")
     assert (h.format, h.n_records, h.record_duration, len(h.channels)) == ("EDF", 1, 9.59375, 25)
     assert h.start_time == dt.datetime(2015, 6, 2, 10, 41, 57)
+
+
+def test_impossible_headers_are_load_errors(tmp_path, edf_dir):
+    data = bytearray((edf_dir / "test_uneven_samp.edf").read_bytes())
+    folder = tmp_path / "e"
+    folder.mkdir()
+    nan = bytearray(data)
+    nan[244:252] = b"nan     "
+    (folder / "nan.edf").write_bytes(nan)
+    neg = bytearray(data)
+    neg[236:244] = b"-5      "
+    (folder / "neg.edf").write_bytes(neg)
+    (folder / "ok_123456789012345678901234.edf").write_bytes(data)
+    with medlake.connect(tmp_path / "l.duckdb") as lake:
+        result = lake.load("edf", folder)
+        subject = lake.sql("SELECT subject_id FROM signals.recordings").column(0).to_pylist()
+    assert [(e["path"].rsplit("/", 1)[-1], e["reason"]) for e in result.errors] == [
+        ("nan.edf", "impossible data records: 11 of nan s"), ("neg.edf", "impossible data records: -5 of 10.0 s")]
+    assert len(subject) == 1 and 0 <= subject[0] < 2**56  # a 24-digit run is no subject id: hashed

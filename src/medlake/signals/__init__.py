@@ -127,7 +127,7 @@ def _read_one(f: SignalFile, recording_id: int, layout: str, mapping) -> dict[st
         try:
             hyp = read_header(f.annotation_file)
         except HeaderError as e:
-            raise _Skip(f.annotation_file, f"hypnogram: {e}") from None
+            raise _Skip(f.annotation_file, f"hypnogram: {e}; recording {f.path.name} skipped") from None
         shift = (hyp.start_time - h.start_time).total_seconds() if hyp.start_time and h.start_time else 0.0
         annotations += [(o + shift, d, lab, "hypnogram") for o, d, lab in _annotations(f.annotation_file, f.path)]
     return {

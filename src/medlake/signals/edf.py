@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,15 +113,20 @@ def read_header(path: str | Path) -> EdfHeader:
         raise HeaderError(f"header size field says {header_bytes} bytes; {ns} signals need {256 * (ns + 1)}")
     n_records = _int(head[236:244], "number of data records")
     duration = _float(head[244:252], "data record duration")
+    if not (math.isfinite(duration) and duration >= 0) or n_records < -1:
+        raise HeaderError(f"impossible data records: {n_records} of {duration} s")
+    block = rest.decode("latin-1")
     fields: dict[str, list[str]] = {}
     pos = 0
     for name, width in _SIGNAL_FIELDS:
-        fields[name] = [_text(rest[pos + i * width:pos + (i + 1) * width]) for i in range(ns)]
+        fields[name] = [block[pos + i * width:pos + (i + 1) * width].strip("\x00 ") for i in range(ns)]
         pos += width * ns
     channels = []
     for i in range(ns):
         label = fields["label"][i]
         n = _int(fields["samples_per_record"][i].encode(), f"samples per record of signal {i + 1}")
+        if not 0 <= n < 2**31:
+            raise HeaderError(f"samples per record of signal {i + 1} out of range: {n}")
         kind = channel_type(label)
         channels.append(Channel(
             index=i, label=label, type=kind, transducer=fields["transducer"][i], unit=fields["unit"][i],
@@ -210,6 +216,7 @@ def _maybe_float(s: str) -> float | None:
 
 def _maybe_int(s: str) -> int | None:
     try:
-        return int(s)
+        n = int(s)
     except ValueError:
         return None
+    return n if -2**63 <= n < 2**63 else None

@@ -19,8 +19,9 @@ recorded in meta.load_errors. Without a mapping:
   (name[3:5]) and night = N; telemetry (ST) subjects get 1000 + ss so they
   never meet the cassette (SC) subjects of the same number;
 - any other file: the first run of digits in the file's stem
-  (`sub-012_eeg.edf` -> 12, `chb01_03.edf` -> 1); a stem without digits gets a
-  stable id made from the SHA-256 of its relative path (first 7 bytes).
+  (`sub-012_eeg.edf` -> 12, `chb01_03.edf` -> 1); a stem without digits (or
+  whose first run is longer than 18 digits) gets a stable id made from the
+  SHA-256 of its relative path (first 7 bytes).
 """
 
 from __future__ import annotations
@@ -79,10 +80,13 @@ def read_subject_map(path: str | Path) -> SubjectMap:
             for line, raw in enumerate(reader, start=2):
                 r = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
                 try:
-                    rows.append((r["pattern"], int(r["subject_id"])))
+                    subject = int(r["subject_id"])
                 except ValueError:
-                    raise InputError("subject_id is not an integer", path=path, line=line, column="subject_id",
-                                     value=r["subject_id"]) from None
+                    subject = None
+                if subject is None or not -2**63 <= subject < 2**63:
+                    raise InputError("subject_id is not a 64-bit integer", path=path, line=line,
+                                     column="subject_id", value=r["subject_id"])
+                rows.append((r["pattern"], subject))
     except OSError as e:
         raise InputError(f"cannot read the subject map: {e.strerror or e}", path=path) from None
     return SubjectMap(rows, path)
@@ -104,7 +108,8 @@ def find_signal_files(directory: Path, layout: str) -> tuple[list[SignalFile], l
         return [SignalFile(p, rel(p)) for p in found], []
     psg = [p for p in found if p.stem.lower().endswith("-psg")]
     hyp = [p for p in found if p.stem.lower().endswith("-hypnogram")]
-    files = [SignalFile(p, rel(p)) for p in found if p not in psg and p not in hyp]
+    paired = set(psg) | set(hyp)
+    files = [SignalFile(p, rel(p)) for p in found if p not in paired]
     errors = []
     by_key = {(p.parent, p.name[:6]): SignalFile(p, rel(p)) for p in psg}
     for h in hyp:
@@ -129,6 +134,6 @@ def subject_from_name(relpath: str, layout: str) -> int:
     if layout == "sleep-edf" and m:
         return int(m.group(2)) + (1000 if m.group(1).upper() == "T" else 0)
     digits = _DIGITS.search(stem)
-    if digits:
+    if digits and len(digits.group()) <= 18:
         return int(digits.group())
     return int.from_bytes(hashlib.sha256(relpath.encode()).digest()[:7], "big")
