@@ -248,3 +248,18 @@ def test_the_leakage_check_cuts_recordings_at_the_index_time(sleep_lake, tmp_pat
     path.write_text(LEAKY)
     with pytest.raises(medlake.errors.LeakageError, match="inputs change when timelines are cut at index_time"):
         sleep_lake.tasks.check(str(path), dataset="sleep", subjects=1)
+
+
+def test_hypnogram_starting_later_shifts_its_annotations(tmp_path):
+    """EDF+ onsets count from their own file's start: a hypnogram that starts 60 s after its PSG moves by 60 s."""
+    start = dt.datetime(1991, 3, 4, 22, 30)
+    write_edf_plus(tmp_path / "SC4031E0-PSG.edf", [Signal("EEG Fpz-Cz", np.zeros(3000 * 6), 100.0)], start)
+    write_edf_plus(tmp_path / "SC4031EJ-Hypnogram.edf", [], start + dt.timedelta(seconds=60),
+                   annotations=[(0.0, 60.0, "Sleep stage W"), (60.0, 30.0, "Sleep stage 2")])
+    with medlake.connect(tmp_path / "l.duckdb") as lake:
+        lake.load("edf", tmp_path, layout="sleep-edf")
+        got = lake.execute("SELECT onset_s, duration_s, label FROM signals.recording_annotations ORDER BY onset_s")
+        samples = lake.task("sleep_staging", dataset="signals").to_arrow().select(["onset_s", "stage"]).to_pylist()
+    assert got == [(60.0, 60.0, "Sleep stage W"), (120.0, 30.0, "Sleep stage 2")]
+    assert samples == [{"onset_s": 60.0, "stage": "W"}, {"onset_s": 90.0, "stage": "W"},
+                       {"onset_s": 120.0, "stage": "N2"}]
