@@ -227,3 +227,18 @@ def test_impossible_headers_are_load_errors(tmp_path, edf_dir):
     assert [(e["path"].rsplit("/", 1)[-1], e["reason"]) for e in result.errors] == [
         ("nan.edf", "impossible data records: 11 of nan s"), ("neg.edf", "impossible data records: -5 of 10.0 s")]
     assert len(subject) == 1 and 0 <= subject[0] < 2**56  # a 24-digit run is no subject id: hashed
+
+
+def test_many_skipped_files_are_listed_briefly(tmp_path):
+    folder = tmp_path / "e"
+    folder.mkdir()
+    for i in range(25):
+        (folder / f"bad{i:02d}.edf").write_bytes(b"x" * 300)
+    db = tmp_path / "l.duckdb"
+    r = CliRunner().invoke(main, ["load", "edf", str(folder), "--db", str(db), "--silent"])
+    assert r.exit_code == 1
+    assert r.stderr.count("skipped ") == 20 and "... and 5 more" in r.stderr
+    assert "25 files failed and were skipped" in r.stderr
+    with medlake.connect(db) as lake:
+        assert lake.execute("SELECT count(*) FROM meta.load_errors") == [(25,)]
+        assert lake.execute("SELECT count(*) FROM signals.recordings") == [(0,)]

@@ -13,6 +13,8 @@ from ..progress import console
 from ._options import db_option, open_lake
 from ._output import emit, emit_parts, output_options, part_option, stdout
 
+SHOWN_ERRORS = 20  # skipped files listed by `load`; all of them are in meta.load_errors
+
 
 def register(main: click.Group) -> None:
     main.add_command(load)
@@ -69,8 +71,10 @@ def load(source, directory, tables, name, layout, subjects, workers, silent, db_
         stdout.print(f"{result.warnings} file(s) read with a warning (see the images table's warning column)")
     errors = getattr(result, "errors", None)
     if errors:
-        for e in errors:
+        for e in errors[:SHOWN_ERRORS]:
             console.print(f"[yellow]skipped[/] {escape(e['path'])}: {escape(e['reason'])}", highlight=False)
+        if len(errors) > SHOWN_ERRORS:
+            console.print(f"... and {len(errors) - SHOWN_ERRORS:,} more", highlight=False)
         console.print(f"[bold yellow]{len(errors)} file{'s' if len(errors) != 1 else ''} failed[/] and "
                       f"{'were' if len(errors) != 1 else 'was'} skipped; see meta.load_errors (load_id = "
                       f"{result.load_id})", highlight=False)
