@@ -99,6 +99,7 @@ def _fields(path: Path) -> dict:
 
 def test_one_row_per_readable_file(images_lake, dicom_dir):
     lake, result = images_lake
+    assert result.task_views == []  # no built-in task reads images yet
     paths = lake.sql("SELECT path FROM images.images ORDER BY path").column(0).to_pylist()
     assert paths == [str(p.resolve()) for p in _files(dicom_dir)]
     assert result.dicomdirs == [str(dicom_dir / "DICOMDIR")]

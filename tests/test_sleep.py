@@ -45,6 +45,7 @@ def sleep_lake(tmp_path_factory, sleep_dir):
     lake = medlake.connect(tmp_path_factory.mktemp("sleeplake") / "lake.duckdb")
     result = lake.load("edf", out, layout="sleep-edf", name="sleep")
     assert result.errors == []
+    assert result.task_views == ["sleep.sleep_staging"]
     yield lake
     lake.close()
 
@@ -187,6 +188,8 @@ def _expected(stages: list[str], classes: int) -> list[int]:
 def test_sleep_staging_one_sample_per_scored_epoch(sleep_lake, sleep_dir, classes):
     _, result = sleep_dir
     samples = sleep_lake.task("sleep_staging", dataset="sleep", classes=classes).to_arrow().to_pylist()
+    if classes == 5:  # the view the load installed, with the default parameters, gives the same rows
+        assert sleep_lake.execute("SELECT * FROM sleep.sleep_staging") == [tuple(s.values()) for s in samples]
     recs = {r["relpath"]: r for r in sleep_lake.sql("SELECT * FROM sleep.recordings").to_pylist()}
     for psg_name, stages in result.stages.items():
         rec = recs[psg_name]
