@@ -24,7 +24,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from .errors import LakeInUseError, MedlakeError, OutOfMemoryError, ParameterError, UnknownNameError
+from .errors import InputError, LakeInUseError, MedlakeError, OutOfMemoryError, ParameterError, UnknownNameError
 from .sqlfiles import params_used, render, statement_sql
 
 LOAD_LOG_SQL = "lake/load_log.sql"
@@ -32,6 +32,8 @@ INFO_SQL = "lake/info.sql"
 TRANSACTION_SQL = "lake/transaction.sql"
 
 Sql = str | exp.Expression
+_DATASET_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+RESERVED_SCHEMAS = {"meta", "vocab", "fs", "main", "information_schema", "pg_catalog", "temp"}
 
 
 @dataclass
@@ -212,6 +214,18 @@ class Database:
         self.require_dataset(dataset)
         return next(r["source"] for r in self.dataset_rows() if r["dataset"] == dataset)
 
+    def check_dataset_name(self, dataset: str) -> str:
+        """Return `dataset` (lower-cased) if it can name a dataset schema, else raise InputError."""
+        dataset = dataset.lower()
+        if not _DATASET_NAME.match(dataset) or dataset in RESERVED_SCHEMAS or dataset.endswith("_raw"):
+            raise InputError("bad dataset name", value=dataset,
+                             expected="lower-case letters, digits and _, not ending in _raw, not meta/vocab/fs")
+        if dataset == self.catalog():
+            raise InputError("dataset name equals the lake file's name", value=dataset,
+                             expected=f"another name (--name) or another file name than '{Path(self.path).name}': "
+                                      "DuckDB cannot tell a schema from a catalog of the same name")
+        return dataset
+
     def schema_exists(self, schema: str) -> bool:
         """Whether a schema of that name exists in the lake."""
         return bool(self.one(INFO_SQL, "schema_exists", params={"schema": schema})[0])
@@ -270,6 +284,19 @@ class Database:
         if dataset_loaded:
             self.record_dataset(record.dataset, record.source, load_id, finished)
         return load_id
+
+    def record_errors(self, load_id: int, errors: list[dict]) -> None:
+        """Write the files a load skipped ({path, reason} each) to meta.load_errors under its load id.
+        Call inside the load's transaction, after `record_load`."""
+        if not errors:
+            return
+        table = pa.table({"path": [str(e["path"]) for e in errors], "reason": [str(e["reason"]) for e in errors]})
+        with self.registered("load_errors_staged", table):
+            self.run(LOAD_LOG_SQL, "record_errors", params={"load_id": load_id})
+
+    def load_errors(self, load_id: int) -> list[dict]:
+        """The files load `load_id` skipped, with the reason ({path, reason} each)."""
+        return self.arrow(LOAD_LOG_SQL, "load_errors", params={"load_id": load_id}).to_pylist()
 
     def record_dataset(self, dataset: str, source: str, load_id: int, loaded_at: dt.datetime) -> None:
         """Name a schema as a loaded dataset in meta.datasets (what `record_load` does for loaders)."""

@@ -22,6 +22,9 @@ from .version import __version__
 DEFAULT_DB = "medlake.duckdb"
 INFO_SQL = "lake/info.sql"
 RESERVED_CATALOGS = ("meta", "vocab", "fs")
+# loaders that are not EHR exports, and the options each takes
+LOADER_OPTIONS = {"edf": ("layout", "subjects"), "dicom": ("workers",)}
+DEFAULT_NAMES = {"edf": "signals", "dicom": "images"}  # their dataset when no name is given
 
 
 def default_db_path() -> str:
@@ -124,11 +127,31 @@ class Lake:
     # -- the stages -----------------------------------------------------
     def load(self, source: str, directory: str | os.PathLike, tables: list[str] | None = None,
              name: str | None = None, show_progress: bool = False, **options):
-        """Load a raw export (mimic3, mimic4, eicu, omop; see medlake.etl) or a MEDS dataset (meds; see
-        medlake.interop) into the lake, then install the dataset's task views, so any DuckDB client sees
-        `<dataset>.<task>` right after a load (a reload installs them again)."""
-        with self.db.loading(name or source, source):
-            if source == "meds":
+        """Load a folder into the lake as dataset `name`: a raw EHR export (mimic3, mimic4, eicu, omop; see
+        medlake.etl), a MEDS dataset (meds; see medlake.interop), EDF/BDF signals (edf; options layout=,
+        subjects=; see medlake.signals) or DICOM headers (dicom; option workers=; see medlake.images); then
+        install the dataset's task views, so any DuckDB client sees `<dataset>.<task>` right after a load
+        (a reload installs them again)."""
+        misplaced = sorted(o for o in options if any(o in v for v in LOADER_OPTIONS.values()))
+        if misplaced and source not in LOADER_OPTIONS:
+            owner = next(s for s, v in LOADER_OPTIONS.items() if misplaced[0] in v)
+            raise ParameterError(f"option '{misplaced[0]}' applies to source {owner} only, not {source}")
+        if source in LOADER_OPTIONS:
+            allowed = LOADER_OPTIONS[source]
+            extra = sorted(set(options) - set(allowed)) + (["tables"] if tables is not None else [])
+            if extra:
+                raise ParameterError(f"option '{extra[0]}' does not apply to source {source} "
+                                     f"(its options: {', '.join(allowed)})")
+        with self.db.loading(name or DEFAULT_NAMES.get(source, source), source):
+            if source == "edf":
+                from .signals import load_signals
+
+                result = load_signals(self.db, directory, name=name, show_progress=show_progress, **options)
+            elif source == "dicom":
+                from .images import load_images
+
+                result = load_images(self.db, directory, name=name, show_progress=show_progress, **options)
+            elif source == "meds":
                 from .interop import load_meds
 
                 if tables or options:

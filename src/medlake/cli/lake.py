@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 import pyarrow as pa
+from rich.markup import escape
 from rich.table import Table
 
+from ..progress import console
 from ._options import db_option, open_lake
 from ._output import emit, emit_parts, output_options, part_option, stdout
+
+SHOWN_ERRORS = 20  # skipped files listed by `load`; all of them are in meta.load_errors
 
 
 def register(main: click.Group) -> None:
@@ -20,18 +26,32 @@ def register(main: click.Group) -> None:
 @click.argument("source")
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--tables", default=None, help="Comma-separated raw tables to load (default: all the loader knows).")
-@click.option("--name", default=None, help="Dataset (schema) name; default: the source name.")
+@click.option("--name", default=None, help="Dataset (schema) name; default: the source name (edf: signals, "
+                                           "dicom: images).")
+@click.option("--layout", type=click.Choice(["plain", "sleep-edf"]), default=None,
+              help="edf: how files pair up (default plain; sleep-edf pairs *-PSG.edf with *-Hypnogram.edf).")
+@click.option("--subjects", type=click.Path(dir_okay=False), default=None,
+              help="edf: CSV with columns pattern (a glob on the file name or relative path), subject_id.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="dicom: processes reading headers (default: the CPU count, at most 8).")
 @click.option("--quiet", "--silent", "silent", is_flag=True, help="No progress display.")
 @db_option
-def load(source, directory, tables, name, silent, db_path):
-    """Load a raw export (SOURCE mimic3, mimic4, eicu or omop) or a MEDS dataset (SOURCE meds).
+def load(source, directory, tables, name, layout, subjects, workers, silent, db_path):
+    """Load a folder: SOURCE is mimic3, mimic4, eicu or omop (raw exports), meds (a MEDS dataset),
+    edf (EDF/BDF signals) or dicom (DICOM headers).
+
+    Exit code 1 means the load finished but skipped files it could not read
+    (listed, and kept in meta.load_errors); 2 means nothing was loaded.
 
     \b
     Example: medlake load mimic3 ../shared/data/mimic3demo
+             medlake load edf sleep/ --layout sleep-edf
+             medlake load dicom ../shared/data/dicom --workers 4
     """
+    options = {k: v for k, v in (("layout", layout), ("subjects", subjects), ("workers", workers)) if v is not None}
     with open_lake(db_path) as lake:
         result = lake.load(source, directory, tables=tables.split(",") if tables else None,
-                           name=name, show_progress=not silent)
+                           name=name, show_progress=not silent, **options)
     verb = "replaced" if result.replaced else "loaded"
     stdout.print(f"{verb} dataset [bold]{result.dataset}[/] from {directory} "
                  f"(load {result.load_id}, {result.seconds:.1f} s)")
@@ -43,8 +63,22 @@ def load(source, directory, tables, name, silent, db_path):
     for k, v in result.row_counts.items():
         t.add_row(k, f"{v:,}")
     stdout.print(t)
-    if result.absent:
+    if getattr(result, "absent", None):
         stdout.print(f"known tables not in {directory} (loaded empty): {', '.join(result.absent)}")
+    for path in getattr(result, "dicomdirs", []):
+        stdout.print(f"DICOMDIR recognized and skipped: {escape(path)}", highlight=False)
+    if getattr(result, "warnings", 0):
+        stdout.print(f"{result.warnings} file(s) read with a warning (see the images table's warning column)")
+    errors = getattr(result, "errors", None)
+    if errors:
+        for e in errors[:SHOWN_ERRORS]:
+            console.print(f"[yellow]skipped[/] {escape(e['path'])}: {escape(e['reason'])}", highlight=False)
+        if len(errors) > SHOWN_ERRORS:
+            console.print(f"... and {len(errors) - SHOWN_ERRORS:,} more", highlight=False)
+        console.print(f"[bold yellow]{len(errors)} file{'s' if len(errors) != 1 else ''} failed[/] and "
+                      f"{'were' if len(errors) != 1 else 'was'} skipped; see meta.load_errors (load_id = "
+                      f"{result.load_id})", highlight=False)
+        sys.exit(1)
 
 
 @click.command()

@@ -1,4 +1,4 @@
-"""`medlake synth`: write a synthetic MIMIC-III or MIMIC-IV export."""
+"""`medlake synth`: write a synthetic MIMIC-III or MIMIC-IV export, or Sleep-EDF recordings."""
 
 from __future__ import annotations
 
@@ -13,21 +13,42 @@ def register(main: click.Group) -> None:
 
 
 @click.command()
-@click.argument("flavor", type=click.Choice(["mimic3", "mimic4"]))
+@click.argument("flavor", type=click.Choice(["mimic3", "mimic4", "sleep-edf"]))
 @click.argument("out", type=click.Path(file_okay=False))
-@click.option("--patients", default=1000, show_default=True, type=click.IntRange(min=1), help="Number of patients.")
+@click.option("--patients", default=None, type=click.IntRange(min=1),
+              help="mimic3/mimic4: number of patients.  [default: 1000]")
+@click.option("--subjects", default=None, type=click.IntRange(min=1, max=100),
+              help="sleep-edf: number of subjects, one night each.  [default: 10]")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
               help="Random seed (same seed, same bytes).")
-@click.option("--no-gzip", is_flag=True, help="Write .csv instead of .csv.gz.")
+@click.option("--no-gzip", is_flag=True, help="mimic3/mimic4: write .csv instead of .csv.gz.")
 @click.option("--quiet", "--silent", "silent", is_flag=True, help="No progress display.")
-def synth(flavor, out, patients, seed, no_gzip, silent):
-    """Write a synthetic FLAVOR (mimic3 or mimic4) export into OUT, loadable with `medlake load FLAVOR OUT`.
+def synth(flavor, out, patients, subjects, seed, no_gzip, silent):
+    """Write a synthetic FLAVOR export into OUT: mimic3 or mimic4 (loadable with `medlake load FLAVOR OUT`),
+    or sleep-edf (EDF+ PSG and hypnogram pairs, loadable with `medlake load edf OUT --layout sleep-edf`).
 
     \b
     Example: medlake synth mimic3 synth-out/ --patients 1000 --seed 7
+             medlake synth sleep-edf sleep-out/ --subjects 5 --seed 1
     """
+    from ..errors import ParameterError
+
+    if flavor == "sleep-edf":
+        if patients is not None or no_gzip:
+            raise ParameterError("--patients and --no-gzip apply to mimic3/mimic4; sleep-edf takes --subjects")
+        from ..synth.sleep import synthesize_sleep_edf
+
+        res = synthesize_sleep_edf(out, subjects=subjects or 10, seed=seed, show_progress=not silent)
+        epochs = sum(len(v) for v in res.stages.values())
+        size = sum(f.stat().st_size for f in res.files)
+        stdout.print(f"{len(res.files)} files ({res.subjects} PSG + hypnogram pairs, {epochs:,} epochs of 30 s, "
+                     f"{size / 1e6:,.1f} MB) in {out}, seed {seed}, {res.seconds:.1f} s")
+        return
+    if subjects is not None:
+        raise ParameterError(f"--subjects applies to sleep-edf; {flavor} takes --patients")
     from ..synth import synthesize
 
+    patients = patients or 1000
     result = synthesize(flavor, out, patients=patients, seed=seed, compress=not no_gzip, show_progress=not silent)
     t = Table("file", "rows", title=f"synthetic {flavor}", caption=f"{patients:,} patients, seed {seed}, in {out}")
     for name, rows in result.rows.items():

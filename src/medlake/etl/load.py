@@ -7,13 +7,11 @@ written to the load log through Database.record_load.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..database import Database, LoadRecord
-from ..errors import InputError
 from ..files import sha256_file
 from ..progress import Timer, progress
 from ..version import __version__
@@ -26,8 +24,6 @@ from .staging_checks import RAW_SQL, count_rows, create_empty
 from .staging_csv import stage_csv
 from .staging_parquet import stage_parquet
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-RESERVED = {"meta", "vocab", "fs", "main", "information_schema", "pg_catalog", "temp"}
 CANONICAL = ("subjects", "visits", "events", "notes")
 
 
@@ -106,15 +102,9 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
 
 
 def check_dataset_name(db: Database, dataset: str) -> str:
-    """The name a dataset's schema gets, checked (InputError when it cannot be one); every loader calls it."""
-    if not _NAME.match(dataset) or dataset in RESERVED or dataset.endswith("_raw"):
-        raise InputError("bad dataset name", value=dataset,
-                         expected="lower-case letters, digits and _, not ending in _raw, not meta/vocab/fs")
-    if dataset == db.catalog():
-        raise InputError("dataset name equals the lake file's name", value=dataset,
-                         expected=f"another name (--name) or another file name than '{Path(db.path).name}': "
-                                  "DuckDB cannot tell a schema from a catalog of the same name")
-    return dataset
+    """The name a dataset's schema gets, checked (InputError when it cannot be one); every loader calls it
+    (the rule lives in Database.check_dataset_name, which the signal and image loaders call directly)."""
+    return db.check_dataset_name(dataset)
 
 
 def _file_facts(path: Path) -> dict:

@@ -1,6 +1,7 @@
 """Turning a task file into runnable SQL: shared blocks as CTEs, qualified names, bound parameters.
 
-A task file is one SELECT over canonical tables (subjects, visits, events),
+A task file is one SELECT over canonical tables (subjects, visits, events; for
+signal and image datasets recordings, recording_channels, recording_annotations, images),
 `vocab.*` code tables, `raw.*` tables of the dataset, and the shared blocks
 of sql/tasks/_lib/common.sql (admissions, visit_codes, visit_inputs, and
 meds_events: the dataset as MEDS rows). A source whose visits differ (eICU
@@ -24,7 +25,8 @@ from .spec import CONTRACT_COLUMNS, TaskSpec
 
 LIBRARY_DIR = "tasks/_lib"
 LIBRARY = f"{LIBRARY_DIR}/common.sql"
-CANONICAL = ("subjects", "visits", "events")
+# the canonical tables of a dataset: the EHR core, and the signal and image tables
+CANONICAL = ("subjects", "visits", "events", "recordings", "recording_channels", "recording_annotations", "images")
 
 @functools.cache
 def library(source: str | None = None) -> dict[str, exp.Expression]:
@@ -133,7 +135,7 @@ def check_task_sql(file: SqlFile, spec: TaskSpec) -> None:
         db = t.args.get("db")
         if t.args.get("catalog") is not None or (db is not None and db.name.lower() not in ("vocab", "raw")):
             return (f"table {t.sql(dialect=DIALECT)} is outside the dataset; use canonical names "
-                    "(subjects, visits, events), raw.<table>, vocab.<table> or a CTE")
+                    f"({', '.join(CANONICAL)}), raw.<table>, vocab.<table> or a CTE")
         if db is None and t.name.lower() not in allowed | own:
             return (f"unknown table '{t.name}'; expected one of: "
                     f"{', '.join(sorted(allowed))}, raw.<table>, vocab.<table> or a CTE")

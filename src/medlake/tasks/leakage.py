@@ -96,7 +96,10 @@ def check(db: Database, spec: TaskSpec, file: SqlFile, dataset: str, params: dic
         job = bar.add_task(f"leakage check {spec.name} on {dataset}", total=2)
         _drop_tables(db)
         try:
-            for name in ("subjects", "visit_map", "visits", "events"):
+            steps = ["subjects", "visit_map", "visits", "events"]
+            if db.table_exists(dataset, "recordings"):
+                steps += ["recordings", "recording_channels", "recording_annotations"]
+            for name in steps:
                 db.run(LEAKAGE_SQL, name, schemas=schemas)
             bar.advance(job)
             try:

@@ -23,3 +23,9 @@ INSERT OR REPLACE INTO meta.datasets (dataset, source, load_id, loaded_at) VALUE
 -- name: current_loads
 SELECT load_id FROM meta.loads WHERE status = 'ok' AND dataset IN (SELECT unnest($datasets::VARCHAR[]))
 ORDER BY load_id;
+
+-- name: record_errors
+INSERT INTO meta.load_errors (load_id, path, reason) SELECT $load_id, path, reason FROM load_errors_staged;
+
+-- name: load_errors
+SELECT path, reason FROM meta.load_errors WHERE load_id = $load_id ORDER BY path;

@@ -25,3 +25,10 @@ CREATE TABLE IF NOT EXISTS meta.datasets (
     load_id BIGINT NOT NULL,
     loaded_at TIMESTAMP NOT NULL
 );
+
+-- Files a load skipped: one row per file that could not be read (the load went on without it).
+CREATE TABLE IF NOT EXISTS meta.load_errors (
+    load_id BIGINT NOT NULL,
+    path VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL
+);

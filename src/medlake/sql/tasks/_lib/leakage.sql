@@ -8,7 +8,8 @@ description: >
   ids are renumbered per copy (check.visit_map). `dataset` and `check` are
   schema placeholders (qualified by medlake.tasks.leakage); `leak_samples` is
   the registered Arrow table of samples (k, subject_id, visit_id, index_time).
-  `check` is DuckDB's temp catalog: the tables live in the session only (a
+  A signals dataset's recordings, their channels and annotations are cut the
+  same way (a recording is its visit). `check` is DuckDB's temp catalog: the tables live in the session only (a
   read-only lake works too) and are dropped when the check ends.
 */
 -- name: subjects
@@ -69,10 +70,48 @@ LEFT JOIN check.visit_map AS m ON m.k = s.k AND m.original_visit_id = e.visit_id
 WHERE e.time <= s.index_time
 ORDER BY subject_id, e.time, e.source, e.seq;
 
+-- name: recordings
+-- signal datasets: a recording is its visit (recording_id = visit_id), cut at the index time like one
+CREATE TEMP TABLE check.recordings AS
+SELECT r.* REPLACE (
+    m.visit_id AS recording_id,
+    s.k AS subject_id,
+    least(r.duration_s, epoch(s.index_time - r.start_time)) AS duration_s
+)
+FROM leak_samples AS s
+JOIN dataset.recordings AS r ON r.subject_id = s.subject_id
+JOIN check.visit_map AS m ON m.k = s.k AND m.original_visit_id = r.recording_id
+WHERE r.start_time <= s.index_time
+ORDER BY recording_id;
+
+-- name: recording_channels
+CREATE TEMP TABLE check.recording_channels AS
+SELECT c.* REPLACE (r.recording_id AS recording_id)
+FROM check.recordings AS r
+JOIN check.visit_map AS m ON m.visit_id = r.recording_id
+JOIN dataset.recording_channels AS c ON c.recording_id = m.original_visit_id
+ORDER BY recording_id, c.channel;
+
+-- name: recording_annotations
+-- an annotation that starts after the index time is cut away; one that runs past it ends there
+CREATE TEMP TABLE check.recording_annotations AS
+SELECT a.* REPLACE (
+    r.recording_id AS recording_id,
+    least(a.duration_s, r.duration_s - a.onset_s) AS duration_s
+)
+FROM check.recordings AS r
+JOIN check.visit_map AS m ON m.visit_id = r.recording_id
+JOIN dataset.recording_annotations AS a ON a.recording_id = m.original_visit_id
+WHERE a.onset_s <= r.duration_s
+ORDER BY recording_id, a.onset_s;
+
 -- name: read_visit_map
 SELECT visit_id, k, original_visit_id FROM check.visit_map;
 
 -- name: drop
+DROP TABLE IF EXISTS check.recording_annotations;
+DROP TABLE IF EXISTS check.recording_channels;
+DROP TABLE IF EXISTS check.recordings;
 DROP TABLE IF EXISTS check.events;
 DROP TABLE IF EXISTS check.visits;
 DROP TABLE IF EXISTS check.visit_map;
