@@ -347,16 +347,21 @@ class SampleSet:
         counts = self.encoded.group_by("split").aggregate([("split", "count")]).to_pylist()
         return {r["split"]: r["split_count"] for r in counts}
 
+    def split_rows(self, split: str | None) -> pa.Table:
+        """The encoded rows of one split (None: every row), in their order."""
+        if split is None:
+            return self.encoded
+        con = private_connection()
+        try:
+            con.register("samples", self.encoded)
+            return _query(con, "split_rows", params={"split": split})
+        finally:
+            con.close()
+
     def stream(self, split: str | None = "train", batch_size: int = 64, shuffle: bool = False, seed: int = 0,
                drop_last: bool = False, rank: int | None = None, world_size: int | None = None) -> SampleStream:
         """An IterableDataset over one split (None: every row)."""
-        table = self.encoded
-        if split is not None:
-            con = private_connection()
-            con.register("samples", table)
-            table = _query(con, "split_rows", params={"split": split})
-            con.close()
-        return SampleStream(table, self.encoders, batch_size=batch_size, shuffle=shuffle, seed=seed,
+        return SampleStream(self.split_rows(split), self.encoders, batch_size=batch_size, shuffle=shuffle, seed=seed,
                             drop_last=drop_last, rank=rank, world_size=world_size)
 
 

@@ -1,4 +1,5 @@
-"""LogisticRegression and MLP: bag-of-codes and tabular inputs."""
+"""LogisticRegression (the `linear` network, trained by the Trainer like any other) and MLP: bag-of-codes
+and tabular inputs. The scikit-learn baselines `logistic_regression` and `gbm` are in models/baselines.py."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ class MLP(Net):
 class LogisticRegression(Net):
     """A linear model on code counts (one weight per code and output) plus tabular features."""
 
-    name = "logistic_regression"
+    name = "linear"
 
     def __init__(self, dataset=None, **kwargs):
         kwargs.setdefault("dropout", 0.0)
