@@ -35,8 +35,10 @@ class SequenceEmbedding(nn.Module):
         self.kind = kind
         self.codes = nn.Embedding(vocab_size, dim, padding_idx=0)
         if kind == "series":
-            # [standardized value, scaled hours, value missing] -> added to the code's embedding
+            # [standardized value, scaled hours, value missing] -> added to the code's embedding, plus the
+            # value times a direction of the code's own (so what a high value means can differ by code)
             self.values = nn.Linear(3, dim)
+            self.value_directions = nn.Embedding(vocab_size, dim, padding_idx=0)
 
     def forward(self, batch: dict, col: str) -> tuple[torch.Tensor, torch.Tensor]:
         ids = batch[col]
@@ -46,7 +48,8 @@ class SequenceEmbedding(nn.Module):
             return x, batch[col + "_visits"]
         x = self.codes(ids)
         if self.kind == "series":
-            x = x + self.values(series_channels(batch, col))
+            x = x + self.values(series_channels(batch, col)) \
+                + self.value_directions(ids) * batch[col + "_value"].unsqueeze(-1)
         return x, batch[col + "_mask"]
 
 
