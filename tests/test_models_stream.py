@@ -310,3 +310,12 @@ def test_samples_without_a_label_are_refused():
     table = pa.table({"sample_id": [1, 2], "codes": [["A"], ["B"]], "label": ["a", "zz"]})
     with pytest.raises(InputError, match=r"1 samples have no usable label.*\['a', 'b'\]"):
         SampleSet.build(table, inputs={"codes": "codes"}, label_type="multiclass", classes=["a", "b"])
+
+
+def test_encoders_without_series_scaling_are_refused(tmp_path):
+    table = series_table([[1.0], [2.0]])
+    samples = SampleSet.build(table, inputs={"labs": "series"}, label_type="binary")
+    old = samples.encoders.to_dict()
+    del old["series"]
+    with pytest.raises(InputError, match="no value scaling for series input 'labs'"):
+        SampleSet.build(table, encoders=Encoders.from_dict(old))

@@ -199,6 +199,9 @@ def encode_rows(con: Database, table: pa.Table, enc: Encoders) -> pa.Table:
         elif kind == "nested_codes":
             cols[col] = _query(con, "encode_nested_codes", col, limits).column("ids")
         elif kind == "series":
+            if col not in enc.series:
+                raise InputError(f"the encoders have no value scaling for series input '{col}' (written by an "
+                                 "older medlake)", expected="encoders built by SampleSet.build: train the run again")
             out = _query(con, "encode_series", col, {**limits, **enc.series[col].params()})
             cols[col] = out.column("ids")
             cols[col + "_value"], cols[col + "_hours"] = out.column("vals"), out.column("hours")
