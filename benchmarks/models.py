@@ -8,8 +8,10 @@ loads them (`medlake load mimic3 OUT`) once, cached in benchmarks/out/, then
 trains every model on every task through `medlake.models.runs.train` (the same
 code as `medlake train`: split 0.7/0.1/0.2 by subject with seed 0, best epoch on
 validation AUROC, test metrics). Networks train `--epochs` epochs at most with
-`--patience`, on the last `--max-len` values of each list; the baselines (logistic_regression, gbm) read the task's inputs
-plus the default feature-store views. Prints JSON: per task and model, test
+`--patience`, on the last `--max-len` values of each list. The baselines
+(logistic_regression, gbm) read the task's inputs plus the default feature-store
+views (`--baseline-features`); the networks read the task's inputs only, unless
+`--network-features` names views. Prints JSON: per task and model, test
 roc_auc and pr_auc with their 95% bootstrap intervals, the best epoch, seconds
 per training epoch (networks) and seconds in all.
 """
@@ -60,6 +62,11 @@ def main() -> None:
     ap.add_argument("--max-len", type=int, default=256,
                     help="networks keep the last N values of each list (a transformer's cost grows with its square)")
     ap.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    ap.add_argument("--network-features", default="",
+                    help="feature-store views the networks also read (comma-separated; 'baseline': the baselines' "
+                         "default views); none by default")
+    ap.add_argument("--baseline-features", default="baseline",
+                    help="feature-store views the baselines read ('baseline': runs.BASELINE_FEATURES; '': none)")
     ap.add_argument("--bootstrap", type=int, default=200)
     ap.add_argument("--out", default=str(OUT))
     args = ap.parse_args()
@@ -72,14 +79,22 @@ def main() -> None:
     result = {"patients": args.patients, "seed": args.seed, "epochs": args.epochs, "patience": args.patience,
               "max_len": args.max_len,
               "torch": torch.__version__, "cpu_threads": torch.get_num_threads(),
-              "network_options": NETWORK_OPTIONS, "baseline_features": runs.BASELINE_FEATURES,
+              "network_options": NETWORK_OPTIONS,
               "lake_s": round(time.perf_counter() - t0, 1), "tasks": {}}
+    def views(text: str) -> list[str]:
+        return list(runs.BASELINE_FEATURES) if text == "baseline" else [v for v in text.split(",") if v]
+
+    result["network_features"] = views(args.network_features)
+    result["baseline_features"] = views(args.baseline_features)
     for task in args.tasks.split(","):
         table = result["tasks"].setdefault(task, {})
         for model in args.models.split(","):
             start = time.perf_counter()
-            options = {} if model in ("logistic_regression", "gbm") else {
-                **NETWORK_OPTIONS, "epochs": args.epochs, "patience": args.patience, "max_len": args.max_len}
+            if model in ("logistic_regression", "gbm"):
+                options = {"features": result["baseline_features"]}
+            else:
+                options = {**NETWORK_OPTIONS, "epochs": args.epochs, "patience": args.patience, "max_len": args.max_len,
+                           "features": result["network_features"]}
             r = runs.train(lake, task, "mimic3", out / "runs" / task / model, model=model, n_boot=args.bootstrap,
                            **options)
             history = json.loads((Path(r["run"]) / "history.json").read_text())
