@@ -61,6 +61,9 @@ def main() -> None:
     ap.add_argument("--patience", type=int, default=3)
     ap.add_argument("--max-len", type=int, default=256,
                     help="networks keep the last N values of each list (a transformer's cost grows with its square)")
+    ap.add_argument("--lr", type=float, default=NETWORK_OPTIONS["lr"])
+    ap.add_argument("--dropout", type=float, default=NETWORK_OPTIONS["dropout"])
+    ap.add_argument("--weight-decay", type=float, default=0.0)
     ap.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     ap.add_argument("--network-features", default="",
                     help="feature-store views the networks also read (comma-separated; 'baseline': the baselines' "
@@ -71,6 +74,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(OUT))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    network = {**NETWORK_OPTIONS, "lr": args.lr, "dropout": args.dropout, "weight_decay": args.weight_decay}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -79,7 +83,7 @@ def main() -> None:
     result = {"patients": args.patients, "seed": args.seed, "epochs": args.epochs, "patience": args.patience,
               "max_len": args.max_len,
               "torch": torch.__version__, "cpu_threads": torch.get_num_threads(),
-              "network_options": NETWORK_OPTIONS,
+              "network_options": network,
               "lake_s": round(time.perf_counter() - t0, 1), "tasks": {}}
     def views(text: str) -> list[str]:
         return list(runs.BASELINE_FEATURES) if text == "baseline" else [v for v in text.split(",") if v]
@@ -93,7 +97,7 @@ def main() -> None:
             if model in ("logistic_regression", "gbm"):
                 options = {"features": result["baseline_features"]}
             else:
-                options = {**NETWORK_OPTIONS, "epochs": args.epochs, "patience": args.patience, "max_len": args.max_len,
+                options = {**network, "epochs": args.epochs, "patience": args.patience, "max_len": args.max_len,
                            "features": result["network_features"]}
             r = runs.train(lake, task, "mimic3", out / "runs" / task / model, model=model, n_boot=args.bootstrap,
                            **options)
