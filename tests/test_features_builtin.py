@@ -14,6 +14,7 @@ import pyarrow as pa
 import pytest
 
 import medlake
+from helpers import toy_lake_of
 from medlake.featurestore import builtin_views
 
 DAY = dt.timedelta(days=1)
@@ -83,8 +84,11 @@ def test_demographics(built):
 
 def test_prior_utilization(built):
     rows, _, visits, _ = built
+    at_discharge = 0
     for r in rows:
-        mine = [v for v in visits if v["subject_id"] == r["subject_id"]]
+        # the sample's own admission and its ICU stays never count
+        mine = [v for v in visits if v["subject_id"] == r["subject_id"]
+                and r["visit_id"] not in (v["visit_id"], v["parent_visit_id"])]
         year = 365 * DAY
         assert r["prior_utilization__admissions_365d"] == sum(
             1 for v in mine if v["kind"] == "inpatient" and within(v["end_time"], r["index_time"], year))
@@ -93,8 +97,12 @@ def test_prior_utilization(built):
         ends = [v["end_time"] for v in mine if v["kind"] == "inpatient" and within(v["end_time"], r["index_time"])]
         expected = (r["index_time"] - max(ends)) / DAY if ends else None
         assert r["prior_utilization__days_since_discharge"] == (pytest.approx(expected) if ends else None)
-    # at discharge the admission itself has ended: days since discharge is 0
-    assert sum(1 for r in rows if r["prior_utilization__days_since_discharge"] == 0.0) == 129
+        own = next(v for v in visits if v["visit_id"] == r["visit_id"])
+        at_discharge += r["index_time"] == own["end_time"]
+    # at discharge the admission itself has ended, yet it is not "prior": no 0 days since discharge
+    assert at_discharge == 129
+    assert not any(r["prior_utilization__days_since_discharge"] == 0.0 for r in rows)
+    assert sum(r["prior_utilization__admissions_365d"] == 0 for r in rows) > 150
 
 
 def test_diagnosis_history_rolls_up_to_ccs(lake, built):
@@ -161,3 +169,114 @@ def test_views_needing_codes_say_so(tmp_path, mimic3_dir):
         lake.features.training_set(samples, ["drug_classes"])
     assert lake.features.training_set(samples, ["demographics.sex"]).column("demographics__sex").to_pylist() == ["F"]
     lake.close()
+
+
+T = dt.datetime(2030, 6, 1, 8, 0)
+HOUR = dt.timedelta(hours=1)
+
+
+def history_lake():
+    """One patient by hand: an admission with an ICU stay in January, one two years before, and the
+    admission the samples are made in (June, with its own ICU stay), plus labs, diagnoses and drugs."""
+    visits = [
+        {"visit_id": 5, "subject_id": 1, "kind": "inpatient", "start_time": dt.datetime(2028, 1, 1),
+         "end_time": dt.datetime(2028, 1, 3)},
+        {"visit_id": 10, "subject_id": 1, "kind": "inpatient", "start_time": dt.datetime(2030, 1, 1),
+         "end_time": dt.datetime(2030, 1, 5)},
+        {"visit_id": 11, "subject_id": 1, "kind": "icu", "start_time": dt.datetime(2030, 1, 2),
+         "end_time": dt.datetime(2030, 1, 3), "parent_visit_id": 10},
+        {"visit_id": 20, "subject_id": 1, "kind": "inpatient", "start_time": T, "end_time": T + 9 * DAY},
+        {"visit_id": 21, "subject_id": 1, "kind": "icu", "start_time": T + DAY, "end_time": T + 3 * DAY,
+         "parent_visit_id": 20},
+        {"visit_id": 30, "subject_id": 1, "kind": "ed", "start_time": T - 2 * DAY, "end_time": T - DAY},
+    ]
+
+    def lab(hours, value, code="50912"):
+        return {"subject_id": 1, "visit_id": 20, "time": T + hours * HOUR, "vocab": "MIMIC3_LAB", "code": code,
+                "numeric_value": value, "source": "labevents"}
+
+    events = [
+        lab(-13 * 24, 100.0),           # creatinine 13 days before admission: outside 7 days
+        lab(2, 1.0), lab(25, 2.0), lab(47, 4.0), lab(47.5, None),
+        lab(49, 8.0),                   # after the 48-hour index time
+        lab(30, 140.0, "50983"),        # sodium
+        {"subject_id": 1, "visit_id": 10, "time": dt.datetime(2030, 1, 5), "vocab": "ICD9CM", "code": "428.0",
+         "source": "diagnoses_icd"},
+        {"subject_id": 1, "visit_id": 20, "time": T + 9 * DAY, "vocab": "ICD9CM", "code": "584.9",
+         "source": "diagnoses_icd"},
+        {"subject_id": 1, "visit_id": 10, "time": dt.datetime(2030, 1, 2), "vocab": "NDC", "code": "00003",
+         "source": "prescriptions", "seq": 1},
+        {"subject_id": 1, "visit_id": 20, "time": T, "vocab": "NDC", "code": "00001", "source": "prescriptions",
+         "seq": 2},
+        {"subject_id": 1, "visit_id": 20, "time": T + DAY, "vocab": "NDC", "code": "00002", "alt_code": "123",
+         "source": "prescriptions", "seq": 3},
+    ]
+    maps = [("ICD9CM", "428.0", "CCSCM", "108"), ("ICD9CM", "584.9", "CCSCM", "157"),
+            ("NDC", "00001", "ATC", "B01AB01"), ("NDC", "00003", "ATC", "N02BE01"), ("GSN", "123", "ATC", "C07AB02")]
+    subjects = [{"subject_id": 1, "birth_time": dt.datetime(1950, 1, 1), "sex": "F"}]
+    return toy_lake_of(subjects=subjects, visits=visits, events=events, maps=maps)
+
+
+@pytest.mark.parametrize("inclusive", [True, False])
+def test_every_builtin_feature_on_a_hand_built_history(inclusive):
+    lake = history_lake()
+    at_48h, at_discharge = T + 48 * HOUR, T + 9 * DAY
+    samples = pa.table({"subject_id": [1, 1], "visit_id": [20, 20],
+                        "index_time": pa.array([at_48h, at_discharge], pa.timestamp("us"))})
+    rows = lake.features.training_set(samples, dataset="toy", inclusive=inclusive).to_pylist()
+    early, late = rows
+    # demographics: age at index time, sex
+    assert early["demographics__age"] == pytest.approx((at_48h - dt.datetime(1950, 1, 1)) / DAY / 365.25)
+    assert early["demographics__sex"] == late["demographics__sex"] == "F"
+    # prior_utilization: January's admission and ICU stay; not 2028's (too old), not the June admission
+    # the samples are made in, nor its ICU stay (over before discharge), nor the emergency visit
+    for r, index in ((early, at_48h), (late, at_discharge)):
+        assert r["prior_utilization__admissions_365d"] == 1
+        assert r["prior_utilization__icu_stays_365d"] == 1
+        assert r["prior_utilization__days_since_discharge"] == pytest.approx((index - dt.datetime(2030, 1, 5)) / DAY)
+    # lab_stats at 48 h: creatinine 2 and 4 in the last 24 hours, 1, 2, 4 in 7 days (no value: skipped)
+    assert (early["lab_stats__creatinine_last_24h"], early["lab_stats__creatinine_mean_24h"],
+            early["lab_stats__creatinine_min_24h"], early["lab_stats__creatinine_max_24h"]) == (4.0, 3.0, 2.0, 4.0)
+    assert (early["lab_stats__creatinine_last_7d"], early["lab_stats__creatinine_min_7d"],
+            early["lab_stats__creatinine_max_7d"]) == (4.0, 1.0, 4.0)
+    assert early["lab_stats__creatinine_mean_7d"] == pytest.approx(7.0 / 3.0)
+    assert early["lab_stats__sodium_last_24h"] == 140.0 and early["lab_stats__sodium_mean_7d"] == 140.0
+    assert early["lab_stats__potassium_last_7d"] is None and early["lab_stats__wbc_mean_24h"] is None
+    # at discharge (9 days in) the 7-day window starts 48 hours after admission: only 8 (hour 49) remains
+    assert late["lab_stats__creatinine_last_24h"] is None
+    assert (late["lab_stats__creatinine_last_7d"], late["lab_stats__creatinine_mean_7d"]) == (8.0, 8.0)
+    # diagnosis_ccs: January's heart failure (108); June's AKI (157) is known at discharge, and only
+    # when the index time itself counts
+    assert dict(early["diagnosis_ccs__ccs_all"]) == {"108": 1} == dict(early["diagnosis_ccs__ccs_365d"])
+    assert early["diagnosis_ccs__ccs_30d"] is None
+    june = {"157": 1} if inclusive else {}
+    assert dict(late["diagnosis_ccs__ccs_30d"] or {}) == june
+    assert dict(late["diagnosis_ccs__ccs_all"]) == {"108": 1, **june}
+    # drug_classes: B01 by NDC and C07 through the GSN in the last 90 days; January's N02 is too old
+    assert early["drug_classes__atc2_90d"] == ["B01", "C07"]
+    assert dict(early["drug_classes__atc2_counts_90d"]) == {"B01": 1, "C07": 1}
+    lake.close()
+
+
+def test_without_a_visit_id_the_samples_own_visit_counts():
+    lake = history_lake()
+    samples = pa.table({"subject_id": [1], "index_time": pa.array([T + 9 * DAY], pa.timestamp("us"))})
+    (row,) = lake.features.training_set(samples, ["prior_utilization"], dataset="toy").to_pylist()
+    assert row["prior_utilization__admissions_365d"] == 2 and row["prior_utilization__icu_stays_365d"] == 2
+    assert row["prior_utilization__days_since_discharge"] == 0.0
+    lake.close()
+
+
+def test_the_visit_key_belongs_to_window_views_and_changes_the_version():
+    from medlake.errors import SqlFileError
+    from medlake.featurestore import FeatureView
+
+    args = {"name": "v", "entity": "subject", "sql": "SELECT subject_id, time, visit_id FROM events",
+            "features": {"n": {"type": "BIGINT", "agg": "count"}}}
+    with pytest.raises(SqlFileError, match="only a window view"):
+        FeatureView(kind="latest", visit="visit_id", **{**args, "features": {"visit_id": "BIGINT"}})
+    with pytest.raises(SqlFileError, match="no column 'stay'"):
+        FeatureView(kind="window", visit="stay", **args)
+    plain, own = FeatureView(kind="window", **args), FeatureView(kind="window", visit="visit_id", **args)
+    assert plain.version != own.version and "visit" not in plain.spec()
+    assert FeatureView.from_text(own.text()).visit == "visit_id"

@@ -145,3 +145,14 @@ def test_conformal_binary_and_bad_alpha():
         ConformalLabel("binary", 1.5)
     with pytest.raises(ParameterError, match="binary or multiclass"):
         ConformalLabel("multilabel", 0.1).fit(np.zeros((3, 2)), np.zeros((3, 2)))
+
+
+def test_the_tuned_threshold_maximizes_f1():
+    from medlake.models.metrics import best_f1_threshold, binary_metrics
+
+    y = np.array([0, 0, 0, 0, 1, 0, 1, 1])
+    p = np.array([0.05, 0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.6])
+    t = best_f1_threshold(y, p)
+    f1 = {c: binary_metrics(y, p, c)["f1"] for c in p}
+    assert t == 0.35 and f1[t] == max(f1.values()) and f1[t] > binary_metrics(y, p)["f1"]
+    assert best_f1_threshold(np.zeros(3), np.array([0.1, 0.2, 0.3])) == 0.5

@@ -73,8 +73,67 @@ def test_decode_encode_round_trips_every_kind():
         assert got["conditions"] == row["conditions"]
         assert got["visits"] == row["visits"]
         assert got["labs"] == [x["code"] for x in row["labs"]]
-        assert got["lab_values"] == pytest.approx([x["value"] for x in row["labs"]], rel=1e-6)
+        scaler = samples.encoders.series["labs"]
+        ids = [samples.encoders.vocabularies["labs"].codes.index(x["code"]) for x in row["labs"]]
+        values = [(x["value"] - scaler.mean[i]) / scaler.scale[i] for x, i in zip(row["labs"], ids)]
+        assert got["lab_values"] == pytest.approx(values, rel=1e-5, abs=1e-6)
         assert got["sex"] == row["sex"]
+
+
+def series_table(values, split=None, codes=None, hours=None) -> pa.Table:
+    """One sample per list of lab values (None: no value), all code L unless `codes` says otherwise."""
+    codes = codes or [["L"] * len(v) for v in values]
+    hours = hours or [[float(h) for h in range(len(v))] for v in values]
+    labs = [[{"code": c, "value": x, "hours": h} for c, x, h in zip(cs, vs, hs)]
+            for cs, vs, hs in zip(codes, values, hours)]
+    columns = {"sample_id": [f"s{i}" for i in range(len(values))],
+               "labs": pa.array(labs, pa.list_(pa.struct([("code", pa.string()), ("value", pa.float64()),
+                                                          ("hours", pa.float64())]))),
+               "label": [i % 2 for i in range(len(values))]}
+    if split:
+        columns["split"] = split
+    return pa.table(columns)
+
+
+def test_series_values_are_standardized_per_code_from_the_training_split(tmp_path):
+    # code A has values around 100 (train: 90, 110), code B around 1 (train: 0, 2); test rows don't count
+    table = series_table([[90.0, 0.0], [110.0, 2.0], [1000.0, 50.0]], split=["train", "train", "test"],
+                         codes=[["A", "B"], ["A", "B"], ["A", "B"]], hours=[[0.0, 10.0], [20.0, 40.0], [5.0, 5.0]])
+    samples = SampleSet.build(table, inputs={"labs": "series"}, label_type="binary")
+    enc = samples.encoders
+    scaler = enc.series["labs"]
+    vocab = enc.vocabularies["labs"].codes
+    assert scaler.mean[vocab.index("A")] == pytest.approx(100.0) and scaler.scale[vocab.index("A")] == pytest.approx(10.0)
+    assert scaler.mean[vocab.index("B")] == pytest.approx(1.0) and scaler.scale[vocab.index("B")] == pytest.approx(1.0)
+    # <unk> takes the column's overall statistics (train values 0, 2, 90, 110)
+    assert scaler.mean[1] == pytest.approx(50.5)
+    assert scaler.hours_scale == pytest.approx(np.quantile([0.0, 10.0, 20.0, 40.0], 0.95))
+    batch = next(iter(samples.stream("train", batch_size=8)))
+    np.testing.assert_allclose(batch["labs_value"].numpy(), [[-1.0, -1.0], [1.0, 1.0]], rtol=1e-6)
+    np.testing.assert_allclose(batch["labs_hours"].numpy(), np.array([[0.0, 10.0], [20.0, 40.0]]) / scaler.hours_scale,
+                               rtol=1e-6)
+    test = next(iter(samples.stream("test")))
+    np.testing.assert_allclose(test["labs_value"].numpy(), [[10.0, 10.0]])   # 90 and 49 spreads out: clipped at 10
+    # saved and loaded encoders give the same tensors
+    loaded = Encoders.load(enc.save(tmp_path / "encoders.json"))
+    assert loaded.series["labs"] == scaler
+    again = SampleSet.build(table, encoders=loaded)
+    assert next(iter(again.stream("train", batch_size=8)))["labs_value"].tolist() == batch["labs_value"].tolist()
+
+
+def test_missing_series_values_are_flagged_not_zero():
+    table = series_table([[1.0, None, 3.0], [None], [5.0]])
+    samples = SampleSet.build(table, inputs={"labs": "series"}, label_type="binary")
+    assert samples.encoders.series["labs"].mean[2] == pytest.approx(3.0)    # the missing value is left out
+    batch = next(iter(samples.stream(None, batch_size=8)))
+    assert batch["labs_value_mask"].dtype == torch.bool
+    assert batch["labs_value_mask"].tolist() == [[True, False, True], [False, False, False], [True, False, False]]
+    assert batch["labs_mask"].tolist() == [[True, True, True], [True, False, False], [True, False, False]]
+    assert batch["labs_value"][0, 1].item() == 0.0 and batch["labs_value"][1, 0].item() == 0.0
+    from medlake.models.nets.base import series_channels
+    channels = series_channels(batch, "labs")
+    assert channels.shape == (3, 3, 3)
+    assert channels[0, :, 2].tolist() == [0.0, 1.0, 0.0]       # third channel: the value is missing
 
 
 def test_padding_shapes_and_masks():
@@ -251,3 +310,12 @@ def test_samples_without_a_label_are_refused():
     table = pa.table({"sample_id": [1, 2], "codes": [["A"], ["B"]], "label": ["a", "zz"]})
     with pytest.raises(InputError, match=r"1 samples have no usable label.*\['a', 'b'\]"):
         SampleSet.build(table, inputs={"codes": "codes"}, label_type="multiclass", classes=["a", "b"])
+
+
+def test_encoders_without_series_scaling_are_refused(tmp_path):
+    table = series_table([[1.0], [2.0]])
+    samples = SampleSet.build(table, inputs={"labs": "series"}, label_type="binary")
+    old = samples.encoders.to_dict()
+    del old["series"]
+    with pytest.raises(InputError, match="no value scaling for series input 'labs'"):
+        SampleSet.build(table, encoders=Encoders.from_dict(old))

@@ -69,7 +69,7 @@ def test_a_model_learns_a_label_that_depends_on_a_code(binary_samples):
 
 
 @pytest.mark.parametrize("label_type", ["binary", "multiclass", "multilabel"])
-@pytest.mark.parametrize("name", ["logistic_regression", "mlp", "rnn", "lstm", "transformer", "retain", "deepr"])
+@pytest.mark.parametrize("name", ["linear", "mlp", "rnn", "lstm", "transformer", "retain", "deepr"])
 def test_every_model_for_every_label_type(name, label_type):
     samples = SampleSet.build(code_table(40, label_type), inputs=INPUTS, label_type=label_type)
     net = build_model(name, samples, **SMALL, **({"heads": 2} if name == "transformer" else {}))
@@ -82,7 +82,7 @@ def test_every_model_for_every_label_type(name, label_type):
 
 
 def test_model_names():
-    assert set(MODELS) == {"logistic_regression", "mlp", "rnn", "transformer", "retain", "deepr", "gamenet"}
+    assert set(MODELS) == {"linear", "mlp", "rnn", "transformer", "retain", "deepr", "gamenet"}
     with pytest.raises(Exception, match="unknown model 'resnet'"):
         build_model("resnet", None)
 

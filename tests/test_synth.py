@@ -16,7 +16,7 @@ import medlake
 from medlake.cli import main
 from medlake.demo import Demo, load_step, run, summary_step, synthesize_step
 from medlake.errors import ParameterError
-from medlake.synth import synthesize
+from medlake.synth import model, synthesize
 from medlake.synth.conditions import ACUTE
 
 MIMIC3_FILES = ["PATIENTS", "ADMISSIONS", "ICUSTAYS", "DIAGNOSES_ICD", "PROCEDURES_ICD", "PRESCRIPTIONS", "LABEVENTS",
@@ -267,7 +267,6 @@ def test_events_sorted_through_enums_equal_the_sql_as_written(m3, tmp_path, monk
 
 def test_ids_stay_distinct_past_mimic_ranges():
     """Past 99,999 admissions MIMIC-III's id ranges run out; admission and ICU stay ids still never meet."""
-    from medlake.synth import model
     from medlake.synth.mimic3 import Mimic3
 
     h = model.simulate(80_000, 1)
@@ -299,3 +298,33 @@ def test_the_demo_command_runs_the_same_steps(tmp_path, monkeypatch):
     assert f"open it: medlake --db {tmp_path / 'd' / 'demo.duckdb'} info" in result.output
     with medlake.connect(tmp_path / "d" / "demo.duckdb", read_only=True) as lake:
         assert lake.stat("mimic3")["subjects"] == 40
+
+
+def test_death_is_learnable_from_the_first_48_hours_of_labs():
+    # the hidden severity drives both in-hospital death and the labs of the first 48 hours, so a
+    # logistic regression on each lab item's mean value over those hours ranks deaths well
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    h = model.simulate(3000, 7)
+    activity = h.activity()
+    cohort = (h.disch - h.admit >= 48 * 3600) & (h.age >= 18)
+    total = np.zeros((h.n_admissions, len(model.LAB_IDS)))
+    count = np.zeros_like(total)
+    for number, adm in model.chunks(h):
+        labs = model.labs(h, number, adm, activity)
+        early = labs["time"] < h.admit[labs["adm"]] + 48 * 3600
+        np.add.at(total, (labs["adm"][early], labs["item"][early]), labs["value"][early])
+        np.add.at(count, (labs["adm"][early], labs["item"][early]), 1)
+    mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)[cohort]
+    x = np.where(np.isnan(mean), np.nanmean(mean, axis=0), mean)
+    y = h.died[cohort]
+    train = np.arange(len(y)) % 5 != 0
+    lr = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000)).fit(x[train], y[train])
+    auroc = roc_auc_score(y[~train], lr.predict_proba(x[~train])[:, 1])
+    assert 0.10 < y.mean() < 0.16
+    assert auroc > 0.8, auroc
+    # the severity itself ranks them better still: the labs are noisy readings of it
+    assert roc_auc_score(y, h.severity[cohort]) > auroc

@@ -16,16 +16,29 @@ def register(main: click.Group) -> None:
     main.add_command(calibrate)
 
 
-def _show_metrics(result: dict) -> None:
+def _number(v) -> str:
+    return "nan" if v != v else f"{v:.4f}"
+
+
+def _show_metrics(result: dict, baseline: dict | None = None) -> None:
+    """Test metrics with their intervals; a baseline's beside them when given."""
     if "metrics" not in result:
         stdout.print("no test split: no test metrics")
         return
     title = f"{result['model']} on {result['split']} ({result['samples']} samples)"
-    t = Table("metric", "value", "95% CI", title=title)
+    columns = ["metric", "value", "95% CI"]
+    if baseline and "metrics" in baseline:
+        title += f", beside the {baseline['model']} baseline"
+        columns += [baseline["model"], "95% CI "]
+    t = Table(*columns, title=title)
     for k, v in result["metrics"].items():
-        lo, hi = result.get("ci95", {}).get(k, (None, None))
-        ci = f"{lo:.4f} - {hi:.4f}" if lo is not None and lo == lo else ""
-        t.add_row(k, "nan" if v != v else f"{v:.4f}", ci)
+        row = [k, _number(v)]
+        for r in (result, baseline) if len(columns) > 3 else (result,):
+            lo, hi = r.get("ci95", {}).get(k, (None, None))
+            if r is baseline:
+                row.append(_number(r["metrics"].get(k, float("nan"))))
+            row.append(f"{lo:.4f} - {hi:.4f}" if lo is not None and lo == lo else "")
+        t.add_row(*row)
     stdout.print(t)
 
 
@@ -50,7 +63,8 @@ def _show_reliability(before: dict, after: dict, width: int = 20) -> None:
 @click.option("--task", required=True, help="Task name (see `medlake tasks list`).")
 @click.option("--dataset", required=True, help="Dataset the task runs on.")
 @click.option("--model", default="transformer", show_default=True,
-              help="logistic_regression, mlp, rnn (gru, lstm), transformer, retain, deepr or gamenet.")
+              help="A network: linear, mlp, rnn (gru, lstm), transformer, retain, deepr or gamenet; or a "
+                   "scikit-learn baseline: logistic_regression or gbm.")
 @click.option("--epochs", default=5, show_default=True, type=int)
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Run directory to write.")
 @click.option("-p", "--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
@@ -72,11 +86,13 @@ def _show_reliability(before: dict, after: dict, width: int = 20) -> None:
               help="Comma-separated feature-store views (or view.feature) joined as inputs, e.g. demographics.")
 @click.option("--ddi", default=None, help="DDI pairs (table or CSV with drug_a, drug_b) for drug recommendation.")
 @click.option("--device", default=None, help="cpu or cuda (default: cuda when present).")
+@click.option("--baseline", is_flag=True,
+              help="Also train the logistic-regression baseline (into OUT/baseline) and show its test metrics beside.")
 @click.option("--quiet", "--silent", "silent", is_flag=True, help="No progress display.")
 @db_option
 def train(task, dataset, model, epochs, out, params, split_text, split_seed, batch_size, lr, weight_decay, optimizer,
-          patience, monitor, seed, embedding_dim, hidden_dim, min_count, max_len, features, ddi, device, silent,
-          db_path):
+          patience, monitor, seed, embedding_dim, hidden_dim, min_count, max_len, features, ddi, device, baseline,
+          silent, db_path):
     """Train a network on a task's samples; writes metrics, checkpoint and vocabularies to --out.
 
     \b
@@ -92,11 +108,12 @@ def train(task, dataset, model, epochs, out, params, split_text, split_seed, bat
                             max_len=max_len, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                             optimizer=optimizer, patience=patience, monitor=monitor, seed=seed,
                             embedding_dim=embedding_dim, hidden_dim=hidden_dim, device=device,
-                            show_progress=not silent)
-    stdout.print(f"run written to [bold]{result['run']}[/] (best epoch {result['best_epoch']}, "
+                            show_progress=not silent, baseline=baseline)
+    chosen = f"best epoch {result['best_epoch']}, " if result["best_epoch"] is not None else ""
+    stdout.print(f"run written to [bold]{result['run']}[/] ({chosen}validation "
                  f"{result['monitor']} {result['best_score']:.4f})" if result["best_score"] is not None
                  else f"run written to [bold]{result['run']}[/]", highlight=False)
-    _show_metrics(result)
+    _show_metrics(result, result.get("baseline"))
 
 
 @click.command()

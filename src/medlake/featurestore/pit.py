@@ -6,7 +6,9 @@ Every training set, and every `latest` table materialization, goes through
 - kind `window`: a range join of the samples to the view's rows of the same
   entity with time <= index_time (< when not inclusive) and, when every
   selected feature looks back a bounded time, time >= index_time - the
-  longest lookback; then one aggregate per feature, each with a FILTER that
+  longest lookback; when the view names a `visit` column and the samples
+  have a visit_id, rows of the sample's own visit are left out of the join;
+  then one aggregate per feature, each with a FILTER that
   applies the feature's own lookback and `where` condition, grouped by sample.
 - kind `latest`: an ASOF LEFT JOIN that takes the entity's last row at or
   before index_time; a TTL turns values of rows older than index_time - TTL
@@ -47,12 +49,14 @@ def output_name(view: FeatureView, feature: Feature) -> str:
 
 
 def point_in_time_query(samples: str, parts: list[ViewPart], *, inclusive: bool = True,
-                        ttl: dt.timedelta | None = None,
-                        carry: dict[str, str] | None = None) -> tuple[exp.Expression, dict]:
+                        ttl: dt.timedelta | None = None, carry: dict[str, str] | None = None,
+                        sample_visits: bool = False) -> tuple[exp.Expression, dict]:
     """Build the training-set query: one row per sample of `samples` (a relation with
     __row, subject_id and/or visit_id, __index_time), one column per feature.
 
-    `carry` maps sample columns to keep (after __row) to their output names.
+    `carry` maps sample columns to keep (after __row) to their output names;
+    `sample_visits` says the samples have a visit_id (so views with a `visit`
+    column leave the sample's own visit out).
     Returns the query tree and the parameters to bind (lookback intervals)."""
     params: dict[str, dt.timedelta] = {}
 
@@ -73,7 +77,7 @@ def point_in_time_query(samples: str, parts: list[ViewPart], *, inclusive: bool 
         cte_name = f"__part{i}"
         view_ttl = ttl if ttl is not None else part.view.ttl
         if part.view.kind == "window":
-            body = _window_part(samples, part, view_ttl, inclusive, lookback_param)
+            body = _window_part(samples, part, view_ttl, inclusive, lookback_param, sample_visits)
         else:
             body = _latest_part(samples, part, view_ttl, inclusive, lookback_param)
         ctes.append((cte_name, body))
@@ -90,7 +94,7 @@ def point_in_time_query(samples: str, parts: list[ViewPart], *, inclusive: bool 
     return final, params
 
 
-def _window_part(samples, part: ViewPart, ttl, inclusive, lookback_param):
+def _window_part(samples, part: ViewPart, ttl, inclusive, lookback_param, sample_visits: bool = False):
     """Range join of samples to the view's rows, one restricted aggregate per feature.
 
     Each distinct feature condition (lookback, where) becomes a boolean column
@@ -98,6 +102,9 @@ def _window_part(samples, part: ViewPart, ttl, inclusive, lookback_param):
     joined = _template("window_rows")
     joined = fill(joined, tables={"__samples": exp.to_table(samples), "__rows": _rows(part)})
     joined = _key_and_bound(joined, part.view.key, inclusive)
+    if part.view.visit and sample_visits:
+        own = fill(_template_expr("not_own_visit"), columns={"__visit": exp.column(part.view.visit, "v", quoted=True)})
+        joined.set("joins", [_and_on(joined.args["joins"][0], own)])
     lookbacks = [_shorter(f.window, ttl) for f in part.features]
     if lookbacks and all(lb is not None for lb in lookbacks):
         joined.set("joins", [_and_on(joined.args["joins"][0], _not_before(lookback_param(max(lookbacks))))])

@@ -290,7 +290,8 @@ class FeatureStore:
         columns: dict[str, pa.ChunkedArray] = {}
         with self.db.registered(SAMPLES_RELATION, pa.table(keys)):
             for part in parts:
-                query, params = point_in_time_query(SAMPLES_RELATION, [part], inclusive=inclusive, ttl=ttl)
+                query, params = point_in_time_query(SAMPLES_RELATION, [part], inclusive=inclusive, ttl=ttl,
+                                                    sample_visits="visit_id" in keys)
                 try:
                     out = self.db.arrow_sql(query, params)
                 except duckdb.Error as e:

@@ -9,8 +9,13 @@ A view yields rows of (entity key, event time, columns). Two kinds:
   over the entity's rows inside a window that ends at the sample's
   index_time (a range join), optionally restricted by a `where` condition.
 
+A window view may name, in its `visit` header field, the column that holds
+the visit a row belongs to (a hospital admission, with its ICU stays): rows
+of the visit a sample is made in never count for that sample (when the
+samples have a visit_id), however the time bound is drawn.
+
 The version of a view is a hash of its sqlglot-normalized SQL and of the
-header fields that change results (entity, event time, kind, TTL, feature
+header fields that change results (entity, event time, kind, TTL, visit, feature
 definitions), so whitespace, comments and the description do not change it.
 """
 
@@ -114,6 +119,7 @@ class FeatureView:
     event_time: str = "time"
     kind: str = "latest"
     ttl: dt.timedelta | str | None = None
+    visit: str | None = None          # window views: the column naming a row's visit (the sample's own is left out)
     description: str = ""
     path: str | None = None
     tree: exp.Expression = field(init=False, repr=False)
@@ -128,11 +134,13 @@ class FeatureView:
         if self.kind not in KINDS:
             raise SqlFileError(where, f"kind {self.kind!r} is not one of: latest, window")
         self.ttl = parse_duration(self.ttl, where)
+        if self.visit is not None and self.kind != "window":
+            raise SqlFileError(where, "only a window view can leave out the sample's own visit (header key visit)")
         self.tree = _parse_query(self.sql, where)
         check_view_sql(self.tree, where)
         selects = {c.lower() for c in self.tree.named_selects}
         if "*" not in selects and not any(isinstance(e, exp.Star) for e in self.tree.expressions):
-            for col in (ENTITY_KEYS[self.entity], self.event_time):
+            for col in (ENTITY_KEYS[self.entity], self.event_time, *([self.visit] if self.visit else [])):
                 if col.lower() not in selects:
                     raise SqlFileError(where, f"the query yields no column '{col}' "
                                               f"(it yields: {', '.join(self.tree.named_selects)})")
@@ -156,12 +164,12 @@ class FeatureView:
                                      "/* medlake\nname: my_view\nentity: subject\nkind: window\n"
                                      "event_time: time\nttl: 365 days\nfeatures:\n"
                                      "  n_labs_30d: {type: BIGINT, agg: count, window: 30 days}\n*/")
-        unknown = sorted(set(h) - {"name", "entity", "kind", "event_time", "ttl", "description", "features"})
+        unknown = sorted(set(h) - {"name", "entity", "kind", "event_time", "ttl", "visit", "description", "features"})
         if unknown:
             raise SqlFileError(path, f"unknown header keys: {', '.join(unknown)}")
         body = parsed.statements[0].sql
         return cls(name=h["name"], entity=h["entity"], kind=h.get("kind", "latest"),
-                   event_time=h.get("event_time", "time"), ttl=h.get("ttl"),
+                   event_time=h.get("event_time", "time"), ttl=h.get("ttl"), visit=h.get("visit"),
                    description=str(h.get("description") or "").strip(), features=h["features"],
                    sql=body, path=str(path))
 
@@ -186,9 +194,12 @@ class FeatureView:
 
     def spec(self) -> dict:
         """Header fields as plain data (what the registry stores beside the SQL)."""
-        return {"name": self.name, "entity": self.entity, "kind": self.kind, "event_time": self.event_time,
+        spec = {"name": self.name, "entity": self.entity, "kind": self.kind, "event_time": self.event_time,
                 "ttl": duration_text(self.ttl), "description": self.description,
                 "features": {f.name: f.spec() for f in self.features}}
+        if self.visit is not None:
+            spec["visit"] = self.visit
+        return spec
 
     def normalized_sql(self) -> str:
         """The query without comments, with normalized identifiers and layout."""
@@ -208,6 +219,8 @@ class FeatureView:
         doc = {"sql": self.normalized_sql(), "entity": self.entity, "kind": self.kind,
                "event_time": self.event_time.lower(), "ttl": self.ttl.total_seconds() if self.ttl else None,
                "features": feats}
+        if self.visit is not None:
+            doc["visit"] = self.visit.lower()
         return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:12]
 
     def source_tables(self) -> list[str]:

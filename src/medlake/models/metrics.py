@@ -75,6 +75,21 @@ def binary_metrics(y_true, y_prob, threshold: float = 0.5) -> dict[str, float]:
     }
 
 
+def best_f1_threshold(y_true, y_prob) -> float:
+    """The probability threshold with the highest F1 on these predictions (pick it on validation, not test).
+
+    Candidates are the predicted probabilities themselves (predicting positive
+    at or above one); ties go to the higher threshold. 0.5 when no sample is positive."""
+    y_true = np.asarray(y_true).astype(np.int64)
+    y_prob = np.asarray(y_prob, dtype=np.float64)
+    if not y_true.any():
+        return 0.5
+    precision, recall, thresholds = skm.precision_recall_curve(y_true, y_prob)
+    f1 = 2 * precision[:-1] * recall[:-1] / np.maximum(precision[:-1] + recall[:-1], 1e-12)
+    best = np.flatnonzero(f1 == f1.max())[-1]
+    return float(thresholds[best])
+
+
 @_quiet
 def multiclass_metrics(y_true, y_prob) -> dict[str, float]:
     """accuracy, f1 macro/micro/weighted, roc_auc ovr/ovo (macro), cohen_kappa, ece."""

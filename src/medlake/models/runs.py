@@ -2,8 +2,9 @@
 
 A run directory holds config.json (how the samples and the network were
 made), encoders.json (vocabularies and label classes), model.pt (the best
-checkpoint), history.json, metrics.json (test metrics with bootstrap
-intervals), roc.png / calibration.png, and calibration_<method>.json.
+checkpoint; model.pkl for a scikit-learn baseline), history.json,
+metrics.json (test metrics with bootstrap intervals), roc.png /
+calibration.png, and calibration_<method>.json.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError, ParameterError
+from .baselines import Baseline, baseline_name, fit_baseline
 from .calibration import ConformalLabel, HistogramBinning, TemperatureScaling
 from .metrics import bootstrap_ci, compute_metrics, expected_calibration_error
 from .nets import build_model, ddi_matrix
@@ -24,6 +26,8 @@ from .trainer import Trainer, load_checkpoint, seed_everything, write_json
 from .vocab import Encoders
 
 CALIBRATION_METHODS = ("temperature", "histogram", "conformal")
+# feature-store views a baseline reads besides the task's own inputs when none are named
+BASELINE_FEATURES = ["demographics", "lab_stats", "prior_utilization"]
 
 
 def feature_kinds(table: pa.Table, columns: list[str]) -> dict[str, str]:
@@ -70,19 +74,31 @@ def _ddi(lake, ddi: str | None, encoders: Encoders):
 def train(lake, task: str, dataset: str, out: str | Path, *, model: str = "transformer", epochs: int = 5,
           task_params: dict | None = None, split: dict | None = None, features: list[str] | None = None,
           ddi: str | None = None, min_count: int = 1, max_len: int | None = None, show_progress: bool = False,
-          **options) -> dict:
-    """Run a task, split it by subject, train a network and write the run directory; returns the metrics.
+          baseline: bool = False, **options) -> dict:
+    """Run a task, split it by subject, train a network (or a baseline) and write the run directory;
+    returns the metrics.
 
     `features` (feature-store views or view.feature names) join the samples as of
-    their index time and become numeric, categorical or code inputs."""
+    their index time and become numeric, categorical or code inputs; a baseline
+    (`logistic_regression`, `gbm`) reads BASELINE_FEATURES when none are named.
+    `baseline=True` also trains the logistic-regression baseline on the same
+    split into `out/baseline` and adds its test metrics under "baseline"."""
     split = split or {"train": 0.7, "val": 0.1, "test": 0.2, "seed": 0}
+    if baseline_name(model) and features is None:
+        features = list(BASELINE_FEATURES)
     samples = _task_samples(lake, task, dataset, task_params, split, features=features, min_count=min_count,
                             max_len=max_len)
     source = {"task": task, "dataset": dataset, "task_params": task_params or {}, "split": split,
               "features": features or []}
     ddi_adj = _ddi(lake, ddi, samples.encoders)
-    return train_samples(samples, out, model=model, epochs=epochs, source=source, ddi_adjacency=ddi_adj,
-                         ddi=ddi, show_progress=show_progress, **options)
+    result = train_samples(samples, out, model=model, epochs=epochs, source=source, ddi_adjacency=ddi_adj,
+                           ddi=ddi, show_progress=show_progress, **options)
+    if baseline:
+        keep = {k: options[k] for k in ("seed", "monitor", "n_boot") if k in options}
+        result["baseline"] = train(lake, task, dataset, Path(out) / "baseline", model="logistic_regression",
+                                   task_params=task_params, split=split, min_count=min_count, **keep)
+        write_json(Path(out) / "metrics.json", result)
+    return result
 
 
 def train_samples(samples: SampleSet, out: str | Path, *, model: str = "transformer", epochs: int = 5,
@@ -98,6 +114,9 @@ def train_samples(samples: SampleSet, out: str | Path, *, model: str = "transfor
     if not splits.get("train"):
         raise InputError("no training samples (column 'split')", expected="rows with split = 'train'")
     seed_everything(seed)
+    if baseline_name(model):
+        return _train_baseline(samples, out, baseline_name(model), seed=seed, monitor=monitor, n_boot=n_boot,
+                               source=source)
     net_options = {"embedding_dim": embedding_dim, "hidden_dim": hidden_dim, "dropout": dropout}
     if ddi_adjacency is not None:
         net_options["ddi_adjacency"] = ddi_adjacency
@@ -126,7 +145,31 @@ def train_samples(samples: SampleSet, out: str | Path, *, model: str = "transfor
     return result
 
 
-def _evaluate_on(trainer: Trainer, samples: SampleSet, split: str, out: Path, batch_size: int, n_boot: int,
+def _train_baseline(samples: SampleSet, out: Path, name: str, *, seed: int, monitor: str | None, n_boot: int,
+                    source: dict | None) -> dict:
+    """Fit a scikit-learn baseline and write the same run directory a network's training writes."""
+    model, chosen = fit_baseline(name, samples, seed=seed, monitor=monitor)
+    splits = samples.splits
+    samples.encoders.save(out / "encoders.json")
+    model.save(out / "model.pkl")
+    config = {"source": source, "model": name, "options": model.options | {"features": chosen["features"]},
+              "batch_size": 256, "seed": seed, "monitor": chosen["monitor"], "best_epoch": None, "splits": splits}
+    write_json(out / "config.json", config)
+    write_json(out / "history.json", [])
+    result = {"run": str(out), "model": name, "best_epoch": None, "monitor": chosen["monitor"],
+              "best_score": chosen["best_score"], "splits": splits}
+    if splits.get("test"):
+        result.update(_evaluate_on(model, samples, "test", out, 256, n_boot, {}))
+    write_json(out / "metrics.json", result)
+    return result
+
+
+def _predictor(model, device: str | None = None, **options):
+    """What predicts a stream: a baseline itself, or a Trainer around a network."""
+    return model if isinstance(model, Baseline) else Trainer(model, device=device, **options)
+
+
+def _evaluate_on(trainer: Trainer | Baseline, samples: SampleSet, split: str, out: Path, batch_size: int, n_boot: int,
                  metric_options: dict) -> dict:
     pred = trainer.predict(samples.stream(split, batch_size=batch_size))
     probs = pred.probs
@@ -155,8 +198,14 @@ def open_run(run_dir: str | Path, lake=None, samples: SampleSet | None = None):
     elif samples.encoders.to_dict() != encoders.to_dict():
         raise ParameterError(f"these samples were encoded differently from run {run_dir}; build them with "
                              f"SampleSet.build(source, encoders=Encoders.load('{run_dir / 'encoders.json'}'))")
-    net = load_checkpoint(run_dir / "model.pt", encoders=encoders)
-    return config, samples, net
+    return config, samples, _load_model(run_dir, encoders)
+
+
+def _load_model(run_dir: Path, encoders: Encoders):
+    """A run's network (model.pt) or scikit-learn baseline (model.pkl)."""
+    if (run_dir / "model.pkl").exists():
+        return Baseline.load(run_dir / "model.pkl", encoders)
+    return load_checkpoint(run_dir / "model.pt", encoders=encoders)
 
 
 def _metric_options(run_dir: Path) -> dict:
@@ -173,7 +222,7 @@ def evaluate(lake, run_dir: str | Path, split: str = "test", n_boot: int = 200, 
         raise InputError(f"no samples in split '{split}'",
                          expected=f"one of: {', '.join(samples.splits)}")
     options = _metric_options(run_dir)
-    trainer = Trainer(net, device=device, metric_options=options, show_progress=show_progress)
+    trainer = _predictor(net, device, metric_options=options, show_progress=show_progress)
     result = {"run": str(run_dir), "model": config["model"],
               **_evaluate_on(trainer, samples, split, run_dir, config["batch_size"], n_boot, options)}
     write_json(run_dir / f"metrics_{split}.json", result)
@@ -190,9 +239,8 @@ def predict(run_dir: str | Path, source, lake=None, split: str | None = None, de
     run_dir = Path(run_dir)
     encoders = Encoders.load(run_dir / "encoders.json")
     samples = SampleSet.build(source, lake=lake, encoders=encoders, **source_options)
-    net = load_checkpoint(run_dir / "model.pt", encoders=encoders)
     stream = samples.stream(split, batch_size=256)
-    pred = Trainer(net, device=device).predict(stream)
+    pred = _predictor(_load_model(run_dir, encoders), device).predict(stream)
     out = {"sample_id": stream.sample_ids.take(pa.array(pred.rows))}
     probs = pred.probs
     kind = encoders.label_type
@@ -225,7 +273,7 @@ def calibrate(lake, run_dir: str | Path, method: str = "temperature", alpha: flo
         if not samples.splits.get(s):
             raise InputError(f"no samples in split '{s}'",
                              expected=f"one of: {', '.join(samples.splits)}")
-    trainer = Trainer(net, device=device)
+    trainer = _predictor(net, device)
     fit = trainer.predict(samples.stream(fit_split, batch_size=config["batch_size"]))
     test = trainer.predict(samples.stream(test_split, batch_size=config["batch_size"]))
     label_type = fit.label_type
@@ -259,4 +307,5 @@ def calibrate(lake, run_dir: str | Path, method: str = "temperature", alpha: flo
     return result
 
 
-__all__ = ["train", "train_samples", "evaluate", "predict", "calibrate", "open_run", "CALIBRATION_METHODS"]
+__all__ = ["train", "train_samples", "evaluate", "predict", "calibrate", "open_run", "CALIBRATION_METHODS",
+           "BASELINE_FEATURES"]

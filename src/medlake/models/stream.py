@@ -31,7 +31,7 @@ from ..errors import InputError, ParameterError
 from ..samples import samples_table
 from ..sqlfiles import load_sql
 from .tensors import flat_lists, gather_padded, multi_hot, pad_nested
-from .vocab import Encoders, LabelEncoder, Vocabulary, check_kinds
+from .vocab import Encoders, LabelEncoder, SeriesScaler, Vocabulary, check_kinds
 
 BIG = 2**31 - 1      # "no limit" for list slices in SQL
 
@@ -128,13 +128,15 @@ def build_encoders(con: Database, rows: SourceRows, min_count: int = 1,
 
     `con` has the samples registered as `samples`."""
     split = {"split": train_split, "min_count": int(min_count)}
-    vocabs, scalers = {}, {}
+    vocabs, scalers, series = {}, {}, {}
     count_stmt = {"codes": "count_codes", "nested_codes": "count_nested_codes", "series": "count_series_codes",
                   "categorical": "count_categories"}
     for col, kind in rows.inputs.items():
         if kind in count_stmt:
             codes = _query(con, count_stmt[kind], col, split).column("code").to_pylist()
             vocabs[col] = Vocabulary.from_counts(codes)
+            if kind == "series":
+                series[col] = series_scaler(con, col, vocabs[col], train_split)
         elif kind == "numeric":
             mean, std = _query(con, "numeric_stats", col, split).to_pylist()[0].values()
             scalers[col] = (float(mean), float(std) if std and std > 0 else 1.0)
@@ -153,8 +155,30 @@ def build_encoders(con: Database, rows: SourceRows, min_count: int = 1,
             classes = _query(con, stmt, "label").column("code").to_pylist()
         label_encoder = LabelEncoder([str(c) for c in classes])
     return Encoders(inputs=rows.inputs, label="label", label_type=rows.label_type, vocabularies=vocabs,
-                    scalers=scalers, label_encoder=label_encoder, label_is_index=label_is_index,
+                    scalers=scalers, series=series, label_encoder=label_encoder, label_is_index=label_is_index,
                     max_len=max_len, max_visits=max_visits)
+
+
+def series_scaler(con: Database, col: str, vocab: Vocabulary, train_split: str = "train") -> SeriesScaler:
+    """Per-code mean and spread of a series column's values, and its hours scale, from the training split.
+
+    The statistics are computed in SQL (series_value_stats) and laid out in
+    vocabulary order; codes with no value in training take the column's
+    overall statistics, and a spread of 0 (or none) becomes 1."""
+    stats = _query(con, "series_value_stats", col, {"split": train_split}).to_pylist()
+    overall = next((r for r in stats if r["code"] is None), None)
+
+    def usable(row):
+        mean = row["mean"] if row and row["n"] else 0.0
+        std = row["std"] if row and row["n"] and row["std"] else 0.0
+        return float(mean), float(std) if std > 0 else 1.0
+
+    default = usable(overall)
+    by_code = {r["code"]: usable(r) for r in stats if r["code"] is not None and r["n"]}
+    pairs = [by_code.get(code, default) for code in vocab.codes]
+    pairs[0] = pairs[1] = default              # <pad>, <unk>
+    hours = _query(con, "series_hours_scale", col, {"split": train_split}).column("scale")[0].as_py()
+    return SeriesScaler([m for m, _ in pairs], [s for _, s in pairs], float(hours) if hours and hours > 0 else 1.0)
 
 
 def encode_rows(con: Database, table: pa.Table, enc: Encoders) -> pa.Table:
@@ -175,9 +199,13 @@ def encode_rows(con: Database, table: pa.Table, enc: Encoders) -> pa.Table:
         elif kind == "nested_codes":
             cols[col] = _query(con, "encode_nested_codes", col, limits).column("ids")
         elif kind == "series":
-            out = _query(con, "encode_series", col, limits)
+            if col not in enc.series:
+                raise InputError(f"the encoders have no value scaling for series input '{col}' (written by an "
+                                 "older medlake)", expected="encoders built by SampleSet.build: train the run again")
+            out = _query(con, "encode_series", col, {**limits, **enc.series[col].params()})
             cols[col] = out.column("ids")
             cols[col + "_value"], cols[col + "_hours"] = out.column("vals"), out.column("hours")
+            cols[col + "_value_mask"] = out.column("known")
         elif kind == "categorical":
             cols[col] = _query(con, "encode_category", col).column("ids")
         elif kind == "numeric":
@@ -322,16 +350,21 @@ class SampleSet:
         counts = self.encoded.group_by("split").aggregate([("split", "count")]).to_pylist()
         return {r["split"]: r["split_count"] for r in counts}
 
+    def split_rows(self, split: str | None) -> pa.Table:
+        """The encoded rows of one split (None: every row), in their order."""
+        if split is None:
+            return self.encoded
+        con = private_connection()
+        try:
+            con.register("samples", self.encoded)
+            return _query(con, "split_rows", params={"split": split})
+        finally:
+            con.close()
+
     def stream(self, split: str | None = "train", batch_size: int = 64, shuffle: bool = False, seed: int = 0,
                drop_last: bool = False, rank: int | None = None, world_size: int | None = None) -> SampleStream:
         """An IterableDataset over one split (None: every row)."""
-        table = self.encoded
-        if split is not None:
-            con = private_connection()
-            con.register("samples", table)
-            table = _query(con, "split_rows", params={"split": split})
-            con.close()
-        return SampleStream(table, self.encoders, batch_size=batch_size, shuffle=shuffle, seed=seed,
+        return SampleStream(self.split_rows(split), self.encoders, batch_size=batch_size, shuffle=shuffle, seed=seed,
                             drop_last=drop_last, rank=rank, world_size=world_size)
 
 
@@ -340,8 +373,9 @@ class SampleStream(IterableDataset):
 
     Each batch is a dict: `label`; `row` (position in this stream's table, see
     `sample_ids`); for a `codes` column C: C [B, L] ids and C_mask; `nested_codes`:
-    C [B, V, L], C_mask [B, V, L], C_visits [B, V]; `series`: C ids, C_value,
-    C_hours, C_mask [B, L]; `numeric`: C [B] (standardized); `categorical`: C [B] ids.
+    C [B, V, L], C_mask [B, V, L], C_visits [B, V]; `series`: C ids, C_value (standardized
+    per code), C_hours (scaled), C_value_mask (the value is present), C_mask [B, L];
+    `numeric`: C [B] (standardized); `categorical`: C [B] ids.
     """
 
     def __init__(self, table: pa.Table, encoders: Encoders, batch_size: int = 64, shuffle: bool = False,
@@ -371,6 +405,9 @@ class SampleStream(IterableDataset):
                 for part in (col + "_value", col + "_hours"):
                     self.flat[part] = ListSource(self.table.column(part), np.float32)
                     self.list_parts[col].append(part)
+                part = col + "_value_mask"
+                self.flat[part] = ListSource(self.table.column(part), np.bool_)
+                self.list_parts[col].append(part)
         per_chunk = [col for col, kind in encoders.inputs.items() if kind == "nested_codes"]
         whole = [col for col, kind in encoders.inputs.items() if kind in ("numeric", "categorical")]
         (per_chunk if encoders.label_type == "multilabel" else whole).append("label")

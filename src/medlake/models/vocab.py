@@ -61,6 +61,32 @@ class LabelEncoder:
 
 
 @dataclass
+class SeriesScaler:
+    """How a series input's values and hours are scaled: one mean and scale per vocabulary id.
+
+    A value becomes (value - mean[id]) / scale[id], clipped to +-`clip`; ids
+    without values of their own in training (<pad>, <unk>, rare codes) take the
+    column's overall mean and spread. Hours are divided by `hours_scale`."""
+
+    mean: list[float]
+    scale: list[float]
+    hours_scale: float = 1.0
+    clip: float = 10.0
+
+    def params(self) -> dict:
+        """The bound parameters of the stream's encode_series statement."""
+        return {"means": self.mean, "scales": self.scale, "hours_scale": self.hours_scale, "clip": self.clip}
+
+    def to_dict(self) -> dict:
+        return {"mean": self.mean, "scale": self.scale, "hours_scale": self.hours_scale, "clip": self.clip}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SeriesScaler:
+        return cls([float(x) for x in d["mean"]], [float(x) for x in d["scale"]], float(d["hours_scale"]),
+                   float(d.get("clip", 10.0)))
+
+
+@dataclass
 class Encoders:
     """Everything that turns samples into tensors the same way at training and inference."""
 
@@ -69,6 +95,7 @@ class Encoders:
     label_type: str = "binary"
     vocabularies: dict[str, Vocabulary] = field(default_factory=dict)
     scalers: dict[str, tuple[float, float]] = field(default_factory=dict)   # numeric column -> (mean, scale)
+    series: dict[str, SeriesScaler] = field(default_factory=dict)            # series column -> its value scaling
     label_encoder: LabelEncoder | None = None
     label_is_index: bool = False                 # multiclass labels stored as class numbers 0..K-1
     max_len: int | None = None
@@ -86,6 +113,7 @@ class Encoders:
             "inputs": self.inputs, "label": self.label, "label_type": self.label_type,
             "vocabularies": {k: v.codes for k, v in self.vocabularies.items()},
             "scalers": {k: list(v) for k, v in self.scalers.items()},
+            "series": {k: v.to_dict() for k, v in self.series.items()},
             "label_classes": self.label_encoder.classes if self.label_encoder else None,
             "label_is_index": self.label_is_index,
             "max_len": self.max_len, "max_visits": self.max_visits,
@@ -97,12 +125,13 @@ class Encoders:
             inputs=dict(d["inputs"]), label=d["label"], label_type=d["label_type"],
             vocabularies={k: Vocabulary(list(v)) for k, v in d["vocabularies"].items()},
             scalers={k: (float(v[0]), float(v[1])) for k, v in d["scalers"].items()},
+            series={k: SeriesScaler.from_dict(v) for k, v in d.get("series", {}).items()},
             label_encoder=LabelEncoder(list(d["label_classes"])) if d.get("label_classes") is not None else None,
             label_is_index=bool(d.get("label_is_index")), max_len=d.get("max_len"), max_visits=d.get("max_visits"),
         )
 
     def save(self, path: str | Path) -> Path:
-        """Write encoders.json (vocabularies, scalers, label classes)."""
+        """Write encoders.json (vocabularies, scalers, series value scaling, label classes)."""
         path = Path(path)
         path.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
         return path

@@ -3,8 +3,10 @@
 Everything is drawn with numpy over whole arrays (one step per admission
 number, never per patient). Each admission gets a latent severity from the
 patient's age, frailty, chronic conditions and the acute reason for the
-stay; severity drives length of stay, in-hospital death, readmission, later
-death, and how abnormal the labs are. Prescriptions and lab events are
+stay, plus a random part; severity drives length of stay, in-hospital death
+(DEATH_BASE, DEATH_SLOPE), readmission, later death, and how abnormal the
+labs are (LAB_SEVERITY), so the labs of the first 48 hours are noisy readings
+of what decides death (docs/synth.md gives the AUROC they allow). Prescriptions and lab events are
 drawn in fixed-size chunks of admissions, each from its own seeded stream,
 so the output is the same for a seed whatever reads it.
 """
@@ -32,6 +34,8 @@ DX_INDEX = {c: i for i, c in enumerate(DX_CODES)}
 PX_CODES = np.array([p[0] for p in codes.PROCEDURES])
 LAB_IDS = np.array([x[0] for x in codes.LAB_ITEMS], dtype=np.int64)
 VENTILATION = ("9671", "9604")
+DEATH_BASE, DEATH_SLOPE = -3.6, 1.7       # in-hospital death: logistic in the admission's severity
+LAB_SEVERITY = 0.75                        # how far severity moves the severity labs (standard deviations per unit)
 
 
 def rng_for(seed: int, *stream: int) -> np.random.Generator:
@@ -154,7 +158,7 @@ def simulate(n_patients: int, seed: int) -> Hospital:
                + rng.normal(0.0, 0.6, m) - 0.9)
         los = np.exp(rng.normal(np.log(5.5) + 0.18 * sev, 0.8))
         los = np.clip(los, 0.15, 180.0)
-        died = rng.random(m) < _sigmoid(-3.0 + 1.15 * sev)
+        died = rng.random(m) < _sigmoid(DEATH_BASE + DEATH_SLOPE * sev)
         disch = _to_minute(admit + (los * DAY).astype(np.int64))
         kind = _weighted(rng, _cum([0.76, 0.17, 0.07]), m)
         parts.append((active, admit, disch, died, acute, sev, age, kind, np.full(m, k)))
@@ -388,7 +392,7 @@ def labs(h: Hospital, chunk: int, adm: slice, activity: np.ndarray) -> dict[str,
     # how far each admission's labs sit from the usual: its conditions, and its severity
     shift, sev_dir = _lab_shifts()
     adm_shift = h.condition_mask(adm).astype(np.float64) @ shift
-    adm_shift += np.clip(h.severity[adm], -2.0, 5.0)[:, None] * 0.45 * sev_dir[None, :]
+    adm_shift += np.clip(h.severity[adm], -2.0, 5.0)[:, None] * LAB_SEVERITY * sev_dir[None, :]
     z = rng.normal(0.0, 1.0, len(rows)) + adm_shift[rows - adm.start, item]
     value = lab_value(z, item)
     scale = 10.0 ** decimals[item]

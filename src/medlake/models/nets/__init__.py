@@ -13,9 +13,9 @@ MODELS: dict[str, type[Net]] = {cls.name: cls for cls in
 
 
 def model_class(name: str) -> type[Net]:
-    """The network class of a name (logistic_regression, mlp, rnn, transformer, retain, deepr, gamenet)."""
+    """The network class of a name (linear, mlp, rnn, transformer, retain, deepr, gamenet)."""
     key = name.lower().replace("-", "_")
-    aliases = {"lr": "logistic_regression", "logistic": "logistic_regression", "gru": "rnn", "lstm": "rnn"}
+    aliases = {"gru": "rnn", "lstm": "rnn"}
     key = aliases.get(key, key)
     if key not in MODELS:
         raise UnknownNameError(f"unknown model '{name}' (known: {', '.join(MODELS)})")

@@ -35,7 +35,10 @@ class SequenceEmbedding(nn.Module):
         self.kind = kind
         self.codes = nn.Embedding(vocab_size, dim, padding_idx=0)
         if kind == "series":
-            self.values = nn.Linear(2, dim)
+            # [standardized value, scaled hours, value missing] -> added to the code's embedding, plus the
+            # value times a direction of the code's own (so what a high value means can differ by code)
+            self.values = nn.Linear(3, dim)
+            self.value_directions = nn.Embedding(vocab_size, dim, padding_idx=0)
 
     def forward(self, batch: dict, col: str) -> tuple[torch.Tensor, torch.Tensor]:
         ids = batch[col]
@@ -45,8 +48,16 @@ class SequenceEmbedding(nn.Module):
             return x, batch[col + "_visits"]
         x = self.codes(ids)
         if self.kind == "series":
-            x = x + self.values(torch.stack([batch[col + "_value"], batch[col + "_hours"]], dim=-1))
+            x = x + self.values(series_channels(batch, col)) \
+                + self.value_directions(ids) * batch[col + "_value"].unsqueeze(-1)
         return x, batch[col + "_mask"]
+
+
+def series_channels(batch: dict, col: str) -> torch.Tensor:
+    """[B, L, 3]: a series input's standardized value, scaled hours and missing-value flag."""
+    value = batch[col + "_value"]
+    missing = (~batch[col + "_value_mask"]).to(value.dtype)
+    return torch.stack([value, batch[col + "_hours"], missing], dim=-1)
 
 
 class Net(nn.Module):

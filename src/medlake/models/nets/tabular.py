@@ -1,4 +1,5 @@
-"""LogisticRegression and MLP: bag-of-codes and tabular inputs."""
+"""LogisticRegression (the `linear` network, trained by the Trainer like any other) and MLP: bag-of-codes
+and tabular inputs. The scikit-learn baselines `logistic_regression` and `gbm` are in models/baselines.py."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ class MLP(Net):
 class LogisticRegression(Net):
     """A linear model on code counts (one weight per code and output) plus tabular features."""
 
-    name = "logistic_regression"
+    name = "linear"
 
     def __init__(self, dataset=None, **kwargs):
         kwargs.setdefault("dropout", 0.0)
@@ -83,7 +84,9 @@ class _CodeWeights(nn.Module):
         self.weights = nn.Embedding(vocab_size, out, padding_idx=0)
         nn.init.zeros_(self.weights.weight)     # a linear model starts from zero weights
         if kind == "series":
-            self.values = nn.Linear(1, out)
+            # one weight per code and output on the code's standardized values (mean over the sequence)
+            self.values = nn.Embedding(vocab_size, out, padding_idx=0)
+            nn.init.zeros_(self.values.weight)
 
     def forward(self, batch, col):
         w = self.weights(batch[col]) * batch[col + "_mask"].unsqueeze(-1)
@@ -92,5 +95,6 @@ class _CodeWeights(nn.Module):
         total = w.sum(dim=1)
         if self.kind == "series":
             m = batch[col + "_mask"].to(w.dtype)
-            total = total + self.values(((batch[col + "_value"] * m).sum(1) / m.sum(1).clamp(min=1)).unsqueeze(-1))
+            v = self.values(batch[col]) * (batch[col + "_value"] * m).unsqueeze(-1)
+            total = total + v.sum(1) / m.sum(1, keepdim=True).clamp(min=1)
         return total

@@ -7,7 +7,11 @@ description: >
   Diagnosis history rolled up to single-level CCS categories (vocab.maps
   ICD9CM/ICD10CM -> CCSCM): per category, the number of diagnosis codes
   recorded in the last 30 days, the last 365 days and ever before
-  index_time. A billing diagnosis is known at its admission's discharge.
+  index_time. A billing diagnosis is known at its admission's discharge, so
+  includes the diagnoses of every admission discharged by index_time: the
+  sample's own admission too once it is discharged (a sample made at
+  discharge sees them when the join is inclusive). Excludes diagnosis codes
+  with no CCS map and procedures.
 features:
   ccs_30d: {type: "MAP(VARCHAR, BIGINT)", agg: histogram, value: ccs, window: 30 days}
   ccs_365d: {type: "MAP(VARCHAR, BIGINT)", agg: histogram, value: ccs, window: 365 days}

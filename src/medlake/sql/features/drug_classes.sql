@@ -10,7 +10,9 @@ description: >
   of classes, and per class the number of prescriptions. NDC codes map
   through vocab.maps NDC -> ATC; a prescription whose NDC does not map falls
   back to its GSN (events.alt_code, vocab.maps GSN -> ATC). A prescription
-  counts once per class it maps to.
+  counts once per class it maps to. Includes every prescription started in
+  those 90 days, the current admission's among them; excludes prescriptions
+  whose NDC and GSN map to no ATC class.
 features:
   atc2_90d: {type: "VARCHAR[]", agg: distinct, value: atc2}
   atc2_counts_90d: {type: "MAP(VARCHAR, BIGINT)", agg: histogram, value: atc2}

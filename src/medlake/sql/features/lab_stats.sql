@@ -9,7 +9,9 @@ description: >
   potassium, sodium, creatinine, chloride, urea nitrogen, bicarbonate,
   glucose, platelets, white cells; MIMIC-III and MIMIC-IV share these item
   ids) over the 24 hours and the 7 days before index_time. Values are
-  labevents.valuenum in the units MIMIC reports.
+  labevents.valuenum in the units MIMIC reports. Includes every numeric value
+  of those items charted in the window, the current admission's among them;
+  excludes values without a number and every other lab item.
 features:
   hematocrit_last_24h: {type: DOUBLE, agg: last, value: numeric_value, window: 24 hours, where: "code = '51221'"}
   hematocrit_mean_24h: {type: DOUBLE, agg: mean, value: numeric_value, window: 24 hours, where: "code = '51221'"}

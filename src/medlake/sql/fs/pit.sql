@@ -6,7 +6,8 @@ description: >
   and event-time columns, __value a feature's value expression, and
   $lookback a bound INTERVAL. Rows count when their time is <= index_time
   (< when the training set is not inclusive) and >= index_time - lookback.
-  A window view joins samples to rows (window_rows, which also computes each
+  A window view that names a `visit` column also leaves out the rows of the
+  sample's own visit (not_own_visit). A window view joins samples to rows (window_rows, which also computes each
   feature's condition once as a boolean column) and aggregates per sample
   (window_aggregate). A mean is favg (compensated summation): the rows of a
   window reach the aggregate in whatever order DuckDB's threads scan them,
@@ -30,6 +31,10 @@ GROUP BY v.__row, v.__index_time;
 SELECT s.__row
 FROM __samples AS s
 ASOF LEFT JOIN __rows AS v ON v.__key = s.__key AND v.__time <= s.__index_time;
+
+-- name: not_own_visit
+-- A row of a view with a `visit` column counts only outside the sample's own visit.
+SELECT __visit IS DISTINCT FROM s.visit_id;
 
 -- name: not_before
 SELECT v.__time >= s.__index_time - $lookback;

@@ -70,11 +70,34 @@ SELECT list_transform(
        ) AS ids
 FROM samples;
 
+-- name: series_value_stats
+-- Mean and spread of each code's numeric values in the training split (NULL
+-- values left out), and the same over every code of the column (code NULL).
+SELECT code, avg(value) AS mean, stddev_pop(value) AS std, count(value) AS n
+FROM (SELECT s.code AS code, CAST(s.value AS DOUBLE) AS value
+      FROM (SELECT unnest(source_column) AS s FROM samples WHERE split = $split))
+GROUP BY GROUPING SETS ((code), ())
+ORDER BY code NULLS FIRST;
+
+-- name: series_hours_scale
+-- The 95th percentile of |hours| in the training split: the stream divides hours by it.
+SELECT quantile_cont(abs(CAST(s.hours AS DOUBLE)), 0.95) AS scale
+FROM (SELECT unnest(source_column) AS s FROM samples WHERE split = $split);
+
 -- name: encode_series
-SELECT coalesce(list_transform(source_column, lambda s: coalesce(CAST(enum_code(TRY_CAST(s.code AS code_enum)) AS INTEGER), 1)), [])[-$max_len:] AS ids,
-       coalesce(list_transform(source_column, lambda s: CAST(coalesce(s.value, 0) AS FLOAT)), [])[-$max_len:] AS vals,
-       coalesce(list_transform(source_column, lambda s: CAST(coalesce(s.hours, 0) AS FLOAT)), [])[-$max_len:] AS hours
-FROM samples;
+-- Each element's code id; its value standardized with its code's training mean
+-- and spread ($means[id + 1], $scales[id + 1]: lists in vocabulary order) and
+-- clipped to +-$clip, 0 when the value is missing; hours divided by
+-- $hours_scale; and whether the value is present.
+SELECT ids[-$max_len:] AS ids,
+       list_transform(items, lambda s, i: CAST(CASE WHEN s.value IS NULL THEN 0
+           ELSE greatest(-$clip, least($clip, (CAST(s.value AS DOUBLE) - $means[ids[i] + 1]) / $scales[ids[i] + 1]))
+           END AS FLOAT))[-$max_len:] AS vals,
+       list_transform(items, lambda s: CAST(coalesce(CAST(s.hours AS DOUBLE), 0) / $hours_scale AS FLOAT))[-$max_len:]
+           AS hours,
+       list_transform(items, lambda s: s.value IS NOT NULL)[-$max_len:] AS known
+FROM (SELECT items, list_transform(items, lambda s: coalesce(CAST(enum_code(TRY_CAST(s.code AS code_enum)) AS INTEGER), 1)) AS ids
+      FROM (SELECT coalesce(source_column, []) AS items FROM samples));
 
 -- name: encode_category
 SELECT coalesce(CAST(enum_code(TRY_CAST(CAST(source_column AS VARCHAR) AS code_enum)) AS INTEGER), 1) AS ids FROM samples;
