@@ -230,7 +230,8 @@ def training_set(spark, task: str, features: list[str] | str, data_path: str | o
         if part.view.key not in columns:
             raise MedlakeError(f"feature view '{part.view.name}' needs column '{part.view.key}' in the samples")
     query, lookbacks = point_in_time_query(SAMPLES_VIEW, parts, inclusive=inclusive,
-                                           ttl=parse_duration(ttl, "ttl"), carry={c: c for c in columns})
+                                           ttl=parse_duration(ttl, "ttl"), carry={c: c for c in columns},
+                                           sample_visits="visit_id" in columns)
     text = spark_sql(bind(query, lookbacks), names, views=(SAMPLES_VIEW,))
     return run_sql(spark, text, "the training set").drop("__row")
 
