@@ -248,6 +248,8 @@ def test_cli_train_evaluate_calibrate(demo_lake, tmp_path):
     assert "run written to" in r.output and "roc_auc" in r.output
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["splits"] == {"train": 78, "val": 11, "test": 18}
+    assert metrics["warnings"][0].startswith("split 'test' holds 18 samples (fewer than 30)")
+    assert "warning: split 'val' holds 11 samples (fewer than 30): its metrics are unreliable" in r.output
     encoders = json.loads((out / "encoders.json").read_text())
     assert encoders["vocabularies"]["conditions"][:2] == ["<pad>", "<unk>"]
     r = runner.invoke(main, ["evaluate", str(out), "--split", "val", "--bootstrap", "10", *db])
@@ -300,3 +302,14 @@ def test_an_undefined_monitor_falls_back_on_the_validation_loss(binary_samples):
     assert all(np.isnan(r["val_roc_auc"]) and r["monitor_fallback"] == "val_loss" for r in history)
     losses = [r["val_loss"] for r in history]
     assert trainer.best_epoch == int(np.argmin(losses)) and trainer.best_score == -min(losses)
+
+
+def test_a_split_of_one_class_is_said_and_its_metrics_are_not_a_number(demo_lake, tmp_path):
+    """The 100-patient demo's mortality task gives a 3-sample test split of survivors: say so, print n/a."""
+    r = CliRunner().invoke(main, ["train", "--task", "mortality", "--dataset", "mimic3", "--model", "mlp",
+                                  "--epochs", "1", "--embedding-dim", "8", "--hidden-dim", "8",
+                                  "--out", str(tmp_path / "run"), "--quiet", "--db", demo_lake.path])
+    assert r.exit_code == 0, r.output
+    assert "warning: split 'test' holds 3 samples (fewer than 30)" in r.output
+    assert "warning: split 'test' holds one class only: ROC AUC, PR AUC and their curves cannot be computed" in r.output
+    assert [line for line in r.output.splitlines() if line.startswith("│ roc_auc")][0].split("│")[2].strip() == "n/a"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
+from ..progress import console
 from ..tasks.result import parse_split
 from ._options import db_option, open_lake, parse_params
 from ._output import stdout
@@ -17,7 +19,7 @@ def register(main: click.Group) -> None:
 
 
 def _number(v) -> str:
-    return "nan" if v != v else f"{v:.4f}"
+    return "n/a" if v != v else f"{v:.4f}"
 
 
 def _show_metrics(result: dict, baseline: dict | None = None) -> None:
@@ -109,10 +111,12 @@ def train(task, dataset, model, epochs, out, params, split_text, split_seed, bat
                             optimizer=optimizer, patience=patience, monitor=monitor, seed=seed,
                             embedding_dim=embedding_dim, hidden_dim=hidden_dim, device=device,
                             show_progress=not silent, baseline=baseline)
+    for warning in result.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     chosen = f"best epoch {result['best_epoch']}, " if result["best_epoch"] is not None else ""
-    stdout.print(f"run written to [bold]{result['run']}[/] ({chosen}validation "
-                 f"{result['monitor']} {result['best_score']:.4f})" if result["best_score"] is not None
-                 else f"run written to [bold]{result['run']}[/]", highlight=False)
+    score = result["best_score"]
+    stdout.print(f"run written to [bold]{result['run']}[/] ({chosen}validation {result['monitor']} {_number(score)})"
+                 if score is not None else f"run written to [bold]{result['run']}[/]", highlight=False)
     _show_metrics(result, result.get("baseline"))
 
 

@@ -71,6 +71,27 @@ def _ddi(lake, ddi: str | None, encoders: Encoders):
     return ddi_matrix(read_ddi_pairs(lake, ddi), encoders.label_encoder.classes)
 
 
+SMALL_SPLIT = 30  # fewer samples than this make a split's metrics unreliable
+
+
+def small_data_warnings(samples: SampleSet) -> list[str]:
+    """What a user should know before trusting a run's numbers: splits under 30 samples, and splits of a
+    binary or multiclass label that hold one class only (ROC and PR curves cannot be computed there)."""
+    out = []
+    table = samples.encoded
+    classified = samples.encoders.label_type in ("binary", "multiclass")
+    for split, n in sorted(samples.splits.items()):
+        if n < SMALL_SPLIT:
+            out.append(f"split '{split}' holds {n} samples (fewer than {SMALL_SPLIT}): its metrics are unreliable; "
+                       "use more data or other split fractions (e.g. --split 0.6,0.2,0.2)")
+        if classified and n:
+            labels = table.filter(pa.compute.equal(table["split"], split))["label"]
+            if len(pa.compute.unique(labels)) < 2:
+                out.append(f"split '{split}' holds one class only: ROC AUC, PR AUC and their curves cannot be "
+                           "computed on it (they are reported as n/a)")
+    return out
+
+
 def train(lake, task: str, dataset: str, out: str | Path, *, model: str = "transformer", epochs: int = 5,
           task_params: dict | None = None, split: dict | None = None, features: list[str] | None = None,
           ddi: str | None = None, min_count: int = 1, max_len: int | None = None, show_progress: bool = False,
@@ -137,7 +158,7 @@ def train_samples(samples: SampleSet, out: str | Path, *, model: str = "transfor
     if ddi_adjacency is not None:
         np.save(out / "ddi.npy", ddi_adjacency)
     result = {"run": str(out), "model": model, "best_epoch": trainer.best_epoch, "monitor": trainer.monitor,
-              "best_score": trainer.best_score, "splits": splits}
+              "best_score": trainer.best_score, "splits": splits, "warnings": small_data_warnings(samples)}
     test_split = "test" if splits.get("test") else None
     if test_split:
         result.update(_evaluate_on(trainer, samples, test_split, out, batch_size, n_boot, metric_options))
@@ -157,7 +178,7 @@ def _train_baseline(samples: SampleSet, out: Path, name: str, *, seed: int, moni
     write_json(out / "config.json", config)
     write_json(out / "history.json", [])
     result = {"run": str(out), "model": name, "best_epoch": None, "monitor": chosen["monitor"],
-              "best_score": chosen["best_score"], "splits": splits}
+              "best_score": chosen["best_score"], "splits": splits, "warnings": small_data_warnings(samples)}
     if splits.get("test"):
         result.update(_evaluate_on(model, samples, "test", out, 256, n_boot, {}))
     write_json(out / "metrics.json", result)
