@@ -67,6 +67,16 @@ def codes_dir() -> Path:
     return _need("codes")
 
 
+@pytest.fixture(scope="session")
+def edf_dir() -> Path:
+    return _need("edf")
+
+
+@pytest.fixture(scope="session")
+def dicom_dir() -> Path:
+    return _need("dicom")
+
+
 @pytest.fixture()
 def fresh_lake(tmp_path):
     """An empty lake in a temporary file."""

@@ -21,14 +21,6 @@ FAILED = {"no_meta.dcm"}
 
 
 @pytest.fixture(scope="module")
-def dicom_dir(data_dir):
-    p = data_dir / "dicom"
-    if not p.exists():
-        pytest.skip(f"test data not found: {p}")
-    return p
-
-
-@pytest.fixture(scope="module")
 def images_lake(tmp_path_factory, dicom_dir):
     lake = medlake.connect(tmp_path_factory.mktemp("images") / "lake.duckdb")
     result = lake.load("dicom", dicom_dir, workers=2)

@@ -21,14 +21,6 @@ FILES = ["test.bdf", "test.edf", "test_edf_stim_channel.edf", "test_generator.ed
 
 
 @pytest.fixture(scope="module")
-def edf_dir(data_dir):
-    p = data_dir / "edf"
-    if not p.exists():
-        pytest.skip(f"test data not found: {p}")
-    return p
-
-
-@pytest.fixture(scope="module")
 def signals_lake(tmp_path_factory, edf_dir):
     lake = medlake.connect(tmp_path_factory.mktemp("signals") / "lake.duckdb")
     result = lake.load("edf", edf_dir)
