@@ -200,13 +200,28 @@ def test_checkpoint_round_trip_and_run_directory(tmp_path, binary_samples):
     first = next(iter(binary_samples.stream("test", batch_size=50)))
     reloaded = load_checkpoint(run / "model.pt", encoders=samples.encoders)
     assert torch.equal(net(first), reloaded(first))
+    trained = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in run.iterdir()}
+    assert {"roc.png", "calibration.png"} <= set(trained) and result["plots"] == ["roc.png", "calibration.png"]
     evaluated = runs.evaluate(None, run, samples=binary_samples, n_boot=0)
     assert evaluated["metrics"] == result["metrics"]
+    assert evaluated["plots"] == ["roc_test.png", "calibration_test.png"]
+    assert runs.evaluate(None, run, "val", samples=binary_samples, n_boot=0)["plots"] == [
+        "roc_val.png", "calibration_val.png"]
     temp = runs.calibrate(None, run, "temperature", samples=binary_samples)
     assert temp["state"]["temperature"] > 0 and "ece_after" in temp
+    assert temp["plots"] == ["calibration_test_temperature.png"]
+    assert runs.calibrate(None, run, "histogram", samples=binary_samples)["plots"] == [
+        "calibration_test_histogram.png"]
     conformal = runs.calibrate(None, run, "conformal", alpha=0.2, samples=binary_samples)
     assert conformal["test_samples"] == binary_samples.splits["test"]
     assert (run / "calibration_conformal.json").exists()
+    # evaluate and calibrate add files of their own; nothing training wrote changes
+    assert {name: (run / name).stat().st_mtime_ns for name in trained} == {n: t for n, (t, _) in trained.items()}
+    assert all((run / name).read_bytes() == data for name, (_, data) in trained.items())
+    assert {p.name for p in run.iterdir()} - set(trained) == {
+        "metrics_test.json", "roc_test.png", "calibration_test.png", "metrics_val.json", "roc_val.png",
+        "calibration_val.png", "calibration_temperature.json", "calibration_test_temperature.png",
+        "calibration_histogram.json", "calibration_test_histogram.png", "calibration_conformal.json"}
     other = SampleSet.build(code_table(100, seed=9), inputs=INPUTS, label_type="binary")
     with pytest.raises(ParameterError, match="encoded differently"):
         runs.evaluate(None, run, samples=other)
@@ -254,13 +269,14 @@ def test_cli_train_evaluate_calibrate(demo_lake, tmp_path):
     assert encoders["vocabularies"]["conditions"][:2] == ["<pad>", "<unk>"]
     r = runner.invoke(main, ["evaluate", str(out), "--split", "val", "--bootstrap", "10", *db])
     assert r.exit_code == 0, r.output
-    assert "on val (11 samples)" in r.output
+    assert "on val (11 samples)" in r.output and f"written to {out}: metrics_val.json" in r.output
     r = runner.invoke(main, ["calibrate", str(out), "--method", "conformal", "--alpha", "0.1", *db])
     assert r.exit_code == 0, r.output
     assert "target coverage" in r.output and "0.900" in r.output
     r = runner.invoke(main, ["calibrate", str(out), "--method", "temperature", *db])
     assert r.exit_code == 0, r.output
     assert "ECE before" in r.output and "reliability on the test split" in r.output
+    assert f"written to {out}: calibration_temperature.json, calibration_test_temperature.png" in r.output
     assert json.loads((out / "calibration_temperature.json").read_text())["test_samples"] == 18
     r = runner.invoke(main, ["evaluate", str(tmp_path / "nothing"), *db])
     assert r.exit_code == 2 and "not a training run" in r.output

@@ -137,6 +137,8 @@ def evaluate(run_dir, split, n_boot, device, db_path):
     with open_lake(db_path) as lake:
         result = runs.evaluate(lake, run_dir, split=split, n_boot=n_boot, device=device)
     _show_metrics(result)
+    written = [f"metrics_{split}.json", *result.get("plots", [])]
+    stdout.print(f"written to {run_dir}: {', '.join(written)}", highlight=False)
 
 
 @click.command()
@@ -175,4 +177,5 @@ def calibrate(run_dir, method, alpha, bins, device, db_path):
     stdout.print(t)
     if method != "conformal":
         _show_reliability(r["reliability_before"], r["reliability_after"])
-    stdout.print(f"written to {run_dir}/calibration_{method}.json", highlight=False)
+    written = [f"calibration_{method}.json", *r.get("plots", [])]
+    stdout.print(f"written to {run_dir}: {', '.join(written)}", highlight=False)

@@ -31,8 +31,11 @@ def reliability(y_true, probs, label_type: str, bins: int = 10) -> dict:
 
 
 def write_curves(out_dir: str | Path, y_true, probs, label_type: str, title: str = "",
-                 calibrated=None) -> list[Path]:
-    """roc.png and calibration.png in out_dir (needs matplotlib; returns [] without it)."""
+                 calibrated=None, suffix: str = "") -> list[Path]:
+    """roc<suffix>.png and calibration<suffix>.png in out_dir (needs matplotlib; returns [] without it).
+
+    With `calibrated` probabilities the reliability curve shows them beside the model's
+    and no ROC curve is drawn."""
     try:
         import matplotlib
 
@@ -43,7 +46,7 @@ def write_curves(out_dir: str | Path, y_true, probs, label_type: str, title: str
     out_dir = Path(out_dir)
     written = []
     y, p = _binary_view(y_true, probs, label_type)
-    if label_type != "regression" and 0 < y.sum() < len(y):
+    if calibrated is None and label_type != "regression" and 0 < y.sum() < len(y):
         fpr, tpr, _ = roc_curve(y, p)
         fig, ax = plt.subplots(figsize=(4.5, 4.5))
         ax.plot(fpr, tpr, label="model")
@@ -51,9 +54,9 @@ def write_curves(out_dir: str | Path, y_true, probs, label_type: str, title: str
         ax.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC {title}".strip())
         ax.legend(loc="lower right")
         fig.tight_layout()
-        fig.savefig(out_dir / "roc.png", dpi=120)
+        fig.savefig(out_dir / f"roc{suffix}.png", dpi=120)
         plt.close(fig)
-        written.append(out_dir / "roc.png")
+        written.append(out_dir / f"roc{suffix}.png")
     if label_type != "regression":
         fig, ax = plt.subplots(figsize=(4.5, 4.5))
         ax.plot([0, 1], [0, 1], ls="--", c="grey", label="perfect")
@@ -66,7 +69,7 @@ def write_curves(out_dir: str | Path, y_true, probs, label_type: str, title: str
                xlim=(0, 1), ylim=(0, 1))
         ax.legend(loc="upper left")
         fig.tight_layout()
-        name = "calibration.png" if calibrated is None else "calibration_after.png"
+        name = f"calibration{suffix}.png"
         fig.savefig(out_dir / name, dpi=120)
         plt.close(fig)
         written.append(out_dir / name)

@@ -3,8 +3,11 @@
 A run directory holds config.json (how the samples and the network were
 made), encoders.json (vocabularies and label classes), model.pt (the best
 checkpoint; model.pkl for a scikit-learn baseline), history.json,
-metrics.json (test metrics with bootstrap intervals), roc.png /
-calibration.png, and calibration_<method>.json.
+metrics.json (test metrics with bootstrap intervals) and roc.png /
+calibration.png (test split). `evaluate` adds metrics_<split>.json, roc_<split>.png and
+calibration_<split>.png; `calibrate` adds calibration_<method>.json and
+calibration_<split>_<method>.png (reliability before and after on the reporting split).
+Neither overwrites what training wrote.
 """
 
 from __future__ import annotations
@@ -191,12 +194,13 @@ def _predictor(model, device: str | None = None, **options):
 
 
 def _evaluate_on(trainer: Trainer | Baseline, samples: SampleSet, split: str, out: Path, batch_size: int, n_boot: int,
-                 metric_options: dict) -> dict:
+                 metric_options: dict, suffix: str = "") -> dict:
+    """Metrics, bootstrap intervals and curves (roc<suffix>.png, calibration<suffix>.png) on one split."""
     pred = trainer.predict(samples.stream(split, batch_size=batch_size))
     probs = pred.probs
     metrics = compute_metrics(pred.label_type, pred.y_true, probs, **metric_options)
     ci = bootstrap_ci(pred.label_type, pred.y_true, probs, n_boot=n_boot, **metric_options) if n_boot else {}
-    plots = write_curves(out, pred.y_true, probs, pred.label_type, title=f"({split})")
+    plots = write_curves(out, pred.y_true, probs, pred.label_type, title=f"({split})", suffix=suffix)
     return {"split": split, "samples": int(len(pred.y_true)), "metrics": metrics,
             "ci95": {k: list(v) for k, v in ci.items()}, "plots": [p.name for p in plots]}
 
@@ -236,7 +240,8 @@ def _metric_options(run_dir: Path) -> dict:
 
 def evaluate(lake, run_dir: str | Path, split: str = "test", n_boot: int = 200, samples: SampleSet | None = None,
              device: str | None = None, show_progress: bool = False) -> dict:
-    """Metrics (with bootstrap intervals) of a trained run on one split; writes metrics_<split>.json."""
+    """Metrics (with bootstrap intervals) of a trained run on one split; writes metrics_<split>.json,
+    roc_<split>.png and calibration_<split>.png."""
     run_dir = Path(run_dir)
     config, samples, net = open_run(run_dir, lake, samples)
     if not samples.splits.get(split):
@@ -245,7 +250,8 @@ def evaluate(lake, run_dir: str | Path, split: str = "test", n_boot: int = 200, 
     options = _metric_options(run_dir)
     trainer = _predictor(net, device, metric_options=options, show_progress=show_progress)
     result = {"run": str(run_dir), "model": config["model"],
-              **_evaluate_on(trainer, samples, split, run_dir, config["batch_size"], n_boot, options)}
+              **_evaluate_on(trainer, samples, split, run_dir, config["batch_size"], n_boot, options,
+                             suffix=f"_{split}")}
     write_json(run_dir / f"metrics_{split}.json", result)
     return result
 
@@ -284,8 +290,9 @@ def calibrate(lake, run_dir: str | Path, method: str = "temperature", alpha: flo
               device: str | None = None) -> dict:
     """Fit a calibration method on one split's predictions and report it on another.
 
-    temperature / histogram: ECE and metrics before and after; conformal: coverage
-    (overall and per class) and mean set size at level 1 - alpha."""
+    temperature / histogram: ECE and metrics before and after, and the reliability curves
+    (calibration_<test_split>_<method>.png); conformal: coverage (overall and per class)
+    and mean set size at level 1 - alpha. Writes calibration_<method>.json."""
     if method not in CALIBRATION_METHODS:
         raise ParameterError(f"unknown calibration method '{method}' (expected {', '.join(CALIBRATION_METHODS)})")
     run_dir = Path(run_dir)
@@ -322,7 +329,7 @@ def calibrate(lake, run_dir: str | Path, method: str = "temperature", alpha: flo
         result["metrics_before"] = compute_metrics(label_type, test.y_true, test.probs)
         result["metrics_after"] = compute_metrics(label_type, test.y_true, after)
         plots = write_curves(run_dir, test.y_true, test.probs, label_type, title=f"({test_split}, {method})",
-                             calibrated=after)
+                             calibrated=after, suffix=f"_{test_split}_{method}")
         result["plots"] = [p.name for p in plots]
     write_json(run_dir / f"calibration_{method}.json", result)
     return result
