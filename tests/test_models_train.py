@@ -329,3 +329,35 @@ def test_a_split_of_one_class_is_said_and_its_metrics_are_not_a_number(demo_lake
     assert "warning: split 'test' holds 3 samples (fewer than 30)" in r.output
     assert "warning: split 'test' holds one class only: ROC AUC, PR AUC and their curves cannot be computed" in r.output
     assert [line for line in r.output.splitlines() if line.startswith("│ roc_auc")][0].split("│")[2].strip() == "n/a"
+
+
+def test_what_a_repl_shows_of_samples_and_training(binary_samples, capsys):
+    splits = binary_samples.splits
+    positive = sum(int("C7" in c) for c in code_table(500).column("codes").to_pylist()) / 500
+    assert repr(binary_samples) == (
+        f"<SampleSet: 500 samples (train {splits['train']}, val {splits['val']}, test {splits['test']}); "
+        f"binary label ({positive:.1%} positive); inputs codes (codes, 42 ids), visits (nested_codes, 12 ids), "
+        "age (numeric)>")
+    assert repr(binary_samples.encoders) == (
+        "<Encoders: binary label; inputs codes (codes), visits (nested_codes), age (numeric)>")
+    assert repr(binary_samples.encoders.vocabularies["visits"]).startswith("<Vocabulary: 12 ids (V")
+
+    def fit(**kwargs):
+        seed_everything(0)
+        trainer = Trainer(build_model("mlp", binary_samples, **SMALL), epochs=2, lr=1e-2, device="cpu", **kwargs)
+        before = repr(trainer)
+        history = trainer.fit(binary_samples.stream("train", batch_size=32), binary_samples.stream("val"))
+        return trainer, before, history, capsys.readouterr().err
+
+    trainer, before, history, shown = fit()
+    assert before == "<Trainer mlp on cpu: adam lr 0.01, 2 epochs, monitor roc_auc (max); not fitted>"
+    best = trainer.best_epoch
+    assert repr(trainer) == (f"<Trainer mlp on cpu: adam lr 0.01, 2 epochs, monitor roc_auc (max); best epoch "
+                             f"{best + 1} of 2 (roc_auc {history[best]['val_roc_auc']:.4f})>")
+    # one line per epoch with the train loss and the monitored validation metric, then the bar
+    lines = [line for line in shown.splitlines() if line.startswith("epoch ")]
+    assert lines == [f"epoch {r['epoch'] + 1}/2, train loss {r['train_loss']:.4f}, val loss {r['val_loss']:.4f}, "
+                     f"val roc_auc {r['val_roc_auc']:.4f}" + (" (best)" if r["epoch"] <= best else "")
+                     for r in history]
+    assert "training" in shown and "━" in shown
+    assert fit(quiet=True)[3] == ""

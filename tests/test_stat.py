@@ -89,8 +89,15 @@ def test_what_a_repl_shows(demo_lake):
     result = demo_lake.task("mortality", "mimic3").split(seed=0)
     text = repr(result)
     assert text.startswith("<TaskResult mortality on mimic3 (uncertain_order=drop): 26 samples of 12 subjects; ")
-    assert "labels: survived 21, died 5" in text and "splits: test 3, train 20, val 3" in text
-    assert "<table>" in result._repr_html_() and "split train" in result._repr_html_()
+    assert text.endswith("labels: survived 21, died 5; splits: train 20 (survived 16, died 4), "
+                         "val 3 (survived 2, died 1), test 3 (survived 3)>")
+    page = result._repr_html_()
+    assert page.startswith("<div><b>mortality</b> on <b>mimic3</b> (uncertain_order=drop): 26 samples of 12 subjects")
+    assert "<tr><td>train</td><td>20</td><td>16 (80%)</td><td>4 (20%)</td></tr>" in page
+    assert "<tr><td>test</td><td>3</td><td>3 (100%)</td><td>0</td></tr>" in page
+    assert "<tr><td>all</td><td>26</td><td>21 (81%)</td><td>5 (19%)</td></tr>" in page
+    assert repr(demo_lake.task("los_gt_7d", "mimic3")) == (
+        "<TaskResult los_gt_7d on mimic3: 107 samples of 82 subjects; labels: 7 days or less 61, more than 7 days 46>")
     assert repr(demo_lake) == f"<Lake {demo_lake.path} (read-write): datasets mimic3, mimic4>"
     assert repr(demo_lake.codes) == "<Codes: no code tables loaded (medlake codes load)>"
     assert repr(demo_lake.features).startswith("<FeatureStore: 5 views (demographics, diagnosis_ccs, ")

@@ -148,7 +148,7 @@ def train_samples(samples: SampleSet, out: str | Path, *, model: str = "transfor
     metric_options = {"ddi_adjacency": ddi_adjacency} if ddi_adjacency is not None else {}
     trainer = Trainer(net, epochs=epochs, optimizer=optimizer, lr=lr, weight_decay=weight_decay, monitor=monitor,
                       patience=patience, checkpoint_dir=out, seed=seed, device=device,
-                      metric_options=metric_options, show_progress=show_progress)
+                      metric_options=metric_options, quiet=not show_progress)
     val = samples.stream("val", batch_size=batch_size) if splits.get("val") else None
     history = trainer.fit(samples.stream("train", batch_size=batch_size, shuffle=True, seed=seed), val)
     samples.encoders.save(out / "encoders.json")
@@ -248,7 +248,7 @@ def evaluate(lake, run_dir: str | Path, split: str = "test", n_boot: int = 200, 
         raise InputError(f"no samples in split '{split}'",
                          expected=f"one of: {', '.join(samples.splits)}")
     options = _metric_options(run_dir)
-    trainer = _predictor(net, device, metric_options=options, show_progress=show_progress)
+    trainer = _predictor(net, device, metric_options=options, quiet=not show_progress)
     result = {"run": str(run_dir), "model": config["model"],
               **_evaluate_on(trainer, samples, split, run_dir, config["batch_size"], n_boot, options,
                              suffix=f"_{split}")}

@@ -344,6 +344,20 @@ class SampleSet:
             con.close()
         return cls(encoded, encoders, rows.describe)
 
+    def __repr__(self) -> str:
+        splits = self.splits
+        order = sorted(splits, key=lambda k: (("train", "val", "test") + (k,)).index(k))
+        sizes = ", ".join(f"{k} {splits[k]:,}" for k in order)
+        enc = self.encoders
+        label = f"{enc.label_type} label"
+        if enc.label_type == "binary" and self.encoded.num_rows:
+            label += f" ({pc.mean(self.encoded['label']).as_py():.1%} positive)"
+        elif enc.label_encoder is not None:
+            label += f" ({len(enc.label_encoder)} classes)"
+        inputs = ", ".join(f"{name} ({kind}, {len(enc.vocabularies[name]):,} ids)" if name in enc.vocabularies
+                           else f"{name} ({kind})" for name, kind in enc.inputs.items())
+        return f"<SampleSet: {self.encoded.num_rows:,} samples ({sizes or 'no split'}); {label}; inputs {inputs}>"
+
     @property
     def splits(self) -> dict[str, int]:
         """Row count per split."""

@@ -60,13 +60,16 @@ def loss_function(label_type: str):
 
 
 class Trainer:
-    """Fit a network on a training stream, watching a metric on a validation stream."""
+    """Fit a network on a training stream, watching a metric on a validation stream.
+
+    `fit` shows a progress bar and one line of metrics per epoch (train loss, the
+    monitored validation metric) on stderr; `quiet=True` shows nothing."""
 
     def __init__(self, model: Net, *, epochs: int = 10, optimizer: str = "adam", lr: float = 1e-3,
                  weight_decay: float = 0.0, monitor: str | None = None, mode: str | None = None,
                  patience: int | None = None, checkpoint_dir: str | Path | None = None, seed: int = 0,
                  device: str | None = None, amp: bool | None = None, grad_clip: float | None = 5.0,
-                 metric_options: dict | None = None, show_progress: bool = False):
+                 metric_options: dict | None = None, quiet: bool = False):
         if optimizer not in OPTIMIZERS:
             raise ParameterError(f"unknown optimizer '{optimizer}' (expected {', '.join(OPTIMIZERS)})")
         label_type = model.encoders.label_type
@@ -85,7 +88,7 @@ class Trainer:
         self.amp = (self.device.type == "cuda") if amp is None else amp and self.device.type == "cuda"
         self.grad_clip = grad_clip
         self.metric_options = metric_options or {}
-        self.show_progress = show_progress
+        self.quiet = quiet
         self.loss_fn = loss_function(label_type)
         self.history: list[dict] = []
         self.best_epoch: int | None = None
@@ -119,7 +122,7 @@ class Trainer:
         opt = OPTIMIZERS[self.optimizer_name](self.model.parameters(), **options)
         scaler = torch.amp.GradScaler("cuda", enabled=self.amp and not torch.cuda.is_bf16_supported())
         best_state, stale = None, 0
-        with progress(self.show_progress) as bar:
+        with progress(not self.quiet) as bar:
             task = bar.add_task("training", total=self.epochs * len(train))
             for epoch in range(self.epochs):
                 train.set_epoch(epoch)
@@ -163,7 +166,9 @@ class Trainer:
                 self.history.append(record)
                 bar.update(task, detail=f"epoch {epoch + 1}/{self.epochs} loss {record['train_loss']:.4f}"
                            + (f" {self.monitor} {score:.4f}" if val is not None else ""))
-                if self._better(score):
+                better = self._better(score)
+                bar.log(self._epoch_line(record, better), highlight=False)
+                if better:
                     self.best_score, self.best_epoch, stale = score, epoch, 0
                     best_state = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
                     if self.checkpoint_dir:
@@ -176,6 +181,24 @@ class Trainer:
         if best_state is not None:
             self.model.load_state_dict(best_state)
         return self.history
+
+    def _epoch_line(self, record: dict, best: bool) -> str:
+        """One epoch's metrics as a line: train loss, validation loss and the monitored metric."""
+        def number(v):
+            return "n/a" if v is None or v != v else f"{v:.4f}"
+
+        parts = [f"epoch {record['epoch'] + 1}/{self.epochs}", f"train loss {number(record['train_loss'])}"]
+        if "val_loss" in record:
+            parts.append(f"val loss {number(record['val_loss'])}")
+            if self.monitor != "loss":
+                parts.append(f"val {self.monitor} {number(record.get(f'val_{self.monitor}'))}")
+        return ", ".join(parts) + (" (best)" if best else "")
+
+    def __repr__(self) -> str:
+        fitted = (f"best epoch {self.best_epoch + 1} of {len(self.history)} ({self.monitor} {self.best_score:.4f})"
+                  if self.best_epoch is not None else "not fitted")
+        return (f"<Trainer {self.model.name} on {self.device.type}: {self.optimizer_name} lr {self.lr:g}, "
+                f"{self.epochs} epochs, monitor {self.monitor} ({self.mode}); {fitted}>")
 
     def _eval_loss(self, pred: Predictions) -> float:
         logits = torch.as_tensor(pred.logits)

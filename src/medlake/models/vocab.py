@@ -38,6 +38,10 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self.codes)
 
+    def __repr__(self) -> str:
+        shown = ", ".join(self.codes[2:7])
+        return f"<Vocabulary: {len(self.codes):,} ids ({shown}{', ...' if len(self.codes) > 7 else ''})>"
+
     def id_table(self) -> pa.Table:
         """(id, code) as Arrow, for the stream's SQL."""
         return pa.table({"id": pa.array(np.arange(len(self.codes), dtype=np.int32)), "code": self.codes})
@@ -100,6 +104,11 @@ class Encoders:
     label_is_index: bool = False                 # multiclass labels stored as class numbers 0..K-1
     max_len: int | None = None
     max_visits: int | None = None
+
+    def __repr__(self) -> str:
+        inputs = ", ".join(f"{k} ({v})" for k, v in self.inputs.items())
+        classes = f", {len(self.label_encoder)} classes" if self.label_encoder is not None else ""
+        return f"<Encoders: {self.label_type} label{classes}; inputs {inputs}>"
 
     @property
     def output_size(self) -> int:

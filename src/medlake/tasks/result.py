@@ -39,23 +39,42 @@ class TaskResult:
 
     def __repr__(self) -> str:
         s = self.summary()
-        labels = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in s["labels"].items())
-        splits = ", ".join(f"{k} {v:,}" for k, v in (s.get("splits") or {}).items())
         params = ", ".join(f"{k}={v}" for k, v in self.params.items())
-        return (f"<TaskResult {self.name} on {self.dataset} ({params}): {s['samples']:,} samples of "
-                f"{s['subjects']:,} subjects; labels: {labels}" + (f"; splits: {splits}" if splits else "") + ">")
+        by_split = self._labels_by_split()
+        splits = ", ".join(f"{k} {n:,}" + (f" ({_balance(by_split[k])})" if k in by_split else "")
+                           for k, n in _split_order(s.get("splits") or {}))
+        return (f"<TaskResult {self.name} on {self.dataset}" + (f" ({params})" if params else "")
+                + f": {s['samples']:,} samples of "
+                f"{s['subjects']:,} subjects; labels: {_balance(s['labels'])}"
+                + (f"; splits: {splits}" if splits else "") + ">")
 
     def _repr_html_(self) -> str:
         import html
 
         s = self.summary()
-        rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>"
-                       for k, v in [("samples", f"{s['samples']:,}"), ("subjects", f"{s['subjects']:,}"),
-                                    ("label", s["label_type"]),
-                                    *[(f"label {k}", v) for k, v in s["labels"].items()],
-                                    *[(f"split {k}", v) for k, v in (s.get("splits") or {}).items()]])
-        return (f"<b>{html.escape(self.name)}</b> on <b>{html.escape(self.dataset)}</b> "
-                f"({html.escape(', '.join(f'{k}={v}' for k, v in self.params.items()))})<table>{rows}</table>")
+        esc = html.escape
+        params = ", ".join(f"{k}={v}" for k, v in self.params.items())
+        head = (f"<b>{esc(self.name)}</b> on <b>{esc(self.dataset)}</b>" + (f" ({esc(params)})" if params else "")
+                + ": "
+                f"{s['samples']:,} samples of {s['subjects']:,} subjects, {s['visits']:,} visits; "
+                f"{esc(s['label_type'])} label")
+        # one row per split (and all samples), one column per label class or label statistic
+        rows = [(k, n, self._labels_by_split().get(k, {})) for k, n in _split_order(s.get("splits") or {})]
+        rows.append(("all", s["samples"], s["labels"]))
+        columns = list(dict.fromkeys(c for _, _, labels in rows for c in labels))
+        cells = "".join(
+            "<tr><td>" + esc(str(k)) + f"</td><td>{n:,}</td>"
+            + "".join(f"<td>{esc(_cell(labels.get(c), n))}</td>" for c in columns) + "</tr>" for k, n, labels in rows)
+        header = "<tr><th>split</th><th>samples</th>" + "".join(f"<th>{esc(str(c))}</th>" for c in columns) + "</tr>"
+        return f"<div>{head}<table>{header}{cells}</table></div>"
+
+    def _labels_by_split(self) -> dict[str, dict]:
+        """The label summary of each split ({} when the samples are not split)."""
+        t = self.to_arrow()
+        if "split" not in t.column_names:
+            return {}
+        return {split: _label_summary(t.filter(pc.equal(t["split"], split))["label"], self.spec)
+                for split in sorted(set(t["split"].to_pylist()))}
 
     @property
     def tree(self) -> exp.Expression:
@@ -131,9 +150,7 @@ class TaskResult:
         t = self.to_arrow()
         out = self.summary()
         if "split" in t.column_names:
-            out["labels_by_split"] = {
-                split: _label_summary(t.filter(pc.equal(t["split"], split))["label"], self.spec)
-                for split in sorted(set(t["split"].to_pylist()))}
+            out["labels_by_split"] = self._labels_by_split()
         out["inputs"] = {name: _input_stat(t[name], kind, top) for name, kind in self.spec.inputs.items()
                          if name in t.column_names}
         return out
@@ -202,6 +219,32 @@ def _input_stat(column: pa.ChunkedArray, kind: str, top: int) -> dict:
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[:top]
     return {"kind": kind, size_name: round(sum(sizes) / len(sizes), 2) if sizes else 0.0,
             "top": [{"code": code, "samples": n} for code, n in ranked]}
+
+
+def _split_order(splits: dict[str, int]) -> list[tuple[str, int]]:
+    """Split sizes as train, val, test, then any other split by name."""
+    known = ("train", "val", "test")
+    return sorted(splits.items(), key=lambda kv: (known.index(kv[0]) if kv[0] in known else 3, kv[0]))
+
+
+def _number(v) -> str:
+    if isinstance(v, int):
+        return f"{v:,}"
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def _balance(labels: dict) -> str:
+    """A label summary as text: 'survived 21, died 5' (or 'mean 3.2, ...' for other label types)."""
+    return ", ".join(f"{k} {_number(v)}" for k, v in labels.items())
+
+
+def _cell(v, n: int) -> str:
+    """A class count with its share of the split's samples, or a label statistic."""
+    if v is None:
+        return "0" if n else ""
+    if isinstance(v, int) and n:
+        return f"{v:,} ({v / n:.0%})"
+    return _number(v)
 
 
 def _label_summary(labels: pa.ChunkedArray, spec: TaskSpec) -> dict:
