@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import medlake
+from helpers import copy_of_lake
 from medlake.cli import main
 from medlake.featurestore import builtin_views
 
@@ -148,3 +149,11 @@ def test_register_a_view_file(db, tmp_path):
                                             and e["source"] == "labevents" and e["time"] <= row["index_time"])
     r = run("features", "show", "n_labs", "--db", db)
     assert version in r.output and "registered versions" in r.output
+
+
+def test_materialize_asks_for_the_dataset_in_the_words_of_the_command_line(demo_lake, tmp_path):
+    db = copy_of_lake(demo_lake, tmp_path)
+    r = CliRunner().invoke(main, ["features", "materialize", "demographics", "--quiet", "--db", db])
+    assert r.exit_code == 2
+    assert ("error: say which dataset the features come from (--dataset NAME; in Python dataset=NAME); "
+            "loaded: mimic3, mimic4") in r.output

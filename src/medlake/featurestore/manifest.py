@@ -28,7 +28,7 @@ def build_training_set(store, *, out, task, samples, dataset, features, ttl, inc
     source: dict
     if task is not None:
         if not dataset:
-            raise MedlakeError(f"task '{task}' needs a dataset to run on (dataset=...)")
+            raise MedlakeError(f"task '{task}' needs a dataset to run on (--dataset NAME; in Python dataset=NAME)")
         result = store.tasks.run(task, dataset=dataset, **params)
         sql_text = getattr(result, "sql", "") or ""
         source = {"task": getattr(result, "name", task), "dataset": dataset,

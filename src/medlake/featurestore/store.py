@@ -221,8 +221,8 @@ class FeatureStore:
         loaded = self.db.datasets()
         if len(loaded) == 1:
             return loaded[0]
-        raise ParameterError(f"say which dataset the features come from (dataset=...); loaded: "
-                             f"{', '.join(loaded) or 'none'}")
+        raise ParameterError("say which dataset the features come from (--dataset NAME; in Python dataset=NAME); "
+                             f"loaded: {', '.join(loaded) or 'none'}")
 
     # -- training sets --------------------------------------------------
     def training_set(self, samples, features: list[str] | str | None = None, ttl=None, inclusive: bool = True,
