@@ -21,7 +21,8 @@ def run_tutorial(name: str, *args) -> str:
 
 def test_every_tutorial_is_run_here():
     assert sorted(p.name for p in TUTORIALS.glob("*.py")) == [
-        "01_ehr_prediction.py", "02_code_systems.py", "03_feature_store.py"]
+        "01_ehr_prediction.py", "02_code_systems.py", "03_feature_store.py", "06_calibration.py",
+        "08_coming_from_pyhealth.py"]
 
 
 def test_ehr_prediction(tmp_path):
@@ -38,3 +39,18 @@ def test_code_systems(codes_dir):
 def test_feature_store(mimic3_dir):
     out = run_tutorial("03_feature_store.py", mimic3_dir)
     assert "<FeatureStore: 5 views" in out and "demographics__age" in out
+
+
+def test_calibration(tmp_path):
+    out = run_tutorial("06_calibration.py", tmp_path)
+    assert "temperature: ECE on test" in out and "['calibration_test_temperature.png']" in out
+    assert "conformal, target coverage 0.80: coverage" in out
+    assert (tmp_path / "run" / "calibration_test_histogram.png").exists() and (tmp_path / "run" / "roc.png").exists()
+
+
+def test_coming_from_pyhealth(mimic3_dir, codes_dir):
+    out = run_tutorial("08_coming_from_pyhealth.py", mimic3_dir, codes_dir)
+    assert "<TaskResult mortality on mimic3 (uncertain_order=drop): 26 samples of 12 subjects" in out
+    assert "anchor=admission: {'not readmitted': 24, 'readmitted': 2}" in out
+    assert "anchor=discharge: {'not readmitted': 19, 'readmitted': 7}" in out
+    assert "15 prescriptions start after their admission's discharge" in out
