@@ -58,7 +58,7 @@ def main() -> None:
               "prepare_s": round(prepare_s, 3), "models": {}}
     for name in args.models.split(","):
         model = build_model(name, samples)
-        trainer = Trainer(model, epochs=args.epochs, device=device, lr=1e-3)
+        trainer = Trainer(model, epochs=args.epochs, device=device, lr=1e-3, quiet=True)
         trainer.fit(stream, num_workers=args.workers)
         per_epoch = [h["train_samples_per_s"] for h in trainer.history]
         result["models"][name] = {"parameters": sum(p.numel() for p in model.parameters()),
