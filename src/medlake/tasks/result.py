@@ -62,9 +62,11 @@ class TaskResult:
         rows = [(k, n, self._labels_by_split().get(k, {})) for k, n in _split_order(s.get("splits") or {})]
         rows.append(("all", s["samples"], s["labels"]))
         columns = list(dict.fromkeys(c for _, _, labels in rows for c in labels))
+        counts = s["label_type"] in ("binary", "multiclass")   # class counts (else label statistics)
         cells = "".join(
             "<tr><td>" + esc(str(k)) + f"</td><td>{n:,}</td>"
-            + "".join(f"<td>{esc(_cell(labels.get(c), n))}</td>" for c in columns) + "</tr>" for k, n, labels in rows)
+            + "".join(f"<td>{esc(_cell(labels.get(c), n if counts else 0))}</td>" for c in columns) + "</tr>"
+            for k, n, labels in rows)
         header = "<tr><th>split</th><th>samples</th>" + "".join(f"<th>{esc(str(c))}</th>" for c in columns) + "</tr>"
         return f"<div>{head}<table>{header}{cells}</table></div>"
 
@@ -239,7 +241,7 @@ def _balance(labels: dict) -> str:
 
 
 def _cell(v, n: int) -> str:
-    """A class count with its share of the split's samples, or a label statistic."""
+    """A class count with its share of the split's `n` samples, or (n = 0) a label statistic."""
     if v is None:
         return "0" if n else ""
     if isinstance(v, int) and n:
