@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import click
 import pytest
 from click.testing import CliRunner
 
+from helpers import copy_of_lake
 from medlake.cli import main
 from medlake.cli._output import FORMATS
 from medlake.errors import UnknownNameError
@@ -72,3 +77,17 @@ def test_exit_codes_say_ok_user_error_or_failure(tmp_path):
 def test_a_misspelt_task_name_gets_a_suggestion(demo_lake):
     with pytest.raises(UnknownNameError, match="unknown task 'mortalty' \\(did you mean 'mortality'\\?"):
         demo_lake.task("mortalty", "mimic3")
+
+
+def test_tables_are_never_cut_when_stdout_is_not_a_terminal(demo_lake, mimic3_dir, tmp_path):
+    """Through a pipe (here a subprocess's stdout) every cell and header stays whole, on one line."""
+    db = copy_of_lake(demo_lake, tmp_path)
+    wide = ", ".join(f"{i} AS a_rather_long_column_name_number_{i}" for i in range(8))
+    for args, whole in [(["tasks", "list"], "window_days=15, anchor=discharge, min_age=None, uncertain_order=drop"),
+                        (["info"], str(mimic3_dir)),
+                        (["sql", f"SELECT {wide}"], " ┃ ".join(f"a_rather_long_column_name_number_{i}"
+                                                               for i in range(8)))]:
+        done = subprocess.run([sys.executable, "-m", "medlake", "--db", db, *args], capture_output=True, text=True,
+                              env={**os.environ, "COLUMNS": "80"}, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert "…" not in done.stdout and any(whole in line for line in done.stdout.splitlines()), (args, done.stdout)

@@ -17,21 +17,25 @@ class UnwrappedConsole(Console):
     """A rich Console sized to the terminal when there is one, and never wrapping elsewhere.
 
     Plain text is printed with soft wrapping (the terminal folds long lines, rich
-    inserts no line breaks of its own)."""
+    inserts no line breaks of its own). Only a width given here (or set through
+    `size`) bounds output that is not a terminal: $COLUMNS, which rich reads too,
+    describes a terminal, and a pipe is none."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("soft_wrap", True)
+        self._given_width = kwargs.get("width") is not None
         super().__init__(**kwargs)
 
     @property
     def size(self) -> ConsoleDimensions:
-        if not self.is_terminal and self._width is None:
+        if not self.is_terminal and not self._given_width:
             return ConsoleDimensions(UNBOUNDED_WIDTH, super().size.height)
         return super().size
 
     @size.setter
     def size(self, new_size) -> None:
         self._width, self._height = new_size
+        self._given_width = self._width is not None
 
 
 console = UnwrappedConsole(stderr=True)
