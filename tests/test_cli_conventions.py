@@ -91,3 +91,12 @@ def test_tables_are_never_cut_when_stdout_is_not_a_terminal(demo_lake, mimic3_di
                               env={**os.environ, "COLUMNS": "80"}, timeout=120)
         assert done.returncode == 0, done.stderr
         assert "…" not in done.stdout and any(whole in line for line in done.stdout.splitlines()), (args, done.stdout)
+
+
+def test_an_out_file_gets_its_folder(demo_lake, tmp_path):
+    db = copy_of_lake(demo_lake, tmp_path)
+    for args, out in [(["sql", "SELECT 1 AS x"], tmp_path / "a" / "b" / "x.csv"),
+                      (["stat", "--dataset", "mimic3", "--format", "json"], tmp_path / "c" / "stat.json"),
+                      (["task", "run", "mortality", "--dataset", "mimic3"], tmp_path / "d" / "samples.parquet")]:
+        result = CliRunner().invoke(main, ["--db", db, *args, "--out", str(out)])
+        assert result.exit_code == 0 and out.stat().st_size > 0, (args, result.output)

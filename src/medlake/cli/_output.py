@@ -82,7 +82,7 @@ def emit_parts(parts: dict[str, pa.Table], fmt: str | None, out: str | None, par
     elif chosen == "json":
         text = json.dumps({title: table.to_pylist() for title, table in parts.items()}, default=str)
         if out:
-            Path(out).write_text(text + "\n")
+            Path(out_file(out)).write_text(text + "\n")
         else:
             print(text)
     else:
@@ -108,8 +108,15 @@ def print_table(table: pa.Table, title: str | None = None, max_rows: int = 50) -
         stdout.print(f"[dim]... {table.num_rows - max_rows} more rows ({table.num_rows} in all)[/]")
 
 
+def out_file(out: str) -> str:
+    """The path of an --out file, with its folder created (as `train --out` and `report --out` do)."""
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def write_table(table: pa.Table, fmt: str, out: str | None) -> None:
     """Write an Arrow table as csv, json (records) or parquet to a file or stdout."""
+    out = out_file(out) if out else out
     if fmt == "parquet":
         if not out:
             raise ParameterError("--format parquet needs --out FILE")

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ..errors import ParameterError
 from ._options import db_option, open_lake, parse_params
-from ._output import emit_parts, output_format, output_options, part_option, stdout
+from ._output import emit_parts, out_file, output_format, output_options, part_option, stdout
 
 
 def register(main: click.Group) -> None:
@@ -41,7 +41,7 @@ def stat(dataset, task, params, top, fmt, out, part, db_path):
                 _draw_task(data)
             elif chosen == "json":
                 text = json.dumps(data, default=str)
-                Path(out).write_text(text + "\n") if out else click.echo(text)
+                Path(out_file(out)).write_text(text + "\n") if out else click.echo(text)
             else:
                 raise ParameterError(f"a task's statistics are nested: use --format json, not {chosen}")
             return

@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 from rich.table import Table
 
 from ._options import SuggestingGroup, db_option, open_lake, parse_params
-from ._output import emit, output_options, stdout
+from ._output import emit, out_file, output_options, stdout
 
 
 def register(main: click.Group) -> None:
@@ -188,7 +188,7 @@ def from_aces(config, dataset, out, name, predicates, db_path):
 
     task = compile_aces(config, name=name, predicates=predicates)
     if out:
-        Path(out).write_text(task.sql)
+        Path(out_file(out)).write_text(task.sql)
         stdout.print(f"wrote task '{task.name}' to {out}")
     elif not dataset:
         print(task.sql, end="")
