@@ -14,8 +14,8 @@ The markup (docs/cli.md, "Commands in the docs"):
   NAME before the commands after it run, for the config and task files the text shows.
 
 Each file's commands run in order, in a folder of their own beside `../shared/data` (the shared test
-data), where `medlake.duckdb` (the default lake) and `demo-out/demo.duckdb` (what `make demo` writes) are
-copies of one prepared lake holding the MIMIC-III and MIMIC-IV demos. `medlake` commands run in this
+data), where `medlake.duckdb` (the default lake) is a copy of a lake holding the MIMIC-III and MIMIC-IV
+demos and `demo-out/demo.duckdb` (what `make demo` writes) one of a synthetic MIMIC-III. `medlake` commands run in this
 process (the same click entry point as the installed command); any other command runs in bash with the
 environment's scripts (`meds_reader_convert`, ...) on its PATH.
 """
@@ -34,8 +34,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import medlake
 from helpers import ROOT, copy_of_lake
 from medlake.cli import main
+from medlake.synth import synthesize
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SHELL_TAGS = {"bash", "sh", "shell", "console"}
@@ -164,9 +166,15 @@ def test_commands_are_in_shell_blocks(doc):
 
 
 @pytest.fixture(scope="module")
-def prepared_lake(demo_lake, tmp_path_factory) -> Path:
-    """One file with the MIMIC-III and MIMIC-IV demos, copied for each document."""
-    return Path(copy_of_lake(demo_lake, tmp_path_factory.mktemp("docs-lake")))
+def prepared_lake(demo_lake, tmp_path_factory) -> dict[str, Path]:
+    """The lakes a reader already has, copied for each document: `medlake.duckdb` with the MIMIC-III and
+    MIMIC-IV demos, and `demo-out/demo.duckdb` as `make demo` leaves it (a synthetic MIMIC-III, smaller)."""
+    folder = tmp_path_factory.mktemp("docs-lake")
+    synthesize("mimic3", folder / "raw", patients=400, seed=0)
+    demo = medlake.connect(folder / "demo.duckdb", read_only=False)
+    demo.load("mimic3", folder / "raw")
+    demo.close()
+    return {"medlake.duckdb": Path(copy_of_lake(demo_lake, folder)), "demo-out/demo.duckdb": folder / "demo.duckdb"}
 
 
 def _file_name(block: Block) -> str | None:
@@ -199,24 +207,26 @@ def run(command: Command, work: Path) -> tuple[int, str]:
 
 
 def _lakes_needed(todo: list[Block | Command]) -> set[str]:
-    """The prepared lakes a document's commands open: the default one, or one named with --db."""
+    """The prepared lakes a document opens: the default one, or one named by a command or a written file."""
     needed = set()
     for step in todo:
-        if isinstance(step, Command):
-            argv = shlex.split(step.text, comments=True)
-            needed |= {n for n in PREPARED if n in argv}
-            if argv[0] == "medlake" and "--db" not in argv:
-                needed.add("medlake.duckdb")
+        if isinstance(step, Block):
+            needed |= {n for n in PREPARED if any(n in text for _, text in step.lines)}
+            continue
+        argv = shlex.split(step.text, comments=True)
+        needed |= {n for n in PREPARED if n in argv}
+        if argv[0] == "medlake" and "--db" not in argv:
+            needed.add("medlake.duckdb")
     return needed
 
 
-def run_doc(doc: Path, work: Path, prepared_lake: Path) -> int:
+def run_doc(doc: Path, work: Path, prepared_lake: dict[str, Path]) -> int:
     """Run a document's steps in `work` (the current folder); returns how many commands ran. An
     AssertionError names the file, line, block and command that failed."""
     todo = steps(doc)
     for name in _lakes_needed(todo):
         (work / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(prepared_lake, work / name)
+        shutil.copyfile(prepared_lake[name], work / name)
     ran = 0
     for step in todo:
         if isinstance(step, Block):
