@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import gzip
+import io
 import re
 from pathlib import Path
 
@@ -29,7 +33,9 @@ def first_line(e: Exception) -> str:
 
 
 def reject_error(path: Path, line, column, kind, csv_line, message, columns: dict[str, str]) -> InputError:
-    """The InputError for the first row DuckDB's CSV reader rejected."""
+    """The InputError for the first row DuckDB's CSV reader rejected (DuckDB counts records; the
+    message names the file's line)."""
+    line = physical_line(path, line)
     m = re.search(r'Could not convert string "(.*)" to \'(\w+)\'', message or "")
     if m:
         value, typ = m.group(1), m.group(2)
@@ -38,3 +44,38 @@ def reject_error(path: Path, line, column, kind, csv_line, message, columns: dic
                           expected=expected_for(columns.get(column, typ), column))
     return InputError(f"malformed row ({(kind or '').lower()}): {cut(csv_line)}", path=path, line=line,
                       expected=f"{len(columns)} comma-separated fields matching the header")
+
+
+def physical_line(path: Path | str | None, record: int | None) -> int | None:
+    """The file line on which CSV record `record` starts (records counted like lines: the header is 1).
+
+    DuckDB and row positions count records; a quoted field holding newlines makes a record span
+    several lines, so the record's number and its line differ after it. Parquet files have no lines:
+    the number is returned as it is."""
+    if path is None or record is None or record < 1 or not Path(path).is_file():
+        return record
+    path = Path(path)
+    if path.name.lower().endswith(".parquet"):
+        return record
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with no_field_limit(), opener(path, "rb") as raw:
+            reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline=""))
+            end = 0  # the line the previous record ended on
+            for _ in range(record - 1):
+                if next(reader, None) is None:
+                    return record
+                end = reader.line_num
+            return end + 1
+    except (OSError, EOFError, csv.Error):
+        return record
+
+
+@contextlib.contextmanager
+def no_field_limit():
+    """Let Python's csv module read fields as long as DuckDB does (its default stops at 128 KiB)."""
+    limit = csv.field_size_limit(2**31 - 1)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(limit)

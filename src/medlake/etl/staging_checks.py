@@ -8,6 +8,7 @@ from sqlglot import exp
 
 from ..database import Database
 from ..errors import InputError
+from .input_errors import physical_line
 from .spec import RawTable
 
 RAW_SQL = "etl/raw.sql"
@@ -42,6 +43,7 @@ def check_primary_key(db: Database, path: Path, schema: str, table: RawTable) ->
         k = len(table.primary_key)
         key = ", ".join(f"{c}={v}" for c, v in zip(table.primary_key, row[:k]))
         n, first, last = row[k:]
+        first, last = physical_line(path, first), physical_line(path, last)
         raise InputError(f"duplicate primary key ({key}) appears {n} times", path=path, line=last,
                          column=",".join(table.primary_key), value=str(row[0]) if k == 1 else key,
                          expected=f"each {', '.join(table.primary_key)} once (first seen on line {first})")

@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from ..database import Database
 from ..errors import InputError
-from .input_errors import INTEGER_TYPES, expected_for, first_line, reject_error
+from .input_errors import INTEGER_TYPES, expected_for, first_line, no_field_limit, reject_error
 from .settings import insertion_order
 from .spec import FoundFile, RawTable
 from .staging_checks import RAW_SQL, add_absent_columns, check_columns, check_primary_key, count_rows, create_empty
@@ -120,17 +120,19 @@ def _not_whole_error(path: Path, columns: dict[str, str], column: str, value: st
     """Find the first line whose `column` holds a number that is not a whole one (or too large) and name it."""
     index = list(columns).index(column)
     opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as f:
+    with no_field_limit(), opener(path, "rt", encoding="utf-8", errors="replace", newline="") as f:
         reader = csv.reader(f)
         next(reader, None)
+        end = reader.line_num  # the line the previous record ended on
         for row in reader:
+            start, end = end + 1, reader.line_num
             cell = row[index].strip() if index < len(row) else ""
             try:
                 number = float(cell) if cell else None
             except ValueError:
                 continue
             if number is not None and (number != int(number) or abs(number) >= 2**53):
-                return InputError("value does not parse", path=path, line=reader.line_num, column=column,
+                return InputError("value does not parse", path=path, line=start, column=column,
                                   value=cell, expected=expected_for(columns[column], column))
     return InputError("value does not parse", path=path, column=column, value=value,
                       expected=expected_for(columns[column], column))
