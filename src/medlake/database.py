@@ -264,7 +264,11 @@ class Database:
             return {"dataset": "?", "source": "?", "pid": None, "started_at": None}
 
     def recover_from_interrupted_load(self) -> None:
-        """Checkpoint the file (it shrinks back to its committed contents) and remove the marker."""
+        """Give the file back the space the killed load took (it shrinks to its committed contents) and
+        remove the marker. A bare CHECKPOINT leaves the file's length as it is; one after a write (a table
+        made and dropped) truncates the unused tail."""
+        self.run(INFO_SQL, "scratch_table")
+        self.run(INFO_SQL, "drop_scratch_table")
         self.run(INFO_SQL, "checkpoint")
         self._marker.unlink(missing_ok=True)
 
