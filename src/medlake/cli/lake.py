@@ -34,12 +34,15 @@ def register(main: click.Group) -> None:
               help="edf: CSV with columns pattern (a glob on the file name or relative path), subject_id.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="dicom: processes reading headers (default: the CPU count, at most 8).")
+@click.option("--encoding", type=click.Choice(["utf-8", "latin-1"]), default=None,
+              help="mimic3, mimic4, eicu, omop: the CSV files' text encoding (default utf-8; a byte-order mark "
+                   "is dropped).")
 @click.option("--strict", is_flag=True, default=None,
               help="mimic3, mimic4, eicu, omop, meds: refuse the load (exit 2) when a row names a subject or visit "
                    "that does not exist or an id below 1, rather than dropping it and reporting it.")
 @click.option("--quiet", "--silent", "silent", is_flag=True, help="No progress display.")
 @db_option
-def load(source, directory, tables, name, layout, subjects, workers, strict, silent, db_path):
+def load(source, directory, tables, name, layout, subjects, workers, encoding, strict, silent, db_path):
     """Load a folder: SOURCE is mimic3, mimic4, eicu or omop (raw exports), meds (a MEDS dataset),
     edf (EDF/BDF signals) or dicom (DICOM headers).
 
@@ -54,7 +57,7 @@ def load(source, directory, tables, name, layout, subjects, workers, strict, sil
              medlake load dicom ../shared/data/dicom --workers 4
     """
     options = {k: v for k, v in (("layout", layout), ("subjects", subjects), ("workers", workers),
-                                 ("strict", strict)) if v is not None}
+                                 ("encoding", encoding), ("strict", strict)) if v is not None}
     with open_lake(db_path) as lake:
         result = lake.load(source, directory, tables=tables.split(",") if tables else None,
                            name=name, show_progress=not silent, **options)

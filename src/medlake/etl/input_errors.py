@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import gzip
@@ -79,3 +80,45 @@ def no_field_limit():
         yield
     finally:
         csv.field_size_limit(limit)
+
+
+def not_utf8_error(path: Path, line: int | None) -> InputError:
+    """The InputError for a CSV that is not UTF-8: the first byte that is not, its offset and a hint."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, lines = 0, 1
+    try:
+        with opener(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as e:
+                    # the decoder may hold back up to 3 bytes of the last chunk: find the byte in the whole
+                    start = max(0, e.start - 3)
+                    bad = offset + start + _first_invalid(chunk[start:])
+                    line_at = lines + chunk[: bad - offset].count(b"\n")
+                    byte = chunk[bad - offset]
+                    where = " of the uncompressed text" if opener is gzip.open else ""
+                    return InputError(f"not UTF-8 text: byte 0x{byte:02X} at byte offset {bad:,}{where}", path=path,
+                                      line=line_at, expected=_encoding_hint(path))
+                lines += chunk.count(b"\n")
+                offset += len(chunk)
+    except (OSError, EOFError):
+        pass
+    return InputError("not UTF-8 text", path=path, line=physical_line(path, line), expected=_encoding_hint(path))
+
+
+def _encoding_hint(path: Path) -> str:
+    name = path.name
+    convert = (f"zcat {name} | iconv -f latin1 -t utf-8 | gzip > utf8/{name}" if name.lower().endswith(".gz")
+               else f"iconv -f latin1 -t utf-8 {name} > utf8/{name}")
+    return f"UTF-8 text; convert the file ({convert}) or load it with --encoding latin-1"
+
+
+def _first_invalid(data: bytes) -> int:
+    """Position of the first byte of `data` that does not start or continue valid UTF-8."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return e.start
+    return len(data)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..database import Database, LoadRecord
+from ..errors import ParameterError
 from ..files import sha256_file
 from ..progress import Timer, progress
 from ..version import __version__
@@ -22,7 +23,7 @@ from .settings import load_settings
 from .sources import get_source
 from .spec import FoundFile
 from .staging_checks import RAW_SQL, count_rows, create_empty
-from .staging_csv import stage_csv
+from .staging_csv import ENCODINGS, stage_csv
 from .staging_parquet import stage_parquet
 
 CANONICAL = ("subjects", "visits", "events", "notes")
@@ -53,12 +54,15 @@ class LoadResult:
 
 
 def load(db: Database, source: str, directory: Path, tables: list[str] | None = None, name: str | None = None,
-         show_progress: bool = False, strict: bool = False, **options) -> LoadResult:
+         show_progress: bool = False, strict: bool = False, encoding: str = "utf-8", **options) -> LoadResult:
     """Load `directory` with the `source` loader into dataset `name` (default: the source's name).
 
     Rows whose subject or visit does not exist, or whose id is below 1, are dropped or unlinked and
-    reported (`LoadResult.issues`, meta.load_issues; etl.integrity); `strict` makes them an InputError."""
+    reported (`LoadResult.issues`, meta.load_issues; etl.integrity); `strict` makes them an InputError.
+    `encoding` is the CSV files' text encoding: utf-8 (a byte-order mark is dropped) or latin-1."""
     src = get_source(source)
+    if encoding not in ENCODINGS:
+        raise ParameterError(f"unknown encoding '{encoding}'; expected one of: {', '.join(ENCODINGS)}")
     dataset = check_dataset_name(db, (name or src.name).lower())
     found, absent = find_files(src, Path(directory), tables)
     asked = {t.lower() for t in tables} if tables else None
@@ -80,7 +84,7 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
             for f in found:
                 bar.update(task, detail=f"{f.table.name} ...")
                 with Timer() as t:
-                    n = _stage(db, f, raw_schema)
+                    n = _stage(db, f, raw_schema, encoding)
                 counts[f"{raw_schema}.{f.table.name}"] = n
                 seconds[f"{raw_schema}.{f.table.name}"] = t.seconds
                 rate = n / max(t.seconds, 1e-9)
@@ -107,7 +111,8 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
             load_id = db.record_load(LoadRecord(
                 dataset=dataset, source=src.name, directory=str(Path(directory).resolve()), files=list(hashes),
                 row_counts=counts, started_at=started, version=__version__,
-                options={"tables": tables, **({"strict": True} if strict else {}), **options}))
+                options={"tables": tables, **({"strict": True} if strict else {}),
+                         **({"encoding": encoding} if encoding != "utf-8" else {}), **options}))
             db.record_issues(load_id, [i.as_row() for i in issues])
     return LoadResult(dataset, src.name, load_id, counts, replaced, total.seconds, seconds, missing, issues=issues)
 
@@ -123,7 +128,7 @@ def _file_facts(path: Path) -> dict:
     return {"path": str(path), "size": path.stat().st_size, "sha256": sha256_file(path)}
 
 
-def _stage(db: Database, f: FoundFile, raw_schema: str) -> int:
+def _stage(db: Database, f: FoundFile, raw_schema: str, encoding: str) -> int:
     if f.path.name.lower().endswith(".parquet"):
         return stage_parquet(db, f, raw_schema)
-    return stage_csv(db, f, raw_schema)
+    return stage_csv(db, f, raw_schema, encoding)

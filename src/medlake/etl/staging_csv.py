@@ -16,8 +16,8 @@ import duckdb
 from sqlglot import exp
 
 from ..database import Database
-from ..errors import InputError
-from .input_errors import INTEGER_TYPES, expected_for, first_line, no_field_limit, reject_error
+from ..errors import InputError, ParameterError
+from .input_errors import INTEGER_TYPES, expected_for, first_line, no_field_limit, not_utf8_error, reject_error
 from .settings import insertion_order
 from .spec import FoundFile, RawTable
 from .staging_checks import RAW_SQL, add_absent_columns, check_columns, check_primary_key, count_rows, create_empty
@@ -26,14 +26,18 @@ _SAFE = re.compile(r"[^a-z0-9_]")
 _OTHER_DELIMITERS = (";", "\t", "|")
 
 
-def read_csv_head(path: Path) -> tuple[list[str], bool]:
+ENCODINGS = ("utf-8", "latin-1")    # what --encoding takes (DuckDB's CSV reader reads both)
+
+
+def read_csv_head(path: Path, encoding: str = "utf-8") -> tuple[list[str], bool]:
     """(header, whether a data row follows) of a .csv or .csv.gz file; InputError if there is no header
     or it looks split by another delimiter. A UTF-8 byte-order mark is dropped (DuckDB's reader, which
     skips the header line, never sees it as part of a name)."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rb") as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")  # a BOM is dropped
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig" if encoding == "utf-8" else encoding,
+                                    errors="replace", newline="")  # a BOM is dropped
             reader = csv.reader(text)
             header = next(reader, None)
             first = next(reader, None)
@@ -51,10 +55,13 @@ def read_csv_head(path: Path) -> tuple[list[str], bool]:
     return [h.strip() for h in header], first is not None
 
 
-def stage_csv(db: Database, found: FoundFile, schema: str) -> int:
-    """Read one CSV into <schema>.<table>, typed as declared; returns its row count."""
+def stage_csv(db: Database, found: FoundFile, schema: str, encoding: str = "utf-8") -> int:
+    """Read one CSV into <schema>.<table>, typed as declared (text in `encoding`: utf-8 or latin-1);
+    returns its row count."""
     path, table = found.path, found.table
-    header, has_rows = read_csv_head(path)
+    if encoding not in ENCODINGS:
+        raise ParameterError(f"unknown encoding '{encoding}'; expected one of: {', '.join(ENCODINGS)}")
+    header, has_rows = read_csv_head(path, encoding)
     check_columns(path, table, header)
     if not has_rows:
         if table.required:
@@ -71,7 +78,7 @@ def stage_csv(db: Database, found: FoundFile, schema: str) -> int:
         with insertion_order(db, table.keeps_file_order):
             db.run(RAW_SQL, "read_csv", tables={"target": (schema, table.name)},
                    columns={"read_columns": _projection(list(columns), integers)},
-                   params={"path": str(path), "columns": read_types,
+                   params={"path": str(path), "columns": read_types, "encoding": encoding,
                            "rejects_table": rejects_name, "rejects_scan": rejects_name + "_scan"})
     except duckdb.Error as e:
         not_whole = re.search(r"medlake:not-whole:([^:]+):(\S+)", str(e))
@@ -86,6 +93,8 @@ def stage_csv(db: Database, found: FoundFile, schema: str) -> int:
         db.run(RAW_SQL, "drop_rejects", tables={"rejects": name})
     if bad:
         line, column, kind, csv_line, message = bad
+        if "ENCODING" in (kind or "").upper():
+            raise not_utf8_error(path, line)
         raise reject_error(path, line, column, kind, csv_line, message, columns)
     n = count_rows(db, schema, table.name)
     add_absent_columns(db, schema, table, set(columns))

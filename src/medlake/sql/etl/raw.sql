@@ -15,6 +15,7 @@ SELECT read_columns FROM read_csv(
     quote = '"',
     escape = '"',
     columns = $columns,
+    encoding = $encoding,
     store_rejects = true,
     rejects_table = $rejects_table,
     rejects_scan = $rejects_scan
