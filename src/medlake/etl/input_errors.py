@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import InputError, cut
 
+MAX_LINE_BYTES = 2_097_152     # DuckDB's max_line_size: a longer row is rejected
 INTEGER_TYPES = {"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER"}
 
 
@@ -43,6 +44,10 @@ def reject_error(path: Path, line, column, kind, csv_line, message, columns: dic
         # the declared type, not the type read (integer columns are read as DOUBLE)
         return InputError("value does not parse", path=path, line=line, column=column, value=value,
                           expected=expected_for(columns.get(column, typ), column))
+    if "LINE SIZE" in (kind or "").upper():
+        return InputError(f"a row longer than DuckDB's limit of {MAX_LINE_BYTES:,} bytes", path=path, line=line,
+                          value=csv_line, expected="rows of at most 2 MiB (no clinical field is this long; check "
+                                                   "the file, or its quotes)")
     return InputError(f"malformed row ({(kind or '').lower()}): {cut(csv_line)}", path=path, line=line,
                       expected=f"{len(columns)} comma-separated fields matching the header")
 
@@ -122,3 +127,34 @@ def _first_invalid(data: bytes) -> int:
     except UnicodeDecodeError as e:
         return e.start
     return len(data)
+
+
+def line_holding(path: Path | str | None, column: str, value: str) -> int | None:
+    """The line of the first CSV record whose `column` holds `value` (compared as numbers when both are),
+    or None (no such record, or not a CSV file). For naming a row that a check found by value."""
+    if path is None or not Path(path).is_file() or Path(path).name.lower().endswith(".parquet"):
+        return None
+    path = Path(path)
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with no_field_limit(), opener(path, "rb") as raw:
+            reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline=""))
+            header = [h.strip().lower() for h in next(reader, [])]
+            if column not in header:
+                return None
+            index, end = header.index(column), reader.line_num
+            for row in reader:
+                start, end = end + 1, reader.line_num
+                cell = row[index].strip() if index < len(row) else ""
+                if cell == value or (cell and value and _same_number(cell, value)):
+                    return start
+    except (OSError, EOFError, csv.Error):
+        return None
+    return None
+
+
+def _same_number(a: str, b: str) -> bool:
+    try:
+        return float(a) == float(b)
+    except ValueError:
+        return False

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..database import Database
 from ..errors import InputError
-from .input_errors import physical_line
+from .input_errors import line_holding, physical_line
 
 INTEGRITY_SQL = "etl/integrity.sql"
 CANONICAL_ORDER = ("drop_subjects", "drop_visits", "unlink_visits", "drop_events", "unlink_events", "drop_notes",
@@ -53,10 +53,12 @@ class LoadIssue:
     def describe(self) -> str:
         """One line: where, how many, why, what was done."""
         where = self.table + (f" ({self.source})" if self.source else "")
-        what = {"id below 1": f"hold a {self.column} below 1",
-                "unknown subject": f"name a {self.column} not in {self.parent or 'subjects'}",
-                "unknown visit": f"name a {self.column} not in {self.parent or 'visits'}"}[self.reason]
-        plural = "row" if self.rows == 1 else "rows"
+        one = self.rows == 1
+        what = {"id below 1": f"{'holds' if one else 'hold'} a {self.column} below 1",
+                "unknown subject": f"{'names' if one else 'name'} a {self.column} not in {self.parent or 'subjects'}",
+                "unknown visit": f"{'names' if one else 'name'} a {self.column} not in {self.parent or 'visits'}",
+                }[self.reason]
+        plural = "row" if one else "rows"
         action = "dropped" if self.action == "dropped" else f"kept without the {self.column}"
         return f"{where}: {self.rows:,} {plural} {what} (e.g. {self.example}): {action}"
 
@@ -65,12 +67,17 @@ class LoadIssue:
         expected = {"id below 1": f"{self.column} of 1 or more",
                     "unknown subject": f"a {self.column} that {self.parent or 'subjects'} holds",
                     "unknown visit": f"a {self.column} that {self.parent or 'visits'} holds"}[self.reason]
-        plural = "row" if self.rows == 1 else "rows"
-        message = (f"{self.rows:,} {plural} of {self.table}" + (f" ({self.source})" if self.source else "")
-                   + {"id below 1": f" hold a {self.column} below 1",
-                      "unknown subject": f" name a {self.column} that does not exist",
-                      "unknown visit": f" name a {self.column} that does not exist"}[self.reason])
-        return InputError(message, path=self.path, line=self.line, column=self.column, value=self.example,
+        one = self.rows == 1
+        message = (f"{self.rows:,} {'row' if one else 'rows'} of {self.table}"
+                   + (f" ({self.source})" if self.source else "")
+                   + {"id below 1": f" {'holds' if one else 'hold'} a {self.column} below 1",
+                      "unknown subject": f" {'names' if one else 'name'} a {self.column} that does not exist",
+                      "unknown visit": f" {'names' if one else 'name'} a {self.column} that does not exist",
+                      }[self.reason])
+        line = self.line
+        if line is None and self.table.split(".", 1)[0].endswith("_raw") and self.example not in (None, "NULL"):
+            line = line_holding(self.path, self.column, self.example)  # a table staged out of file order
+        return InputError(message, path=self.path, line=line, column=self.column, value=self.example,
                           expected=f"{expected} (without --strict such rows are counted and "
                                    f"{'dropped' if self.action == 'dropped' else 'kept without the link'})")
 

@@ -43,7 +43,8 @@ def read_csv_head(path: Path, encoding: str = "utf-8") -> tuple[list[str], bool]
             first = next(reader, None)
     except (OSError, EOFError, gzip.BadGzipFile) as e:
         raise InputError(f"cannot read file: {e}", path=path,
-                         expected="a readable CSV (optionally gzip-compressed)") from None
+                         expected="a complete file; it looks truncated (download it again)" if isinstance(e, EOFError)
+                         else "a readable CSV (optionally gzip-compressed)") from None
     if not header or all(not h.strip() for h in header):
         raise InputError("file is empty", path=path, line=1, expected="a header row and at least one data row")
     if len(header) == 1:
