@@ -90,16 +90,17 @@ class LoadIssue:
 def check_raw(db: Database, raw_schema: str, subject_key: tuple[str, str] | None, id_columns: tuple[str, ...],
               files: dict[str, StagedFile], strict: bool = False) -> list[LoadIssue]:
     """Drop raw rows holding an id below 1 in an id column, then rows whose subject key is not in the
-    subject table; return what was dropped (strict: raise the first instead)."""
+    subject table; return what was dropped (strict: raise the first instead). Only the tables of
+    `files` are looked at (the others a load made are empty)."""
     issues = []
     for column in id_columns:
-        for table in _tables_with(db, raw_schema, column):
+        for table in _tables_with(db, raw_schema, column, files):
             issue = _count(db, "ids_below_one", raw_schema, table, column, None, "id below 1", files)
             if issue:
                 issues.append(_act(db, issue, strict, "drop_ids_below_one", raw_schema, table, column, None))
     if subject_key:
         parent, column = subject_key
-        for table in _tables_with(db, raw_schema, column):
+        for table in _tables_with(db, raw_schema, column, files):
             if table == parent:
                 continue
             issue = _count(db, "unknown_parents", raw_schema, table, column, parent, "unknown subject", files)
@@ -126,8 +127,9 @@ def check_canonical(db: Database, dataset: str, files: dict[str, StagedFile],
     return issues
 
 
-def _tables_with(db: Database, schema: str, column: str) -> list[str]:
-    return [r[0] for r in db.run(INTEGRITY_SQL, "tables_with_column", params={"schema": schema, "column": column})]
+def _tables_with(db: Database, schema: str, column: str, files: dict[str, StagedFile]) -> list[str]:
+    rows = db.run(INTEGRITY_SQL, "tables_with_column", params={"schema": schema, "column": column})
+    return [r[0] for r in rows if r[0] in files]
 
 
 def _count(db, statement, schema, table, column, parent, reason, files) -> LoadIssue | None:

@@ -92,7 +92,8 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
                 bar.advance(task)
             for t_abs in absent:
                 create_empty(db, raw_schema, t_abs)
-            staged = {f.table.name: StagedFile(f.path, f.table.keeps_file_order) for f in found}
+            staged = {f.table.name: StagedFile(f.path, f.table.keeps_file_order) for f in found
+                      if counts[f"{raw_schema}.{f.table.name}"]}
             issues = check_raw(db, raw_schema, src.subject_key, src.id_columns, staged, strict)
             if src.check is not None:
                 src.check(db, raw_schema, found)
