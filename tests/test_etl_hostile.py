@@ -413,3 +413,159 @@ def test_hostile_input(exports, tmp_path, loader, case):
             assert got["tables"][name].equals(table), f"{name} differs from the clean load's"
     if expect.then:
         expect.then(lake)
+
+
+# -- MEDS: the integrity rules and a broken shard ----------------------------------------------------
+
+T0 = "2030-01-01 00:00:00"
+
+
+def meds_folder(root: Path, extra: list[tuple]) -> Path:
+    """A small MEDS dataset: subject 1 with an inpatient visit and a diagnosis in it, subject 2 with a
+    diagnosis outside any visit, plus `extra` rows (subject_id, time, code, visit_id)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [(1, None, "MEDS_BIRTH", None), (1, T0, "VISIT//INPATIENT//START", 10),
+            (1, "2030-01-03 00:00:00", "VISIT//INPATIENT//END", 10), (1, "2030-01-02 00:00:00", "ICD10CM//I10", 10),
+            (2, T0, "ICD10CM//E11", None), *extra]
+    (root / "data").mkdir(parents=True)
+    table = pa.table({"subject_id": pa.array([r[0] for r in rows], pa.int64()),
+                      "time": pa.array([r[1] for r in rows], pa.string()).cast(pa.timestamp("us")),
+                      "code": [r[2] for r in rows],
+                      "visit_id": pa.array([r[3] for r in rows], pa.int64())})
+    pq.write_table(table, root / "data" / "0.parquet")
+    return root
+
+
+@pytest.fixture(scope="module")
+def meds_lake(tmp_path_factory):
+    """A lake holding a clean load of the small MEDS dataset, and its snapshot."""
+    root = tmp_path_factory.mktemp("meds")
+    lake = root / "lake.duckdb"
+    result = CliRunner().invoke(main, ["--db", str(lake), "load", "meds", str(meds_folder(root / "clean", [])),
+                                       "--quiet"])
+    assert result.exit_code == 0 and "warning" not in result.stderr, result.output
+    return lake, snapshot(lake)
+
+
+@pytest.mark.parametrize(("extra", "strict", "expected"), [
+    ([(2, T0, "ICD10CM//J45", 99)], False,
+     ["warning: meds.events (meds): 1 row names a visit_id not in visits (e.g. 99): kept without the visit_id"]),
+    ([(-3, T0, "ICD10CM//J45", None)], False,
+     ["warning: meds_raw.data: 1 row holds a subject_id below 1 (e.g. -3): dropped"]),
+    ([(0, T0, "ICD10CM//J45", None)], True,
+     ["error: {data}, column 'subject_id': 1 row of meds_raw.data holds a subject_id below 1; value '0'; "
+      "expected subject_id of 1 or more (without --strict such rows are counted and dropped)"]),
+    ([(2, T0, "ICD10CM//J45", 99)], True,
+     ["error: meds.events, column 'visit_id': 1 row of meds.events (meds) names a visit_id that does not exist; value '99'; "
+      "expected a visit_id that visits holds (without --strict such rows are counted and kept without the link)"]),
+])
+def test_meds_rows_of_no_subject_or_visit(meds_lake, tmp_path, extra, strict, expected):
+    clean_lake, clean = meds_lake
+    lake = tmp_path / "lake.duckdb"
+    shutil.copyfile(clean_lake, lake)
+    folder = meds_folder(tmp_path / "meds", extra)
+    result = CliRunner().invoke(main, ["--db", str(lake), "load", "meds", str(folder), "--quiet",
+                                       *(["--strict"] if strict else [])])
+    said = [line for line in result.stderr.splitlines() if line.startswith(("warning:", "error:"))]
+    assert said == [e.format(data=folder / "data") for e in expected]
+    if strict:
+        assert result.exit_code == 2
+        assert_unchanged(lake, clean)
+        return
+    assert result.exit_code == 0
+    got = snapshot(lake)["tables"]
+    for name in ("meds.subjects", "meds.visits"):
+        assert got[name].equals(clean["tables"][name])
+    events = got["meds.events"].to_pylist()
+    assert len(events) == len(clean["tables"]["meds.events"]) + (1 if extra[0][0] > 0 else 0)
+    assert all(e["visit_id"] in (None, 10) for e in events)
+
+
+def test_a_truncated_meds_shard_is_named(meds_lake, tmp_path):
+    clean_lake, clean = meds_lake
+    lake = tmp_path / "lake.duckdb"
+    shutil.copyfile(clean_lake, lake)
+    folder = meds_folder(tmp_path / "meds", [])
+    shard = folder / "data" / "0.parquet"
+    shard.write_bytes(shard.read_bytes()[:300])
+    result = CliRunner().invoke(main, ["--db", str(lake), "load", "meds", str(folder), "--quiet"])
+    assert result.exit_code == 2 and result.stderr.strip() == (
+        f"error: {folder}: cannot load the MEDS dataset: Invalid Input Error: No magic bytes found at end of file "
+        f"'{shard}'")
+    assert_unchanged(lake, clean)
+
+
+# -- EDF and DICOM: a file that cannot be read is skipped, named with its reason, exit 1 ---------------
+
+
+def test_broken_edf_headers_are_named_and_the_rest_loads(tmp_path, edf_dir):
+    folder = tmp_path / "edf"
+    folder.mkdir()
+    good = (edf_dir / "test_generator.edf").read_bytes()
+    (folder / "good.edf").write_bytes(good)
+    (folder / "empty.edf").write_bytes(b"")
+    (folder / "short.edf").write_bytes(good[:100])
+    (folder / "header_bytes.edf").write_bytes(good[:184] + b"abcdefgh" + good[192:])
+    (folder / "signals.edf").write_bytes(good[:252] + b"xx  " + good[256:])
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "lake.duckdb"), "load", "edf", str(folder), "--quiet"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert [line for line in result.stderr.splitlines() if line.startswith("skipped")] == [
+        f"skipped {folder / 'empty.edf'}: file too short for an EDF header (0 bytes, expected at least 256)",
+        f"skipped {folder / 'header_bytes.edf'}: header bytes is not an integer: 'abcdefgh'",
+        f"skipped {folder / 'short.edf'}: file too short for an EDF header (100 bytes, expected at least 256)",
+        f"skipped {folder / 'signals.edf'}: number of signals is not an integer: 'xx'",
+    ]
+    con = duckdb.connect(str(tmp_path / "lake.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM signals.recordings").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM meta.load_errors").fetchone()[0] == 4
+    con.close()
+
+
+def test_truncated_dicom_files_are_named_and_the_rest_loads(tmp_path, dicom_dir):
+    folder = tmp_path / "dicom"
+    folder.mkdir()
+    whole = (dicom_dir / "CT_small.dcm").read_bytes()
+    (folder / "whole.dcm").write_bytes(whole)
+    (folder / "empty.dcm").write_bytes(b"")
+    (folder / "cut.dcm").write_bytes(whole[:200])
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "lake.duckdb"), "load", "dicom", str(folder),
+                                       "--quiet", "--workers", "1"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert [line for line in result.stderr.splitlines() if line.startswith("skipped")] == [
+        f"skipped {folder / 'cut.dcm'}: not a DICOM instance: no SOP Instance UID",
+        f"skipped {folder / 'empty.dcm'}: not a DICOM instance: no DICOM file meta header ('DICM' prefix), and read "
+        "with force=True it has no SOP Instance UID",
+    ]
+    con = duckdb.connect(str(tmp_path / "lake.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM images.images").fetchone()[0] == 1
+    con.close()
+
+
+# -- code tables: empty, header only, a byte-order mark --------------------------------------------
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (b"", "{path}, line 1: file is empty; expected a header with gsn, atc, ndc"),
+    (b"gsn,atc,ndc\n", "{path}: no records in the file (it is empty or holds a header only); expected the ndc_atc "
+                       "records (leave the file out to skip this input)"),
+    (b"\xef\xbb\xbfgsn,atc,ndc\n000015,C01AA05,24987026010\n", None),
+])
+def test_code_files_empty_header_only_or_with_a_byte_order_mark(tmp_path, content, expected):
+    folder = tmp_path / "codes"
+    folder.mkdir()
+    path = folder / "ndc_gsn_atc.csv.gz"
+    path.write_bytes(gzip.compress(content))
+    lake = tmp_path / "lake.duckdb"
+    CliRunner().invoke(main, ["--db", str(lake), "sql", "SELECT 1"])
+    result = CliRunner().invoke(main, ["--db", str(lake), "codes", "load", "--from", str(folder), "--only", "ndc_atc",
+                                       "--quiet"])
+    if expected is None:
+        assert result.exit_code == 0, result.output
+        con = duckdb.connect(str(lake), read_only=True)
+        assert con.execute("SELECT src_vocab, src_code, dst_code FROM vocab.maps ORDER BY ALL").fetchall() == [
+            ("GSN", "000015", "C01AA05"), ("NDC", "24987026010", "C01AA05")]
+        con.close()
+        return
+    assert result.exit_code == 2 and result.stderr.strip() == "error: " + expected.format(path=path)

@@ -77,7 +77,7 @@ class LoadIssue:
         line = self.line
         if line is None and self.table.split(".", 1)[0].endswith("_raw") and self.example not in (None, "NULL"):
             line = line_holding(self.path, self.column, self.example)  # a table staged out of file order
-        return InputError(message, path=self.path, line=line, column=self.column, value=self.example,
+        return InputError(message, path=self.path or self.table, line=line, column=self.column, value=self.example,
                           expected=f"{expected} (without --strict such rows are counted and "
                                    f"{'dropped' if self.action == 'dropped' else 'kept without the link'})")
 
