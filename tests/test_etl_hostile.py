@@ -49,6 +49,7 @@ class Spec:
     text: tuple[str, str]            # a text column of the same file
     pk: tuple[str, str]              # a table with a primary key
     bad_time: str                    # a foreign time format
+    pk_text: str                     # a text column of the table with a primary key
 
     def raw(self, file: str) -> str:
         return Path(file).name.split(".")[0].lower()
@@ -58,22 +59,22 @@ SPECS = {
     "mimic3": Spec("mimic3_dir", ("PATIENTS.csv.gz", "ADMISSIONS.csv.gz", "DIAGNOSES_ICD.csv.gz"), "subject_id",
                    "diagnoses_icd", ("PATIENTS.csv.gz", "subject_id"), ("DIAGNOSES_ICD.csv.gz", "subject_id"),
                    ("DIAGNOSES_ICD.csv.gz", "hadm_id"), ("ADMISSIONS.csv.gz", "admittime"),
-                   ("ADMISSIONS.csv.gz", "diagnosis"), ("PATIENTS.csv.gz", "subject_id"), "10/23/2164 9:09 PM"),
+                   ("ADMISSIONS.csv.gz", "diagnosis"), ("PATIENTS.csv.gz", "subject_id"), "10/23/2164 9:09 PM", "gender"),
     "mimic4": Spec("mimic4_dir", ("hosp/patients.csv.gz", "hosp/admissions.csv.gz", "hosp/diagnoses_icd.csv.gz"),
                    "subject_id", "diagnoses_icd", ("hosp/patients.csv.gz", "subject_id"),
                    ("hosp/diagnoses_icd.csv.gz", "subject_id"), ("hosp/diagnoses_icd.csv.gz", "hadm_id"),
                    ("hosp/admissions.csv.gz", "admittime"), ("hosp/admissions.csv.gz", "admission_location"),
-                   ("hosp/patients.csv.gz", "subject_id"), "24.02.2196 14:38"),
+                   ("hosp/patients.csv.gz", "subject_id"), "24.02.2196 14:38", "anchor_year_group"),
     "eicu": Spec("eicu_dir", ("patient.csv.gz", "diagnosis.csv.gz"), "patientunitstayid", "diagnosis",
                  ("patient.csv.gz", "patientunitstayid"), ("diagnosis.csv.gz", "patientunitstayid"), None,
                  ("patient.csv.gz", "hospitaladmittime24"), ("patient.csv.gz", "apacheadmissiondx"),
-                 ("diagnosis.csv.gz", "diagnosisid"), "11:36 PM"),
+                 ("diagnosis.csv.gz", "diagnosisid"), "11:36 PM", "diagnosisstring"),
     "omop": Spec("omop_dir", ("person.parquet", "visit_occurrence.parquet", "condition_occurrence.parquet"),
                  "person_id", "condition_occurrence", ("person.csv.gz", "person_id"),
                  ("condition_occurrence.csv.gz", "person_id"), ("condition_occurrence.csv.gz", "visit_occurrence_id"),
                  ("condition_occurrence.csv.gz", "condition_start_date"),
                  ("condition_occurrence.csv.gz", "condition_source_value"), ("person.csv.gz", "person_id"),
-                 "3 Feb 2001"),
+                 "3 Feb 2001", "person_source_value"),
 }
 
 
@@ -321,6 +322,17 @@ def c_duplicate_key(spec, root, ds):
     edit_csv_table(path, lambda header, rows: (header, [*rows, rows[0]]))
     value = rows[0][[h.lower() for h in header].index(column)]
     return Case(error=f"error: {path}, line {len(rows) + 2}, column '{column}': duplicate primary key "
+                      f"({column}={value}) appears 2 times; value '{value}'; expected each {column} once "
+                      "(first seen on line 2)")
+
+
+def c_duplicate_key_after_a_quoted_newline(spec, root, ds):
+    path, column = root / spec.pk[0], spec.pk[1]
+    set_cell(path, 0, spec.pk_text, "first line\nsecond line")
+    header, rows = read_csv_table(path)
+    edit_csv_table(path, lambda header, rows: (header, [*rows, rows[0]]))
+    value = rows[0][[h.lower() for h in header].index(column)]
+    return Case(error=f"error: {path}, line {len(rows) + 3}, column '{column}': duplicate primary key "
                       f"({column}={value}) appears 2 times; value '{value}'; expected each {column} once "
                       "(first seen on line 2)")
 
