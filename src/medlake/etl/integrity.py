@@ -109,16 +109,14 @@ def check_raw(db: Database, raw_schema: str, subject_key: tuple[str, str] | None
     return issues
 
 
-def check_canonical(db: Database, dataset: str, files: dict[str, StagedFile],
-                    strict: bool = False) -> list[LoadIssue]:
-    """Apply the rules to the canonical tables of `dataset`; return what changed (strict: raise instead)."""
+def check_canonical(db: Database, dataset: str, strict: bool = False) -> list[LoadIssue]:
+    """Apply the rules to the canonical tables of `dataset`; return what changed (strict: raise instead).
+    An issue names the canonical table and column (and the raw table the rows came from), not a file:
+    the column is the canonical one (visit_id), which the source's file may call otherwise."""
     schemas = {None: dataset}
-    issues = []
-    for table, source, column, reason, action, n, example in db.run(INTEGRITY_SQL, "canonical_issues",
-                                                                    schemas=schemas):
-        staged = files.get(source) if table in ("events", "notes") and source else None
-        issues.append(LoadIssue(f"{dataset}.{table}", source, column, reason, action, n, example,
-                                path=str(staged.path) if staged else None))
+    issues = [LoadIssue(f"{dataset}.{table}", source, column, reason, action, n, example)
+              for table, source, column, reason, action, n, example
+              in db.run(INTEGRITY_SQL, "canonical_issues", schemas=schemas)]
     if issues and strict:
         raise issues[0].as_error()
     if issues:

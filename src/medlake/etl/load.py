@@ -102,7 +102,7 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
                 db.run("schema/core.sql", schemas={None: dataset})
                 db.run("etl/macros.sql")
                 run_canonical(db, src.etl_sql, {None: dataset, "raw": raw_schema}, sum(counts.values()))
-                issues += check_canonical(db, dataset, staged, strict)
+                issues += check_canonical(db, dataset, strict)
             for tbl in CANONICAL:
                 counts[f"{dataset}.{tbl}"] = count_rows(db, dataset, tbl)
             seconds["canonical"] = t.seconds

@@ -189,7 +189,7 @@ def load_meds(db: Database, directory: str | os.PathLike, name: str | None = Non
                     db.run("schema/core.sql", schemas={None: dataset})
                     for table in ("subjects", "visits", "events"):
                         db.run(LOAD_SQL, table, schemas=schemas)
-                    issues += check_canonical(db, dataset, {}, strict)
+                    issues += check_canonical(db, dataset, strict)
                     for table in ("subjects", "visits", "events"):
                         counts[f"{dataset}.{table}"] = count_rows(db, dataset, table)
                 seconds["canonical"] = t.seconds
