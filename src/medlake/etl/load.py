@@ -94,7 +94,8 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
                 create_empty(db, raw_schema, t_abs)
             staged = {f.table.name: StagedFile(f.path, f.table.keeps_file_order) for f in found
                       if counts[f"{raw_schema}.{f.table.name}"]}
-            issues = check_raw(db, raw_schema, src.subject_key, src.id_columns, staged, strict)
+            with Timer() as checked_raw:
+                issues = check_raw(db, raw_schema, src.subject_key, src.id_columns, staged, strict)
             if src.check is not None:
                 src.check(db, raw_schema, found)
             bar.update(task, detail="canonical tables ...")
@@ -102,10 +103,12 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
                 db.run("schema/core.sql", schemas={None: dataset})
                 db.run("etl/macros.sql")
                 run_canonical(db, src.etl_sql, {None: dataset, "raw": raw_schema}, sum(counts.values()))
+            with Timer() as checked_canonical:
                 issues += check_canonical(db, dataset, strict)
             for tbl in CANONICAL:
                 counts[f"{dataset}.{tbl}"] = count_rows(db, dataset, tbl)
             seconds["canonical"] = t.seconds
+            seconds["integrity"] = checked_raw.seconds + checked_canonical.seconds
             canonical_rows = sum(counts[f"{dataset}.{x}"] for x in CANONICAL)
             bar.log(f"  {'canonical tables':<22} {canonical_rows:>12,} rows  in {t.seconds:.1f} s")
             bar.advance(task)
