@@ -326,6 +326,13 @@ def c_duplicate_key(spec, root, ds):
                       "(first seen on line 2)")
 
 
+def c_missing_key(spec, root, ds):
+    path, column = root / spec.pk[0], spec.pk[1]
+    set_cell(path, 0, column, "")
+    return Case(error=f"error: {path}, line 2, column '{column}': primary key missing (1 row without it); value ''; "
+                      f"expected a {column} on every row")
+
+
 def c_duplicate_key_after_a_quoted_newline(spec, root, ds):
     path, column = root / spec.pk[0], spec.pk[1]
     set_cell(path, 0, spec.pk_text, "first line\nsecond line")

@@ -28,6 +28,7 @@ class InputError(MedlakeError):
     """Bad input data: names the file, the line or column, the value and what was expected."""
 
     def __init__(self, message: str, *, path=None, line=None, column=None, value=None, expected=None):
+        self.message = message
         self.path = str(path) if path is not None else None
         self.line = line
         self.column = column

@@ -34,9 +34,17 @@ def add_absent_columns(db: Database, schema: str, table: RawTable, present: set[
 
 
 def check_primary_key(db: Database, path: Path, schema: str, table: RawTable) -> None:
-    """Two rows with one primary key are an InputError naming the key and both lines."""
+    """A row without its primary key, or two rows with one, is an InputError naming the line(s)."""
     if not table.primary_key:
         return
+    for column in table.primary_key:
+        missing = db.one(RAW_SQL, "missing_key", tables={"target": (schema, table.name)},
+                         columns={"key_column": column})
+        if missing:
+            line, n = missing
+            raise InputError(f"primary key missing ({n:,} {'row' if n == 1 else 'rows'} without it)", path=path,
+                             line=physical_line(path, line), column=column, value="",
+                             expected=f"a {column} on every row")
     row = db.one(RAW_SQL, "duplicate_key", tables={"target": (schema, table.name)},
                  columns={"key_columns": list(table.primary_key)})
     if row:
