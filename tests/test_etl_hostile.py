@@ -384,9 +384,10 @@ def c_orphan_visit(spec, root, ds):
         issues = con.execute("SELECT table_name, source, column_name, reason, action, rows FROM meta.load_issues "
                              "WHERE load_id = (SELECT max(load_id) FROM meta.loads)").fetchall()
         con.close()
-        assert issues == [(f"{ds}.events", source, "visit_id", "unknown visit", "link removed", issues[0][-1])]
-        assert issues[0][-1] >= 1
-    return Case(same=False, then=check)
+        assert issues == [(f"{ds}.events", source, "visit_id", "unknown visit", "link removed", 1)]
+    return Case(same=False, then=check, warnings=(
+        f"warning: {ds}.events ({source}): 1 row names a visit_id not in visits (e.g. {NOWHERE}): kept without the "
+        "visit_id",))
 
 
 def c_ten_megabyte_field(spec, root, ds):
