@@ -6,6 +6,7 @@ import contextlib
 import csv
 import datetime as dt
 import gzip
+import io
 import math
 import re
 import subprocess
@@ -405,3 +406,44 @@ def toy_lake_of(path=":memory:", *, subjects=(), visits=(), events=(), maps=()):
         with lake.db.registered("new_maps", rows):
             lake.execute("INSERT INTO vocab.maps SELECT * FROM new_maps")
     return lake
+
+
+# -- hostile input: small CSV exports and the edits that break them ----------------------------------
+
+
+def read_csv_table(path: Path) -> tuple[list[str], list[list[str]]]:
+    """(header, rows) of a .csv or .csv.gz file, read with Python's csv module."""
+    with _open(path, "rb") as f:
+        reader = csv.reader(io.StringIO(f.read().decode("utf-8-sig"), newline=""))
+        header = next(reader)
+        return header, list(reader)
+
+
+def write_csv_table(path: Path, header: list[str], rows: list[list[str]], *, encoding: str = "utf-8") -> None:
+    """Write a .csv or .csv.gz file (quoted where needed, '\\n' between rows)."""
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\n").writerows([header, *rows])
+    with _open(path, "wb") as f:
+        f.write(out.getvalue().encode(encoding))
+
+
+def edit_csv_table(path: Path, edit) -> None:
+    """Replace a CSV file's (header, rows) by edit(header, rows)."""
+    header, rows = read_csv_table(path)
+    write_csv_table(path, *edit(header, rows))
+
+
+def csv_subset(src: Path, dst: Path, column: str, keep: set[str], where=None) -> None:
+    """Copy the rows of a .csv.gz (or .parquet, written as .csv.gz at `dst`) whose `column` is in `keep`
+    (and that `where(row dict)` accepts)."""
+    if src.suffix == ".parquet":
+        table = pq.read_table(src)
+        header = table.column_names
+        rows = [["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                 for v in r.values()] for r in table.to_pylist()]
+    else:
+        header, rows = read_csv_table(src)
+    index = [h.lower() for h in header].index(column)
+    kept = [r for r in rows if r[index] in keep and (where is None or where(dict(zip(header, r))))]
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    write_csv_table(dst, header, kept)

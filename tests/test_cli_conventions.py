@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -100,3 +101,83 @@ def test_an_out_file_gets_its_folder(demo_lake, tmp_path):
                       (["task", "run", "mortality", "--dataset", "mimic3"], tmp_path / "d" / "samples.parquet")]:
         result = CliRunner().invoke(main, ["--db", db, *args, "--out", str(out)])
         assert result.exit_code == 0 and out.stat().st_size > 0, (args, result.output)
+# -- every command, given a broken input, says so in one line: no traceback ----------------------------
+
+NOT_A_LAKE = "not a DuckDB file\n" * 100
+
+
+def broken_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
+    """command -> (arguments that break it, the start of its one error line). The lake (--db) is a file
+    that is not a DuckDB database, so every command that opens it must say so."""
+    (tmp / "bad.duckdb").write_text(NOT_A_LAKE)
+    (tmp / "empty").mkdir()
+    (tmp / "bad.yaml").write_text("not: [yaml\n")
+    (tmp / "bad.sql").write_text("SELECT FROM WHERE\n")
+    (tmp / "a-file").write_text("")
+    lake = f"error: cannot open lake '{tmp / 'bad.duckdb'}': IO Error: The file"
+    out = str(tmp / "out")
+    export = f"error: {tmp / 'empty'} is not a medlake parquet export (no manifest.json)"
+    cases = {
+        "calibrate": ([str(tmp / "empty")], lake),
+        "codes ancestors": (["ICD9CM", "401"], lake), "codes descendants": (["ICD9CM", "401"], lake),
+        "codes load": ([], lake), "codes lookup": (["ICD9CM", "401"], lake),
+        "codes map": (["ICD9CM", "ICD10CM", "401"], lake), "codes stats": ([], lake),
+        "demo": (["--out", str(tmp / "a-file")], "Error: Invalid value for '--out'"),
+        "evaluate": ([str(tmp / "empty")], lake),
+        "export labels": (["mortality", out + ".parquet", "--dataset", "x"], lake),
+        "export meds": (["x", out], lake), "export parquet": (["x", out], lake),
+        "features build": (["--out", out], lake), "features get": (["f", "--ids", "1"], lake),
+        "features list": ([], lake), "features materialize": (["n"], lake),
+        "features register": ([str(tmp / "bad.sql")], lake), "features show": (["n"], lake),
+        "features sql": (["n", "--dataset", "x"], lake), "features unregister": (["n"], lake),
+        "info": ([], lake), "load": (["mimic3", str(tmp / "empty")], lake),
+        "report": (["--dataset", "x"], lake),
+        "spark run-task": (["n", "--data", str(tmp / "empty"), "--out", out], export),
+        "spark training-set": (["--task", "t", "--features", "f", "--data", str(tmp / "empty"), "--out", out], export),
+        "sql": (["SELECT 1"], lake), "stat": (["--dataset", "x"], lake),
+        "synth": (["mimic3", str(tmp / "a-file")], "Error: Invalid value for 'OUT'"),
+        "task check": (["n", "--dataset", "x"], lake),
+        "task from-aces": ([str(tmp / "bad.yaml")],
+                           f"error: {tmp / 'bad.yaml'}: not valid YAML: expected ',' or ']', but got '<stream end>' "
+                           "at line 2, column 1"),
+        "task run": (["n", "--dataset", "x"], lake), "task show": (["n"], "error: unknown task 'n'"),
+        "task sql": (["n", "--dataset", "x"], lake), "tasks install": (["--dataset", "x"], lake),
+        "tasks list": (["--out", str(tmp / "rows.xyz")], f"error: --out {tmp / 'rows.xyz'}: cannot tell the format"),
+        "train": (["--task", "t", "--dataset", "x", "--out", out], lake),
+    }
+    return cases
+
+
+def test_every_command_is_walked_with_a_broken_input(tmp_path):
+    assert set(broken_inputs(tmp_path)) == set(IDS), "give the new command a broken input in broken_inputs()"
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_a_broken_input_gets_one_line_and_exit_2(tmp_path, name):
+    args, start = broken_inputs(tmp_path)[name]
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "bad.duckdb"), *name.split(), *args])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith(("error:", "Error:"))]
+    assert len(errors) == 1 and errors[0].startswith(start), result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("raised", "code", "line"), [
+    (EOFError("Compressed file ended"), 1, "error: unexpected EOFError: Compressed file ended (a bug in medlake: "
+                                           "please report it with the command; MEDLAKE_DEBUG=1 shows the traceback)"),
+    (ValueError("line one\nline two"), 1, "error: unexpected ValueError: line one line two (a bug in medlake: "),
+    (PermissionError(13, "Permission denied", "/x/y.parquet"), 2, "error: /x/y.parquet: Permission denied"),
+])
+def test_an_unforeseen_exception_is_one_line_not_a_traceback(tmp_path, monkeypatch, raised, code, line):
+    def fail(*args, **kwargs):
+        raise raised
+    monkeypatch.setattr("medlake.lake.Lake.info", fail)
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "lake.duckdb"), "sql", "SELECT 1", "--write"])
+    assert result.exit_code == 0  # makes the lake
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "lake.duckdb"), "info"])
+    assert result.exit_code == code and "Traceback" not in result.output
+    assert result.stderr.strip().startswith(line) and len(result.stderr.strip().splitlines()) == 1
+    if isinstance(raised, ValueError):  # (click itself turns an EOFError into "Aborted!")
+        monkeypatch.setenv("MEDLAKE_DEBUG", "1")
+        assert CliRunner().invoke(main, ["--db", str(tmp_path / "lake.duckdb"), "info"]).exception is raised

@@ -264,7 +264,11 @@ class Database:
             return {"dataset": "?", "source": "?", "pid": None, "started_at": None}
 
     def recover_from_interrupted_load(self) -> None:
-        """Checkpoint the file (it shrinks back to its committed contents) and remove the marker."""
+        """Give the file back the space the killed load took (it shrinks to its committed contents) and
+        remove the marker. A bare CHECKPOINT leaves the file's length as it is; one after a write (a table
+        made and dropped) truncates the unused tail."""
+        self.run(INFO_SQL, "scratch_table")
+        self.run(INFO_SQL, "drop_scratch_table")
         self.run(INFO_SQL, "checkpoint")
         self._marker.unlink(missing_ok=True)
 
@@ -297,6 +301,22 @@ class Database:
     def load_errors(self, load_id: int) -> list[dict]:
         """The files load `load_id` skipped, with the reason ({path, reason} each)."""
         return self.arrow(LOAD_LOG_SQL, "load_errors", params={"load_id": load_id}).to_pylist()
+
+    def record_issues(self, load_id: int, issues: list[dict]) -> None:
+        """Write the integrity issues of a load (etl.integrity.LoadIssue.as_row each) to meta.load_issues.
+        Call inside the load's transaction, after `record_load`."""
+        if not issues:
+            return
+        columns = ("table_name", "source", "column_name", "reason", "action", "rows", "example")
+        table = pa.table({c: [i[c] for i in issues] for c in columns})
+        with self.registered("load_issues_staged", table):
+            self.run(LOAD_LOG_SQL, "record_issues", params={"load_id": load_id})
+
+    def load_issues(self, load_id: int) -> list[dict]:
+        """The integrity issues of load `load_id` (table_name, source, column_name, reason, action, rows, example)."""
+        if not self.table_exists("meta", "load_issues"):
+            return []
+        return self.arrow(LOAD_LOG_SQL, "load_issues", params={"load_id": load_id}).to_pylist()
 
     def record_dataset(self, dataset: str, source: str, load_id: int, loaded_at: dt.datetime) -> None:
         """Name a schema as a loaded dataset in meta.datasets (what `record_load` does for loaders)."""

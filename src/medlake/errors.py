@@ -13,6 +13,13 @@ def cut(value) -> str:
     return text if len(text) <= MAX_VALUE_CHARS else f"{text[:MAX_VALUE_CHARS]}... ({len(text):,} characters)"
 
 
+def yaml_problem(error: Exception) -> str:
+    """A YAML parser's error on one line: the problem and where it is (line and column from 1)."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or " ".join(str(error).split())
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else problem
+
+
 class MedlakeError(Exception):
     """Base class of every error medlake raises on purpose."""
 
@@ -21,6 +28,7 @@ class InputError(MedlakeError):
     """Bad input data: names the file, the line or column, the value and what was expected."""
 
     def __init__(self, message: str, *, path=None, line=None, column=None, value=None, expected=None):
+        self.message = message
         self.path = str(path) if path is not None else None
         self.line = line
         self.column = column

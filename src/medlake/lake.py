@@ -131,7 +131,9 @@ class Lake:
         medlake.etl), a MEDS dataset (meds; see medlake.interop), EDF/BDF signals (edf; options layout=,
         subjects=; see medlake.signals) or DICOM headers (dicom; option workers=; see medlake.images); then
         install the dataset's task views, so any DuckDB client sees `<dataset>.<task>` right after a load
-        (a reload installs them again)."""
+        (a reload installs them again). For the EHR and MEDS loaders, rows whose subject or visit does not
+        exist are dropped or unlinked and reported in `result.issues` and meta.load_issues; `strict=True`
+        makes any such row an InputError (docs/reliability.md)."""
         misplaced = sorted(o for o in options if any(o in v for v in LOADER_OPTIONS.values()))
         if misplaced and source not in LOADER_OPTIONS:
             owner = next(s for s, v in LOADER_OPTIONS.items() if misplaced[0] in v)
@@ -154,10 +156,11 @@ class Lake:
             elif source == "meds":
                 from .interop import load_meds
 
+                strict = bool(options.pop("strict", False))
                 if tables or options:
                     raise ParameterError(f"a MEDS load takes no {'tables' if tables else ', '.join(options)}; "
                                          "it reads every shard under data/")
-                result = load_meds(self.db, Path(directory), name=name, show_progress=show_progress)
+                result = load_meds(self.db, Path(directory), name=name, show_progress=show_progress, strict=strict)
             else:
                 from .etl import load
 

@@ -28,7 +28,7 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
-from .errors import SqlFileError, UnknownNameError
+from .errors import SqlFileError, UnknownNameError, yaml_problem
 
 SQL_ROOT = Path(__file__).parent / "sql"
 DIALECT = "duckdb"
@@ -81,7 +81,7 @@ def parse_sql_text(text: str, path: str | Path = "<string>") -> SqlFile:
         try:
             header = yaml.safe_load(m.group(1)) or {}
         except yaml.YAMLError as e:
-            raise SqlFileError(path, f"header is not valid YAML: {e}") from None
+            raise SqlFileError(path, f"header is not valid YAML: {yaml_problem(e)}") from None
         if not isinstance(header, dict):
             raise SqlFileError(path, "header must be a YAML mapping (key: value lines)")
         body = text[m.end():]

@@ -9,6 +9,7 @@ message on stderr, exit code 2, no traceback.
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -21,14 +22,33 @@ from ._options import SuggestingGroup
 
 
 class MedlakeGroup(SuggestingGroup):
-    """A click group that turns MedlakeError into 'error: ...' and exit code 2."""
+    """A click group that turns MedlakeError into 'error: ...' and exit code 2; any other exception
+    (a bug, or a failure medlake did not foresee) into one 'error: ...' line and exit code 1, never a
+    traceback (MEDLAKE_DEBUG=1 shows it)."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit):
+            raise
         except MedlakeError as e:
-            console.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
+            _say(str(e))
             sys.exit(2)
+        except Exception as e:  # noqa: BLE001 - the last guard before a traceback would reach the user
+            if os.environ.get("MEDLAKE_DEBUG"):
+                raise
+            if isinstance(e, OSError) and e.filename:
+                _say(f"{e.filename}: {e.strerror or e}")
+                sys.exit(2)
+            _say(f"unexpected {type(e).__name__}: {' '.join(str(e).split()) or 'no message'} (a bug in medlake: "
+                 "please report it with the command; MEDLAKE_DEBUG=1 shows the traceback)")
+            sys.exit(1)
+
+
+def _say(message: str) -> None:
+    """One error line on stderr: the message's lines joined, markup escaped."""
+    message = "; ".join(line.strip() for line in message.splitlines() if line.strip())
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 @click.group(cls=MedlakeGroup, context_settings={"help_option_names": ["-h", "--help"]})

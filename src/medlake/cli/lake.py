@@ -34,21 +34,30 @@ def register(main: click.Group) -> None:
               help="edf: CSV with columns pattern (a glob on the file name or relative path), subject_id.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="dicom: processes reading headers (default: the CPU count, at most 8).")
+@click.option("--encoding", type=click.Choice(["utf-8", "latin-1"]), default=None,
+              help="mimic3, mimic4, eicu, omop: the CSV files' text encoding (default utf-8; a byte-order mark "
+                   "is dropped).")
+@click.option("--strict", is_flag=True, default=None,
+              help="mimic3, mimic4, eicu, omop, meds: refuse the load (exit 2) when a row names a subject or visit "
+                   "that does not exist or an id below 1, rather than dropping it and reporting it.")
 @click.option("--quiet", "--silent", "silent", is_flag=True, help="No progress display.")
 @db_option
-def load(source, directory, tables, name, layout, subjects, workers, silent, db_path):
+def load(source, directory, tables, name, layout, subjects, workers, encoding, strict, silent, db_path):
     """Load a folder: SOURCE is mimic3, mimic4, eicu or omop (raw exports), meds (a MEDS dataset),
     edf (EDF/BDF signals) or dicom (DICOM headers).
 
     Exit code 1 means the load finished but skipped files it could not read
     (listed, and kept in meta.load_errors); 2 means nothing was loaded.
+    Rows whose subject or visit does not exist are dropped (or lose the visit)
+    and listed at the end (kept in meta.load_issues); --strict refuses them.
 
     \b
     Example: medlake load mimic3 ../shared/data/mimic3demo
              medlake load edf sleep/ --layout sleep-edf
              medlake load dicom ../shared/data/dicom --workers 4
     """
-    options = {k: v for k, v in (("layout", layout), ("subjects", subjects), ("workers", workers)) if v is not None}
+    options = {k: v for k, v in (("layout", layout), ("subjects", subjects), ("workers", workers),
+                                 ("encoding", encoding), ("strict", strict)) if v is not None}
     with open_lake(db_path) as lake:
         result = lake.load(source, directory, tables=tables.split(",") if tables else None,
                            name=name, show_progress=not silent, **options)
@@ -65,6 +74,11 @@ def load(source, directory, tables, name, layout, subjects, workers, silent, db_
     stdout.print(t)
     if getattr(result, "absent", None):
         stdout.print(f"known tables not in {directory} (loaded empty): {', '.join(result.absent)}")
+    for issue in getattr(result, "issues", []):
+        console.print(f"[yellow]warning:[/] {escape(issue.describe())}", highlight=False, soft_wrap=True)
+    if getattr(result, "issues", None):
+        console.print(f"see meta.load_issues (load_id = {result.load_id}); --strict refuses such rows",
+                      highlight=False)
     for path in getattr(result, "dicomdirs", []):
         stdout.print(f"DICOMDIR recognized and skipped: {escape(path)}", highlight=False)
     if getattr(result, "warnings", 0):

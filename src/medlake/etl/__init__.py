@@ -7,6 +7,8 @@
   files -> typed raw tables, and the errors that name file, line and column;
 - settings.py: the DuckDB settings a load runs under;
 - canonical.py: raw tables -> subjects, visits, events (sql/etl/<source>.sql);
+- integrity.py: rows whose subject or visit does not exist, or whose id is below 1,
+  dropped (or unlinked) and reported, for every loader alike (sql/etl/integrity.sql);
 - load.py: one load as one transaction, written to the load log.
 """
 

@@ -12,16 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..database import Database, LoadRecord
+from ..errors import ParameterError
 from ..files import sha256_file
 from ..progress import Timer, progress
 from ..version import __version__
 from .canonical import run_canonical
 from .discovery import find_files
+from .integrity import LoadIssue, StagedFile, check_canonical, check_raw
 from .settings import load_settings
 from .sources import get_source
 from .spec import FoundFile
 from .staging_checks import RAW_SQL, count_rows, create_empty
-from .staging_csv import stage_csv
+from .staging_csv import ENCODINGS, stage_csv
 from .staging_parquet import stage_parquet
 
 CANONICAL = ("subjects", "visits", "events", "notes")
@@ -40,19 +42,27 @@ class LoadResult:
     table_seconds: dict[str, float]
     absent: list[str] = field(default_factory=list)  # known tables asked for (all, without --tables) not found
     task_views: list[str] = field(default_factory=list)  # the task views installed for the dataset
+    issues: list[LoadIssue] = field(default_factory=list)  # rows dropped or unlinked by the integrity rules
 
     def __repr__(self) -> str:
         canonical = {k.split(".", 1)[1]: v for k, v in self.row_counts.items() if k.startswith(f"{self.dataset}.")}
         sizes = ", ".join(f"{v:,} {k}" for k, v in canonical.items())
         verb = "replaced" if self.replaced else "loaded"
+        issues = f"; {sum(i.rows for i in self.issues):,} rows broke the integrity rules" if self.issues else ""
         return (f"<LoadResult {verb} {self.dataset} from {self.source} "
-                f"(load {self.load_id}, {self.seconds:.1f} s): {sizes}>")
+                f"(load {self.load_id}, {self.seconds:.1f} s): {sizes}{issues}>")
 
 
 def load(db: Database, source: str, directory: Path, tables: list[str] | None = None, name: str | None = None,
-         show_progress: bool = False, **options) -> LoadResult:
-    """Load `directory` with the `source` loader into dataset `name` (default: the source's name)."""
+         show_progress: bool = False, strict: bool = False, encoding: str = "utf-8", **options) -> LoadResult:
+    """Load `directory` with the `source` loader into dataset `name` (default: the source's name).
+
+    Rows whose subject or visit does not exist, or whose id is below 1, are dropped or unlinked and
+    reported (`LoadResult.issues`, meta.load_issues; etl.integrity); `strict` makes them an InputError.
+    `encoding` is the CSV files' text encoding: utf-8 (a byte-order mark is dropped) or latin-1."""
     src = get_source(source)
+    if encoding not in ENCODINGS:
+        raise ParameterError(f"unknown encoding '{encoding}'; expected one of: {', '.join(ENCODINGS)}")
     dataset = check_dataset_name(db, (name or src.name).lower())
     found, absent = find_files(src, Path(directory), tables)
     asked = {t.lower() for t in tables} if tables else None
@@ -74,7 +84,7 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
             for f in found:
                 bar.update(task, detail=f"{f.table.name} ...")
                 with Timer() as t:
-                    n = _stage(db, f, raw_schema)
+                    n = _stage(db, f, raw_schema, encoding)
                 counts[f"{raw_schema}.{f.table.name}"] = n
                 seconds[f"{raw_schema}.{f.table.name}"] = t.seconds
                 rate = n / max(t.seconds, 1e-9)
@@ -82,6 +92,10 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
                 bar.advance(task)
             for t_abs in absent:
                 create_empty(db, raw_schema, t_abs)
+            staged = {f.table.name: StagedFile(f.path, f.table.keeps_file_order) for f in found
+                      if counts[f"{raw_schema}.{f.table.name}"]}
+            with Timer() as checked_raw:
+                issues = check_raw(db, raw_schema, src.subject_key, src.id_columns, staged, strict)
             if src.check is not None:
                 src.check(db, raw_schema, found)
             bar.update(task, detail="canonical tables ...")
@@ -89,16 +103,22 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
                 db.run("schema/core.sql", schemas={None: dataset})
                 db.run("etl/macros.sql")
                 run_canonical(db, src.etl_sql, {None: dataset, "raw": raw_schema}, sum(counts.values()))
+            with Timer() as checked_canonical:
+                issues += check_canonical(db, dataset, strict)
             for tbl in CANONICAL:
                 counts[f"{dataset}.{tbl}"] = count_rows(db, dataset, tbl)
             seconds["canonical"] = t.seconds
+            seconds["integrity"] = checked_raw.seconds + checked_canonical.seconds
             canonical_rows = sum(counts[f"{dataset}.{x}"] for x in CANONICAL)
             bar.log(f"  {'canonical tables':<22} {canonical_rows:>12,} rows  in {t.seconds:.1f} s")
             bar.advance(task)
             load_id = db.record_load(LoadRecord(
                 dataset=dataset, source=src.name, directory=str(Path(directory).resolve()), files=list(hashes),
-                row_counts=counts, started_at=started, version=__version__, options={"tables": tables, **options}))
-    return LoadResult(dataset, src.name, load_id, counts, replaced, total.seconds, seconds, missing)
+                row_counts=counts, started_at=started, version=__version__,
+                options={"tables": tables, **({"strict": True} if strict else {}),
+                         **({"encoding": encoding} if encoding != "utf-8" else {}), **options}))
+            db.record_issues(load_id, [i.as_row() for i in issues])
+    return LoadResult(dataset, src.name, load_id, counts, replaced, total.seconds, seconds, missing, issues=issues)
 
 
 def check_dataset_name(db: Database, dataset: str) -> str:
@@ -112,7 +132,7 @@ def _file_facts(path: Path) -> dict:
     return {"path": str(path), "size": path.stat().st_size, "sha256": sha256_file(path)}
 
 
-def _stage(db: Database, f: FoundFile, raw_schema: str) -> int:
+def _stage(db: Database, f: FoundFile, raw_schema: str, encoding: str) -> int:
     if f.path.name.lower().endswith(".parquet"):
         return stage_parquet(db, f, raw_schema)
-    return stage_csv(db, f, raw_schema)
+    return stage_csv(db, f, raw_schema, encoding)

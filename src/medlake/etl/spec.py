@@ -60,6 +60,9 @@ class Source:
     description: str = ""
     formats: tuple[str, ...] = (".csv.gz", ".csv")
     check: Callable[[Database, str, list[FoundFile]], None] | None = None  # after staging; InputError
+    # (raw table, column) that identifies a subject: a row of another raw table naming one it lacks is dropped
+    subject_key: tuple[str, str] | None = None
+    id_columns: tuple[str, ...] = ()            # subject and visit id columns: a value below 1 drops its row
 
     def table(self, name: str) -> RawTable:
         """The raw table called `name`, or InputError listing the known ones."""

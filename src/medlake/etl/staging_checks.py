@@ -8,6 +8,7 @@ from sqlglot import exp
 
 from ..database import Database
 from ..errors import InputError
+from .input_errors import physical_line
 from .spec import RawTable
 
 RAW_SQL = "etl/raw.sql"
@@ -33,15 +34,24 @@ def add_absent_columns(db: Database, schema: str, table: RawTable, present: set[
 
 
 def check_primary_key(db: Database, path: Path, schema: str, table: RawTable) -> None:
-    """Two rows with one primary key are an InputError naming the key and both lines."""
+    """A row without its primary key, or two rows with one, is an InputError naming the line(s)."""
     if not table.primary_key:
         return
+    for column in table.primary_key:
+        missing = db.one(RAW_SQL, "missing_key", tables={"target": (schema, table.name)},
+                         columns={"key_column": column})
+        if missing:
+            line, n = missing
+            raise InputError(f"primary key missing ({n:,} {'row' if n == 1 else 'rows'} without it)", path=path,
+                             line=physical_line(path, line), column=column, value="",
+                             expected=f"a {column} on every row")
     row = db.one(RAW_SQL, "duplicate_key", tables={"target": (schema, table.name)},
                  columns={"key_columns": list(table.primary_key)})
     if row:
         k = len(table.primary_key)
         key = ", ".join(f"{c}={v}" for c, v in zip(table.primary_key, row[:k]))
         n, first, last = row[k:]
+        first, last = physical_line(path, first), physical_line(path, last)
         raise InputError(f"duplicate primary key ({key}) appears {n} times", path=path, line=last,
                          column=",".join(table.primary_key), value=str(row[0]) if k == 1 else key,
                          expected=f"each {', '.join(table.primary_key)} once (first seen on line {first})")

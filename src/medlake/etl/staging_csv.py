@@ -16,8 +16,8 @@ import duckdb
 from sqlglot import exp
 
 from ..database import Database
-from ..errors import InputError
-from .input_errors import INTEGER_TYPES, expected_for, first_line, reject_error
+from ..errors import InputError, ParameterError
+from .input_errors import INTEGER_TYPES, expected_for, first_line, no_field_limit, not_utf8_error, reject_error
 from .settings import insertion_order
 from .spec import FoundFile, RawTable
 from .staging_checks import RAW_SQL, add_absent_columns, check_columns, check_primary_key, count_rows, create_empty
@@ -26,20 +26,25 @@ _SAFE = re.compile(r"[^a-z0-9_]")
 _OTHER_DELIMITERS = (";", "\t", "|")
 
 
-def read_csv_head(path: Path) -> tuple[list[str], bool]:
+ENCODINGS = ("utf-8", "latin-1")    # what --encoding takes (DuckDB's CSV reader reads both)
+
+
+def read_csv_head(path: Path, encoding: str = "utf-8") -> tuple[list[str], bool]:
     """(header, whether a data row follows) of a .csv or .csv.gz file; InputError if there is no header
     or it looks split by another delimiter. A UTF-8 byte-order mark is dropped (DuckDB's reader, which
     skips the header line, never sees it as part of a name)."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rb") as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")  # a BOM is dropped
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig" if encoding == "utf-8" else encoding,
+                                    errors="replace", newline="")  # a BOM is dropped
             reader = csv.reader(text)
             header = next(reader, None)
             first = next(reader, None)
     except (OSError, EOFError, gzip.BadGzipFile) as e:
         raise InputError(f"cannot read file: {e}", path=path,
-                         expected="a readable CSV (optionally gzip-compressed)") from None
+                         expected="a complete file; it looks truncated (download it again)" if isinstance(e, EOFError)
+                         else "a readable CSV (optionally gzip-compressed)") from None
     if not header or all(not h.strip() for h in header):
         raise InputError("file is empty", path=path, line=1, expected="a header row and at least one data row")
     if len(header) == 1:
@@ -51,10 +56,13 @@ def read_csv_head(path: Path) -> tuple[list[str], bool]:
     return [h.strip() for h in header], first is not None
 
 
-def stage_csv(db: Database, found: FoundFile, schema: str) -> int:
-    """Read one CSV into <schema>.<table>, typed as declared; returns its row count."""
+def stage_csv(db: Database, found: FoundFile, schema: str, encoding: str = "utf-8") -> int:
+    """Read one CSV into <schema>.<table>, typed as declared (text in `encoding`: utf-8 or latin-1);
+    returns its row count."""
     path, table = found.path, found.table
-    header, has_rows = read_csv_head(path)
+    if encoding not in ENCODINGS:
+        raise ParameterError(f"unknown encoding '{encoding}'; expected one of: {', '.join(ENCODINGS)}")
+    header, has_rows = read_csv_head(path, encoding)
     check_columns(path, table, header)
     if not has_rows:
         if table.required:
@@ -71,7 +79,7 @@ def stage_csv(db: Database, found: FoundFile, schema: str) -> int:
         with insertion_order(db, table.keeps_file_order):
             db.run(RAW_SQL, "read_csv", tables={"target": (schema, table.name)},
                    columns={"read_columns": _projection(list(columns), integers)},
-                   params={"path": str(path), "columns": read_types,
+                   params={"path": str(path), "columns": read_types, "encoding": encoding,
                            "rejects_table": rejects_name, "rejects_scan": rejects_name + "_scan"})
     except duckdb.Error as e:
         not_whole = re.search(r"medlake:not-whole:([^:]+):(\S+)", str(e))
@@ -86,6 +94,8 @@ def stage_csv(db: Database, found: FoundFile, schema: str) -> int:
         db.run(RAW_SQL, "drop_rejects", tables={"rejects": name})
     if bad:
         line, column, kind, csv_line, message = bad
+        if "ENCODING" in (kind or "").upper():
+            raise not_utf8_error(path, line)
         raise reject_error(path, line, column, kind, csv_line, message, columns)
     n = count_rows(db, schema, table.name)
     add_absent_columns(db, schema, table, set(columns))
@@ -120,17 +130,19 @@ def _not_whole_error(path: Path, columns: dict[str, str], column: str, value: st
     """Find the first line whose `column` holds a number that is not a whole one (or too large) and name it."""
     index = list(columns).index(column)
     opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as f:
+    with no_field_limit(), opener(path, "rt", encoding="utf-8", errors="replace", newline="") as f:
         reader = csv.reader(f)
         next(reader, None)
+        end = reader.line_num  # the line the previous record ended on
         for row in reader:
+            start, end = end + 1, reader.line_num
             cell = row[index].strip() if index < len(row) else ""
             try:
                 number = float(cell) if cell else None
             except ValueError:
                 continue
             if number is not None and (number != int(number) or abs(number) >= 2**53):
-                return InputError("value does not parse", path=path, line=reader.line_num, column=column,
+                return InputError("value does not parse", path=path, line=start, column=column,
                                   value=cell, expected=expected_for(columns[column], column))
     return InputError("value does not parse", path=path, column=column, value=value,
                       expected=expected_for(columns[column], column))

@@ -61,7 +61,7 @@ def stage_parquet(db: Database, found: FoundFile, schema: str) -> int:
         check_primary_key(db, path, schema, table)
     except InputError as e:  # the CSV check counts lines after a header; Parquet has data rows from 1
         expected = re.sub(r"line (\d+)", lambda m: f"row {int(m.group(1)) - 1}", e.expected or "")
-        raise InputError(f"duplicate primary key at row {e.line - 1}", path=path, column=e.column, value=e.value,
+        raise InputError(f"{e.message} at row {e.line - 1}", path=path, column=e.column, value=e.value,
                          expected=expected) from None
     return n
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import yaml
 from sqlglot import exp
 
-from ..errors import InputError
+from ..errors import InputError, yaml_problem
 from ..sqlfiles import parse_sql_text
 from ..tasks import TaskSpec
 from ..tasks.build import check_task_sql
@@ -105,7 +105,7 @@ def _read_yaml(path: Path) -> dict:
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as e:
-        raise InputError(f"not valid YAML: {e}", path=path) from None
+        raise InputError(f"not valid YAML: {yaml_problem(e)}", path=path) from None
     if not isinstance(data, dict):
         raise InputError("not a YAML mapping", path=path, expected="an ACES config (predicates, trigger, windows)")
     return data

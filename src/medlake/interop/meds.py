@@ -26,6 +26,7 @@ from sqlglot import exp
 from ..database import Database, LoadRecord
 from ..errors import InputError, MedlakeError, ParameterError
 from ..etl import LoadResult, check_dataset_name
+from ..etl.integrity import StagedFile, check_canonical, check_raw
 from ..etl.settings import load_settings
 from ..etl.staging_checks import count_rows
 from ..files import sha256_file
@@ -146,9 +147,10 @@ def export_labels(db: Database, result: TaskResult, out: str | os.PathLike) -> i
 
 
 def load_meds(db: Database, directory: str | os.PathLike, name: str | None = None,
-              show_progress: bool = False) -> LoadResult:
+              show_progress: bool = False, strict: bool = False) -> LoadResult:
     """Load the MEDS dataset in `directory` (data/**/*.parquet, metadata/ optional) as dataset `name`
-    (default: meds); see docs/meds.md for what goes where."""
+    (default: meds); see docs/meds.md for what goes where. Rows breaking the integrity rules
+    (medlake.etl.integrity) are dropped or unlinked and reported; `strict` makes them an InputError."""
     directory = Path(directory)
     dataset = check_dataset_name(db, (name or "meds").lower())
     files = sorted((directory / "data").glob("**/*.parquet"))
@@ -176,6 +178,8 @@ def load_meds(db: Database, directory: str | os.PathLike, name: str | None = Non
                     for path in extra:
                         db.run(LOAD_SQL, "stage_file", tables={"target": (raw, path.stem)}, params={"path": str(path)})
                     _check_columns(db, raw, directory)
+                    staged = {"data": StagedFile(directory / "data")}
+                    issues = check_raw(db, raw, None, ("subject_id", "visit_id"), staged, strict)
                 for table in ("data", *(p.stem for p in extra)):
                     counts[f"{raw}.{table}"] = count_rows(db, raw, table)
                 seconds["staging"] = t.seconds
@@ -185,16 +189,19 @@ def load_meds(db: Database, directory: str | os.PathLike, name: str | None = Non
                     db.run("schema/core.sql", schemas={None: dataset})
                     for table in ("subjects", "visits", "events"):
                         db.run(LOAD_SQL, table, schemas=schemas)
+                    issues += check_canonical(db, dataset, strict)
+                    for table in ("subjects", "visits", "events"):
                         counts[f"{dataset}.{table}"] = count_rows(db, dataset, table)
                 seconds["canonical"] = t.seconds
                 bar.advance(task)
                 load_id = db.record_load(LoadRecord(
                     dataset=dataset, source="meds", directory=str(directory.resolve()),
                     files=[_file_facts(p) for p in (*files, *extra)], row_counts=counts, started_at=started,
-                    version=__version__, options={"dataset_json": metadata}))
+                    version=__version__, options={"dataset_json": metadata, **({"strict": True} if strict else {})}))
+                db.record_issues(load_id, [i.as_row() for i in issues])
         except duckdb.Error as e:
             raise InputError(f"cannot load the MEDS dataset: {str(e).splitlines()[0]}", path=directory) from None
-    return LoadResult(dataset, "meds", load_id, counts, replaced, total.seconds, seconds)
+    return LoadResult(dataset, "meds", load_id, counts, replaced, total.seconds, seconds, issues=issues)
 
 
 # -- helpers -----------------------------------------------------------------------------------

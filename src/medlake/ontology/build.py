@@ -95,14 +95,19 @@ def _read_inputs(found: list[Resolved], bar, task) -> tuple[tuple[pa.Table, pa.T
 
 
 def _read(res: Resolved, st: Staging) -> int:
-    """One input through its reader; a file that ends early or is not what its name says is an InputError."""
+    """One input through its reader; a file that ends early, is not what its name says or gives no record
+    (empty, or a header only) is an InputError."""
     try:
-        return READERS[res.input](res, st)
+        n = READERS[res.input](res, st)
     except (EOFError, OSError, zlib.error) as e:
         truncated = isinstance(e, EOFError) or "end-of-stream" in str(e)
         raise InputError(f"cannot read file: {e}", path=res.path,
                          expected="a complete file; it looks truncated (download it again)" if truncated
                          else "a readable file (gzip-compressed when its name ends in .gz)") from None
+    if n == 0:
+        raise InputError("no records in the file (it is empty or holds a header only)", path=res.path,
+                         expected=f"the {res.input} records (leave the file out to skip this input)")
+    return n
 
 
 def _write_tables(db: Database, staged: tuple[pa.Table, pa.Table, pa.Table]) -> None:

@@ -22,8 +22,9 @@ from .staging import RANK_ABBREVIATED, RANK_MAP_FILE, RANK_OFFICIAL, RANK_PACKAG
 
 
 def open_text(path: Path, encoding: str = "utf-8") -> io.TextIOBase:
-    """Open a (possibly .gz) text file."""
+    """Open a (possibly .gz) text file; a UTF-8 byte-order mark is dropped."""
     raw = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
+    encoding = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
     return io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")  # the caller closes it
 
 
@@ -284,6 +285,8 @@ def _csv_dicts(path: Path, required: tuple[str, ...]) -> Iterator[dict]:
     with open_text(path) as f:
         reader = csv.DictReader(f)
         fields = [h.strip().lower() for h in (reader.fieldnames or [])]
+        if not fields:
+            raise InputError("file is empty", path=path, line=1, expected=f"a header with {', '.join(required)}")
         for col in required:
             if col not in fields:
                 raise InputError("missing required column", path=path, column=col,

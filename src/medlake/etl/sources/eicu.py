@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ...database import Database
 from ...errors import InputError
+from ..input_errors import physical_line
 from ..spec import FoundFile, RawTable, Source
 
 ID = "BIGINT"
@@ -28,8 +29,8 @@ def check_patients(db: Database, raw_schema: str, found: list[FoundFile]) -> Non
                  params={"max_id": HOSPITAL_VISIT_OFFSET - 1})
     if row:
         line, column, value, expected = row
-        raise InputError("value cannot become an id", path=path, line=line, column=column, value=value,
-                         expected=expected)
+        raise InputError("value cannot become an id", path=path, line=physical_line(path, line), column=column,
+                         value=value, expected=expected)
 
 
 # The charting tables (vitals, nurse and respiratory charting, intake/output: up to 151 M rows each in the full
@@ -39,6 +40,7 @@ SOURCE = Source(
     name="eicu",
     description="eICU Collaborative Research Database v2.0 (or the demo)",
     etl_sql="etl/eicu.sql",
+    subject_key=("patient", "patientunitstayid"), id_columns=("patientunitstayid", "patienthealthsystemstayid"),
     check=check_patients,
     tables=[
         RawTable("patient", ("patient",),

@@ -21,6 +21,7 @@ SOURCE = Source(
     name="mimic3",
     description="MIMIC-III Clinical Database v1.4 (or the demo)",
     etl_sql="etl/mimic3.sql",
+    subject_key=("patients", "subject_id"), id_columns=("subject_id", "hadm_id", "icustay_id"),
     tables=[
         RawTable("patients", ("PATIENTS",), {"subject_id": ID, "gender": TXT, "dob": TS},
                  {"row_id": ID, "dod": TS, "dod_hosp": TS, "dod_ssn": TS, "expire_flag": "INTEGER"},

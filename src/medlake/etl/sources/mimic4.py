@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ...database import Database
 from ...errors import InputError
+from ..input_errors import physical_line
 from ..spec import FoundFile, RawTable, Source
 
 ID = "BIGINT"
@@ -29,8 +30,8 @@ def check_icd_versions(db: Database, raw_schema: str, found: list[FoundFile]) ->
     if row:
         table, line, value = row
         path = next((f.path for f in found if f.table.name == table), table)
-        raise InputError("unknown ICD version", path=path, line=line, column="icd_version", value=value or "",
-                         expected="9 (ICD-9) or 10 (ICD-10)")
+        raise InputError("unknown ICD version", path=path, line=physical_line(path, line), column="icd_version",
+                         value=value or "", expected="9 (ICD-9) or 10 (ICD-10)")
 
 
 # Event tables are not checked for duplicate ids (emar and poe hold tens of millions of rows; a key check keeps
@@ -39,6 +40,7 @@ SOURCE = Source(
     name="mimic4",
     description="MIMIC-IV Clinical Database v2.x (or the demo): hosp and icu modules",
     etl_sql="etl/mimic4.sql",
+    subject_key=("patients", "subject_id"), id_columns=("subject_id", "hadm_id", "stay_id"),
     check=check_icd_versions,
     tables=[
         RawTable("patients", ("patients",),

@@ -33,6 +33,7 @@ SOURCE = Source(
     name="omop",
     description="OMOP Common Data Model v5.3 or v5.4 (CSV, CSV.GZ or Parquet per table)",
     etl_sql="etl/omop.sql",
+    subject_key=("person", "person_id"), id_columns=("person_id", "visit_occurrence_id"),
     formats=(".parquet", ".csv.gz", ".csv"),
     tables=[
         RawTable("person", ("person",),

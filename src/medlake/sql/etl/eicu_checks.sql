@@ -13,13 +13,13 @@ FROM (
     FROM raw.patient
     WHERE NOT coalesce(regexp_full_match(uniquepid, '[0-9]{3}-[1-9][0-9]{0,6}'), false)
     UNION ALL
-    SELECT rowid, 'patientunitstayid', CAST(patientunitstayid AS VARCHAR), 'an id from 0 to ' || $max_id
+    SELECT rowid, 'patientunitstayid', CAST(patientunitstayid AS VARCHAR), 'an id from 1 to ' || $max_id
     FROM raw.patient
-    WHERE NOT coalesce(patientunitstayid BETWEEN 0 AND $max_id, false)
+    WHERE NOT coalesce(patientunitstayid BETWEEN 1 AND $max_id, false)
     UNION ALL
-    SELECT rowid, 'patienthealthsystemstayid', CAST(patienthealthsystemstayid AS VARCHAR), 'an id from 0 to ' || $max_id
+    SELECT rowid, 'patienthealthsystemstayid', CAST(patienthealthsystemstayid AS VARCHAR), 'an id from 1 to ' || $max_id
     FROM raw.patient
-    WHERE NOT coalesce(patienthealthsystemstayid BETWEEN 0 AND $max_id, false)
+    WHERE NOT coalesce(patienthealthsystemstayid BETWEEN 1 AND $max_id, false)
 ) AS bad
 CROSS JOIN (SELECT min(rowid) AS first_rowid FROM raw.patient) AS f
 ORDER BY line, bad.column_name

@@ -10,7 +10,9 @@ description: >
   with NDC 0, are not events. ICU items (chart, input, output, procedure,
   datetime) are events coded by itemid in a vocabulary per D_ITEMS.linksto;
   rows flagged as errors, and MetaVision rows rewritten by a later row, are
-  not events. Notes go to notes. Codes are stored dotted (etl/macros.sql);
+  not events. A billing code naming an admission that does not exist has no
+  time; the load's integrity step (etl/integrity.sql) reports it and removes
+  its visit. Notes go to notes. Codes are stored dotted (etl/macros.sql);
   docs/etl.md has the table-by-table mapping.
 */
 INSERT INTO subjects
@@ -84,13 +86,13 @@ SELECT * FROM (
            CAST(NULL AS DOUBLE) AS numeric_value, CAST(NULL AS VARCHAR) AS text_value, CAST(NULL AS VARCHAR) AS unit,
            CAST(NULL AS TIMESTAMP) AS end_time, 'diagnoses_icd' AS source, d.seq_num AS seq, CAST(NULL AS VARCHAR) AS alt_code
     FROM raw.diagnoses_icd AS d
-    JOIN raw.admissions AS a ON a.hadm_id = d.hadm_id
+    LEFT JOIN raw.admissions AS a ON a.hadm_id = d.hadm_id
     WHERE ml_icd9cm(d.icd9_code) IS NOT NULL
     UNION ALL
     SELECT pr.subject_id, pr.hadm_id, a.dischtime, 'ICD9PROC', ml_icd9proc(pr.icd9_code),
            NULL, NULL, NULL, NULL, 'procedures_icd', pr.seq_num, NULL
     FROM raw.procedures_icd AS pr
-    JOIN raw.admissions AS a ON a.hadm_id = pr.hadm_id
+    LEFT JOIN raw.admissions AS a ON a.hadm_id = pr.hadm_id
     WHERE ml_icd9proc(pr.icd9_code) IS NOT NULL
     UNION ALL
     SELECT rx.subject_id, rx.hadm_id, rx.startdate, 'NDC', ml_ndc(rx.ndc),
@@ -156,7 +158,7 @@ SELECT * FROM (
     SELECT c.subject_id, c.hadm_id, coalesce(c.chartdate, a.dischtime), 'CPT4', upper(trim(c.cpt_cd)),
            NULL, c.description, NULL, NULL, 'cptevents', c.row_id, NULL
     FROM raw.cptevents AS c
-    JOIN raw.admissions AS a ON a.hadm_id = c.hadm_id
+    LEFT JOIN raw.admissions AS a ON a.hadm_id = c.hadm_id
     WHERE nullif(trim(c.cpt_cd), '') IS NOT NULL
     UNION ALL
     SELECT d.subject_id, d.hadm_id, a.dischtime,
@@ -164,7 +166,7 @@ SELECT * FROM (
                 ELSE 'DRG_OTHER' END,
            trim(d.drg_code), d.drg_severity, d.description, NULL, NULL, 'drgcodes', d.row_id, NULL
     FROM raw.drgcodes AS d
-    JOIN raw.admissions AS a ON a.hadm_id = d.hadm_id
+    LEFT JOIN raw.admissions AS a ON a.hadm_id = d.hadm_id
     WHERE nullif(trim(d.drg_code), '') IS NOT NULL
 )
 ORDER BY subject_id, time, source, seq;

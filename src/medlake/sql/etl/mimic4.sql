@@ -11,7 +11,9 @@ description: >
   admission when there is one). Events of the ed module carry the ED visit;
   all others the admission. ICU items are events coded by itemid in a
   vocabulary per d_items.linksto; rows rewritten by a later row are not
-  events. Diagnoses, procedures and DRGs take the admission's discharge time; their vocabulary follows
+  events. Diagnoses, procedures and DRGs take the admission's discharge time
+  (none when the admission does not exist: the load's integrity step,
+  etl/integrity.sql, reports such rows and removes their visit); their vocabulary follows
   icd_version (9 or 10; the loader rejects any other value before this runs,
   see etl/mimic4_checks.sql). Prescriptions are NDC events at starttime; rows
   without an NDC, or with NDC 0, are not events; the first GSN of the row goes
@@ -109,7 +111,7 @@ SELECT * FROM (
            CAST(NULL AS TIMESTAMP) AS end_time, 'diagnoses_icd' AS source, d.seq_num AS seq,
            CAST(NULL AS VARCHAR) AS alt_code
     FROM raw.diagnoses_icd AS d
-    JOIN raw.admissions AS a ON a.hadm_id = d.hadm_id
+    LEFT JOIN raw.admissions AS a ON a.hadm_id = d.hadm_id
     WHERE d.icd_version IN (9, 10) AND ml_strip_code(d.icd_code) IS NOT NULL
     UNION ALL
     SELECT pr.subject_id, pr.hadm_id, a.dischtime,
@@ -117,7 +119,7 @@ SELECT * FROM (
            CASE pr.icd_version WHEN 9 THEN ml_icd9proc(pr.icd_code) ELSE ml_icd10pcs(pr.icd_code) END,
            NULL, NULL, NULL, NULL, 'procedures_icd', pr.seq_num, NULL
     FROM raw.procedures_icd AS pr
-    JOIN raw.admissions AS a ON a.hadm_id = pr.hadm_id
+    LEFT JOIN raw.admissions AS a ON a.hadm_id = pr.hadm_id
     WHERE pr.icd_version IN (9, 10) AND ml_strip_code(pr.icd_code) IS NOT NULL
     UNION ALL
     SELECT rx.subject_id, rx.hadm_id, rx.starttime, 'NDC', ml_ndc(rx.ndc),
@@ -196,7 +198,7 @@ SELECT * FROM (
     SELECT h.subject_id, h.hadm_id, coalesce(CAST(h.chartdate AS TIMESTAMP), a.dischtime), 'HCPCS',
            upper(trim(h.hcpcs_cd)), NULL, h.short_description, NULL, NULL, 'hcpcsevents', h.seq_num, NULL
     FROM raw.hcpcsevents AS h
-    JOIN raw.admissions AS a ON a.hadm_id = h.hadm_id
+    LEFT JOIN raw.admissions AS a ON a.hadm_id = h.hadm_id
     WHERE nullif(trim(h.hcpcs_cd), '') IS NOT NULL
     UNION ALL
     SELECT d.subject_id, d.hadm_id, a.dischtime,
@@ -204,7 +206,7 @@ SELECT * FROM (
                 ELSE 'DRG_OTHER' END,
            trim(d.drg_code), d.drg_severity, d.description, NULL, NULL, 'drgcodes', NULL, NULL
     FROM raw.drgcodes AS d
-    JOIN raw.admissions AS a ON a.hadm_id = d.hadm_id
+    LEFT JOIN raw.admissions AS a ON a.hadm_id = d.hadm_id
     WHERE nullif(trim(d.drg_code), '') IS NOT NULL
     UNION ALL
     SELECT t.subject_id, t.hadm_id, t.intime, 'MIMIC4_CAREUNIT', coalesce(nullif(trim(t.careunit), ''), 'UNKNOWN'),

@@ -9,7 +9,8 @@ description: >
   etl/macros.sql); a concept missing from raw.concept gives vocab OMOP and the
   concept_id as code. alt_code always holds the concept_id, seq the record's
   id. Records with concept_id 0 or NULL are not events. An event's visit_id is
-  its visit_occurrence_id when that visit exists, else NULL.
+  its visit_occurrence_id; the load's integrity step (etl/integrity.sql)
+  removes, and reports, one naming a visit that visit_occurrence lacks.
 */
 -- name: concept_codes
 CREATE TEMP TABLE temp.omop_concept_codes AS
@@ -112,7 +113,7 @@ WITH records AS (
 )
 SELECT
     r.person_id AS subject_id,
-    v.visit_occurrence_id AS visit_id,
+    r.visit_occurrence_id AS visit_id,
     r.time,
     coalesce(c.vocab, 'OMOP') AS vocab,
     coalesce(c.code, CAST(r.concept_id AS VARCHAR)) AS code,
@@ -125,7 +126,6 @@ SELECT
     CAST(r.concept_id AS VARCHAR) AS alt_code
 FROM records AS r
 LEFT JOIN temp.omop_concept_codes AS c ON c.concept_id = r.concept_id
-LEFT JOIN raw.visit_occurrence AS v ON v.visit_occurrence_id = r.visit_occurrence_id
 WHERE r.concept_id IS NOT NULL AND r.concept_id <> 0
 ORDER BY subject_id, time, source, seq;
 

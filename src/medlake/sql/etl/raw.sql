@@ -15,6 +15,7 @@ SELECT read_columns FROM read_csv(
     quote = '"',
     escape = '"',
     columns = $columns,
+    encoding = $encoding,
     store_rejects = true,
     rejects_table = $rejects_table,
     rejects_scan = $rejects_scan
@@ -43,6 +44,13 @@ GROUP BY key_columns
 HAVING count(*) > 1
 ORDER BY first_line
 LIMIT 1;
+
+-- name: missing_key
+-- the first row whose key column is NULL, as a line (counted like duplicate_key)
+SELECT min(rowid) - (SELECT min(rowid) FROM target) + 2 AS line, count(*) AS n
+FROM target
+WHERE key_column IS NULL
+HAVING count(*) > 0;
 
 -- name: drop_schema
 DROP SCHEMA IF EXISTS target CASCADE;

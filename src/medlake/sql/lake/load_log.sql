@@ -29,3 +29,11 @@ INSERT INTO meta.load_errors (load_id, path, reason) SELECT $load_id, path, reas
 
 -- name: load_errors
 SELECT path, reason FROM meta.load_errors WHERE load_id = $load_id ORDER BY path;
+
+-- name: record_issues
+INSERT INTO meta.load_issues (load_id, table_name, source, column_name, reason, action, rows, example)
+SELECT $load_id, table_name, source, column_name, reason, action, rows, example FROM load_issues_staged;
+
+-- name: load_issues
+SELECT table_name, source, column_name, reason, action, rows, example FROM meta.load_issues
+WHERE load_id = $load_id ORDER BY table_name, source, column_name, reason;

@@ -32,3 +32,16 @@ CREATE TABLE IF NOT EXISTS meta.load_errors (
     path VARCHAR NOT NULL,
     reason VARCHAR NOT NULL
 );
+
+-- Rows a load dropped, or kept without a link, because their subject or visit does not exist or their id is
+-- below 1 (medlake.etl.integrity): one row per table, source, column and reason.
+CREATE TABLE IF NOT EXISTS meta.load_issues (
+    load_id BIGINT NOT NULL,
+    table_name VARCHAR NOT NULL,       -- <dataset>_raw.<table> or <dataset>.<canonical table>
+    source VARCHAR,                    -- events, notes: the raw table the rows came from; visits: their kind
+    column_name VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,           -- id below 1 | unknown subject | unknown visit
+    action VARCHAR NOT NULL,           -- dropped | link removed
+    rows BIGINT NOT NULL,
+    example VARCHAR                    -- one offending value
+);
