@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import medlake
 from helpers import assert_unchanged, held_by_another_process, snapshot, toy_lake
 from medlake.cli import main
-from medlake.errors import LakeInUseError
+from medlake.errors import LakeInUseError, ParameterError
 
 VIEW = ("/* medlake\nname: probe\nentity: subject\nfeatures:\n  v: DOUBLE\n*/\n"
         "SELECT subject_id, time, numeric_value AS v FROM events\n")
@@ -84,7 +84,7 @@ def test_a_blocked_writer_names_the_process_holding_the_lake(lake_path, tmp_path
     with held_by_another_process(lake_path, read_only=True) as pid:
         result = run("load", "mimic4", str(mimic4_dir), "--tables", "icustays", "--silent", "--db", str(lake_path))
         with pytest.raises(LakeInUseError) as e:
-            medlake.connect(lake_path)
+            medlake.connect(lake_path, read_only=False)
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
@@ -93,6 +93,32 @@ def test_a_blocked_writer_names_the_process_holding_the_lake(lake_path, tmp_path
                              "(readers may share a lake; a writer needs it alone)")
     assert e.value.pid == pid
     assert_unchanged(lake_path, before)
+
+
+def test_connect_reads_an_existing_lake_and_reopens_it_for_a_write(lake_path, tmp_path):
+    """connect(path) on an existing file is a reader beside others; the first write reopens it read-write,
+    and that write waits for no one but is refused, naming the holder, while another process has the file."""
+    (tmp_path / "probe2.sql").write_text(VIEW.replace("name: probe", "name: probe2"))
+    with held_by_another_process(lake_path, read_only=True) as pid:
+        lake = medlake.connect(lake_path)
+        assert lake.read_only and lake.sql("SELECT count(*) AS n FROM toy.events").to_pylist() == [{"n": 3}]
+        with pytest.raises(LakeInUseError) as e:
+            lake.features.register(tmp_path / "probe2.sql")
+        assert e.value.pid == pid
+    lake = medlake.connect(lake_path)
+    try:
+        assert lake.read_only
+        lake.features.register(tmp_path / "probe2.sql")
+        assert not lake.read_only
+        assert lake.features.versions("probe2")
+        assert lake.features.unregister("probe2")["versions"]
+    finally:
+        lake.close()
+    with medlake.connect(lake_path, read_only=True) as reader:
+        with pytest.raises(ParameterError, match="is open read-only and unregistering a feature view writes to it"):
+            reader.features.unregister("probe")
+    with medlake.connect(tmp_path / "new.duckdb") as created:
+        assert not created.read_only
 
 
 def test_a_reader_blocked_by_a_writer_names_it(lake_path):

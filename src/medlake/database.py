@@ -55,31 +55,59 @@ class Database:
     """One DuckDB connection and everything that runs on it."""
 
     def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool = False, threads: int | None = None,
-                 external_access: bool = True, memory_limit: str | None = None):
+                 external_access: bool = True, memory_limit: str | None = None, write_on_demand: bool = False):
         """Open (or create) the file; `external_access=False` has DuckDB refuse every file and
         network access but the lake's own files (read_csv, COPY, ATTACH, INSTALL, ...) for this connection.
         `threads` and `memory_limit` ("2GB", "500MiB") bound what DuckDB uses; past the memory limit it
-        spills to DuckDB's temp directory, `<lake>.tmp/` beside the lake file."""
+        spills to DuckDB's temp directory, `<lake>.tmp/` beside the lake file. With `write_on_demand`, a
+        read-only connection is reopened read-write by the first `for_writing()`."""
         self.path = str(path)
         self.read_only = read_only
         self.memory_limit = memory_limit
-        config: dict = {"threads": int(threads)} if threads else {}
+        self.write_on_demand = write_on_demand
+        self._config: dict = {"threads": int(threads)} if threads else {}
         if memory_limit:
-            config["memory_limit"] = str(memory_limit)
+            self._config["memory_limit"] = str(memory_limit)
         if not external_access:
-            config["enable_external_access"] = False
+            self._config["enable_external_access"] = False
         if read_only and self.path != ":memory:" and not Path(self.path).exists():
             raise UnknownNameError(f"no lake at '{self.path}'; create one with `medlake load` "
                                    "(or medlake.connect(path) in Python)")
+        self._con = self._open(read_only)
+        self._in_transaction = False
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         try:
-            self._con = duckdb.connect(self.path, read_only=read_only, config=config)
+            return duckdb.connect(self.path, read_only=read_only, config=self._config)
         except duckdb.Error as e:
-            text = str(e).lower()
-            if (memory_limit and "memory" in text) or (threads and "thread" in text):
+            text, config = str(e).lower(), self._config
+            if ("memory_limit" in config and "memory" in text) or ("threads" in config and "thread" in text):
                 raise ParameterError(f"{first_line(e)}; expected --memory-limit like 2GB or 500MiB and "
                                      "--threads a whole number of at least 1") from None
             raise _open_error(self.path, read_only, e) from None
-        self._in_transaction = False
+
+    def for_writing(self, what: str) -> bool:
+        """Make sure this connection may write before `what` (a phrase: "a load") does. A read-only
+        connection opened with `write_on_demand` is reopened read-write and prepared (True is returned);
+        one opened read-only on purpose raises ParameterError."""
+        if not self.read_only:
+            return False
+        if not self.write_on_demand:
+            raise ParameterError(f"the lake '{self.path}' is open read-only and {what} writes to it; "
+                                 "open it with medlake.connect(path, read_only=False) or a command that writes")
+        if self._in_transaction:
+            raise ParameterError(f"{what} cannot reopen the lake for writing inside a transaction")
+        self._con.close()
+        self._con = self._open(read_only=False)
+        self.read_only = False
+        self.prepare_for_writing()
+        return True
+
+    def prepare_for_writing(self) -> None:
+        """On a read-write connection: the meta schema exists, and the space a killed load took is given back."""
+        self.run("lake/meta.sql")
+        if self.interrupted_load():
+            self.recover_from_interrupted_load()
 
     def close(self) -> None:
         """Close the connection."""

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from .database import Database
 from .errors import MedlakeError, ParameterError
-from .sqlcheck import check_statement
+from .sqlcheck import check_statement, reads_only
 from .version import __version__
 
 DEFAULT_DB = "medlake.duckdb"
@@ -35,10 +35,15 @@ def default_db_path() -> str:
 class Lake:
     """A medlake database file (or ':memory:'): datasets, code systems, tasks and features."""
 
-    def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool = False, threads: int | None = None,
+    def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool | None = False, threads: int | None = None,
                  external_access: bool = True, memory_limit: str | None = None):
+        """read_only=None: read-only when the file exists (reopened read-write by the first method that
+        writes), read-write when it is created; True and False fix the mode."""
+        on_demand = read_only is None
+        if on_demand:
+            read_only = str(path) != ":memory:" and Path(path).exists()
         self.db = Database(path, read_only=read_only, threads=threads, external_access=external_access,
-                           memory_limit=memory_limit)
+                           memory_limit=memory_limit, write_on_demand=on_demand)
         # DuckDB names the file's catalog after its stem; a schema of the same name
         # makes two-part names like meta.loads ambiguous, so refuse such files early.
         self.catalog = self.db.catalog()
@@ -46,13 +51,11 @@ class Lake:
             self.db.close()
             raise MedlakeError(f"cannot use a lake file named '{Path(self.path).name}': DuckDB would confuse it with "
                                f"the '{self.catalog}' schema; choose another file name")
-        if not read_only:
-            self.db.run("lake/meta.sql")
         # a load that was killed left its marker: the lake holds the state before it (the load's transaction
         # never committed); a writer gives the file back the space the dead load took
         self.interrupted_load = self.db.interrupted_load()
-        if self.interrupted_load and not read_only:
-            self.db.recover_from_interrupted_load()
+        if not read_only:
+            self.db.prepare_for_writing()
 
     @property
     def path(self) -> str:
@@ -89,10 +92,15 @@ class Lake:
         (read_csv, COPY, ATTACH, INSTALL, a file path as table name, ...) unless
         `allow_files`. A refused statement raises SqlFileError naming what was refused."""
         check_statement(query, write=write, allow_files=allow_files)
+        if write:
+            self.db.for_writing("a statement run with write=True")
         return self.db.arrow_sql(query, params)
 
     def execute(self, sql: str, params: dict | None = None) -> list[tuple]:
-        """Run one statement with bound parameters, unchecked (for trusted code); returns its rows."""
+        """Run one statement with bound parameters, unchecked (for trusted code); returns its rows.
+        A statement that is not a plain query asks for writing (see `connect`)."""
+        if self.db.read_only and not reads_only(sql):
+            self.db.for_writing("lake.execute() of a statement that is not a query")
         return self.db.run_sql(sql, params)
 
     # -- datasets -------------------------------------------------------
@@ -134,6 +142,7 @@ class Lake:
         (a reload installs them again). For the EHR and MEDS loaders, rows whose subject or visit does not
         exist are dropped or unlinked and reported in `result.issues` and meta.load_issues; `strict=True`
         makes any such row an InputError (docs/reliability.md)."""
+        self.db.for_writing("a load")
         misplaced = sorted(o for o in options if any(o in v for v in LOADER_OPTIONS.values()))
         if misplaced and source not in LOADER_OPTIONS:
             owner = next(s for s, v in LOADER_OPTIONS.items() if misplaced[0] in v)
@@ -230,11 +239,15 @@ class Lake:
         return self.tasks.run(name, dataset=dataset, **params)
 
 
-def connect(path: str | os.PathLike | None = None, read_only: bool = False, threads: int | None = None,
+def connect(path: str | os.PathLike | None = None, read_only: bool | None = None, threads: int | None = None,
             external_access: bool = True, memory_limit: str | None = None) -> Lake:
     """Open (or create) a lake. `path` defaults to $MEDLAKE_DB, else ./medlake.duckdb.
 
-    read_only=True shares the file with other readers (a writer needs it alone);
+    By default a lake that exists opens read-only, so other readers (and DuckDB clients) share it; the
+    first method that writes reopens it read-write: `load`, `sql(write=True)`, `execute` of a statement
+    that is not a query, `codes.load`, `tasks.install`, `features.register/unregister/materialize`. A new
+    file (or ':memory:') opens read-write. read_only=True keeps it read-only (writes are refused);
+    read_only=False opens it read-write at once (a writer needs the file alone);
     external_access=False has DuckDB itself refuse file and network access on this connection;
     threads and memory_limit ("4GB") bound what DuckDB uses (past the limit it spills beside the lake)."""
     return Lake(path if path is not None else default_db_path(), read_only=read_only, threads=threads,

@@ -116,6 +116,16 @@ def check_reads_only(tree: exp.Expression, where: str, subject: str = "the state
         raise SqlFileError(where, f"{subject} may only read (a SELECT); found {what(tree)}")
 
 
+def reads_only(text: str) -> bool:
+    """Whether every statement of `text` only reads (False when it cannot be parsed)."""
+    try:
+        for tree in parse_statements(text, "statement"):
+            check_reads_only(tree, "statement")
+    except SqlFileError:
+        return False
+    return True
+
+
 def check_no_files(tree: exp.Expression, where: str) -> None:
     """SqlFileError when the statement reads or writes files or the network."""
     hint = "file and network access needs --allow-files (allow_files=True)"

@@ -45,8 +45,7 @@ def _statement(name: str, view, tables: dict | None = None) -> exp.Expression:
 def materialize(store, name: str, dataset: str | None = None, full: bool = False, show_progress: bool = False) -> dict:
     """Materialize one view (its current version) for a dataset; returns what was done."""
     db: Database = store.db
-    if db.read_only:
-        raise ParameterError("the lake is open read-only; materializing writes tables")
+    db.for_writing("materializing a feature view")
     store._ensure_schema()
     view = store.get(name)
     dataset = store.dataset_for(dataset)

@@ -99,7 +99,10 @@ class FeatureStore:
         return view.version
 
     def _record(self, view: FeatureView) -> None:
-        if self.db.read_only or not self._ensure_schema():
+        if self.db.read_only and not self.db.write_on_demand:
+            return  # a lake opened with read_only=True: the view is known to this handle only
+        self.db.for_writing("registering a feature view")
+        if not self._ensure_schema():
             return
         spec = view.spec()
         self.db.run(REGISTRY, "register", params={
@@ -109,8 +112,7 @@ class FeatureStore:
     def unregister(self, name: str, version: str | None = None) -> dict:
         """Remove a registered view (every version, or one) from the registry, with the tables
         materialized from the removed versions; returns {name, versions, dropped_tables}."""
-        if self.db.read_only:
-            raise ParameterError("the lake is open read-only; unregistering a feature view writes the registry")
+        self.db.for_writing("unregistering a feature view")
         registered = [v["version"] for v in self.versions(name)]
         if not registered:
             if name in builtin_views():

@@ -49,6 +49,7 @@ class Codes:
 
         `only` limits the build to some inputs, e.g. only=["ndc_atc", "atc_codes"] for the drug maps alone
         (input names: medlake.ontology.sources.INPUTS)."""
+        self.db.for_writing("loading the code tables")
         result = load_codes(self.db, directory, show_progress=show_progress, only=only)
         self._vocabs = self._pairs = None
         return result

@@ -158,6 +158,7 @@ def install(db: Database, dataset: str, names: list[str] | None = None, show_pro
     and a view `<name>` (the macro with its defaults) for each built-in task the
     dataset supports (without `names`, tasks whose requirements, such as the code
     tables, are missing are skipped). Returns the views created."""
+    db.for_writing("installing task views")
     source = db.source_of(dataset)
     created = []
     wanted = names or _builtin_names()
