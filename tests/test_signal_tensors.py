@@ -111,7 +111,7 @@ def test_cnn1d_learns_the_synthetic_stages(sleep, tmp_path):
     path, _, _ = sleep
     out = tmp_path / "run"
     result = CliRunner().invoke(main, ["train", "--db", str(path), "--task", "sleep_staging", "--dataset", "sleep",
-                                       "--model", "cnn1d", "--epochs", "4", "--batch-size", "32", "--split",
+                                       "--model", "cnn1d", "--epochs", "4", "--batch-size", "32", "--bootstrap", "0", "--split",
                                        "0.6,0.2,0.2", "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())

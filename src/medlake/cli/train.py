@@ -91,6 +91,8 @@ def _show_reliability(before: dict, after: dict, width: int = 20) -> None:
               help="Comma-separated channel labels a signal input reads (default: the EEG and EOG channels).")
 @click.option("--signal-rate", default=None, type=float, help="Resample signal windows to this rate in Hz.")
 @click.option("--image-size", default=None, type=int, help="Resize images to this many pixels a side (default 64).")
+@click.option("--bootstrap", "n_boot", default=200, show_default=True, type=click.IntRange(min=0),
+              help="Bootstrap draws for the test metrics' 95% intervals (0: none).")
 @click.option("--skip-unreadable", is_flag=True,
               help="Leave out samples whose signal or image file cannot be read, and count them.")
 @click.option("--device", default=None, help="cpu or cuda (default: cuda when present).")
@@ -100,7 +102,7 @@ def _show_reliability(before: dict, after: dict, width: int = 20) -> None:
 @db_option
 def train(task, dataset, model, epochs, out, params, split_text, split_seed, batch_size, lr, weight_decay, optimizer,
           patience, monitor, seed, embedding_dim, hidden_dim, min_count, max_len, features, ddi, signal_channels,
-          signal_rate, image_size, skip_unreadable, device, baseline, silent, db_path):
+          signal_rate, image_size, n_boot, skip_unreadable, device, baseline, silent, db_path):
     """Train a network on a task's samples; writes metrics, checkpoint and vocabularies to --out.
 
     \b
@@ -117,7 +119,7 @@ def train(task, dataset, model, epochs, out, params, split_text, split_seed, bat
                             max_len=max_len, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                             optimizer=optimizer, patience=patience, monitor=monitor, seed=seed,
                             embedding_dim=embedding_dim, hidden_dim=hidden_dim, device=device,
-                            show_progress=not silent, baseline=baseline, skip_unreadable=skip_unreadable,
+                            show_progress=not silent, baseline=baseline, skip_unreadable=skip_unreadable, n_boot=n_boot,
                             lazy_options=_lazy_options(signal_channels, signal_rate, image_size))
     for warning in result.get("warnings", []):
         console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)

@@ -4,7 +4,7 @@ CNN1D follows the shape of SPaRCNet's and ContraWR's encoders, much smaller:
 a wide strided first convolution, then residual blocks of two convolutions
 (batch norm, ELU) that halve the time axis, and average pooling over time.
 CNN2D is the same on images: residual blocks that halve each side, then
-average pooling to a 2 x 2 grid (so where a finding lies still counts) and a
+average pooling to a 4 x 4 grid (so where a finding lies still counts) and a
 linear layer to the hidden width. Both are Nets: other inputs of the same
 samples (codes, numbers) join before the output layer as in every network.
 """
@@ -51,7 +51,7 @@ class SignalEncoder(nn.Module):
 
 
 class ImageEncoder(nn.Module):
-    """[B, C, H, W] -> [B, hidden]: a stem, `blocks` residual blocks, average pooling to 2 x 2, a linear layer."""
+    """[B, C, H, W] -> [B, hidden]: a stem, `blocks` residual blocks, average pooling to 4 x 4, a linear layer."""
 
     def __init__(self, channels: int, hidden_dim: int, width: int = 16, blocks: int = 3):
         super().__init__()
@@ -62,8 +62,8 @@ class ImageEncoder(nn.Module):
             c_out = width * 2 ** (i + 1)
             layers.append(_Residual(nn.Conv2d, nn.BatchNorm2d, c, c_out))
             c = c_out
-        self.net = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(2))
-        self.out = nn.Linear(c * 4, hidden_dim)
+        self.net = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(4))
+        self.out = nn.Linear(c * 16, hidden_dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.relu(self.out(self.net(x).flatten(1)))

@@ -1,10 +1,25 @@
 /* medlake
 description: >
   Writing an images load: the header rows (registered as `staged`) into
-  `images`, then the canonical subjects.
+  `images`, the layout's label and metadata rows (`staged` too), the
+  metadata's view position and study time where a header has none, then the
+  canonical subjects.
 */
 -- name: insert_images
 INSERT INTO images SELECT * FROM staged ORDER BY path;
+
+-- name: insert_labels
+INSERT INTO image_labels SELECT * FROM staged ORDER BY subject_id, study_id, image_key, finding;
+
+-- name: insert_metadata
+INSERT INTO image_metadata SELECT * FROM staged ORDER BY dicom_id;
+
+-- name: apply_metadata
+UPDATE images
+SET view_position = coalesce(images.view_position, m.view_position),
+    study_time = coalesce(images.study_time, m.study_time)
+FROM image_metadata AS m
+WHERE m.dicom_id = images.image_key AND (images.view_position IS NULL OR images.study_time IS NULL);
 
 -- name: subjects
 INSERT INTO subjects (subject_id)
