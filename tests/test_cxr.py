@@ -187,3 +187,14 @@ def test_synth_dicom_cli(tmp_path):
     assert len(list((tmp_path / "o" / "files").rglob("*.dcm"))) == 3
     bad = CliRunner().invoke(main, ["synth", "dicom", str(tmp_path / "p"), "--subjects", "3"])
     assert bad.exit_code == 2 and "--subjects and --no-gzip do not apply to dicom" in bad.output
+
+
+@pytest.mark.parametrize("task", ["cxr_classification", "cxr_finding"])
+def test_the_cxr_tasks_pass_the_leakage_check(nih, mimic, task):
+    for path, dataset in ((nih[0], "nih"), (mimic[0], "cxr")):
+        with medlake.connect(path, read_only=True) as lake:
+            visits = lake.sql(f"SELECT count(*) FROM {dataset}.visits").column(0)[0].as_py()
+            studies = lake.sql(f"SELECT count(DISTINCT visit_id) FROM {dataset}.{task}").column(0)[0].as_py()
+            report = lake.tasks.check(task, dataset=dataset, subjects=8)
+        assert visits == studies
+        assert report.ok and report.compared == report.samples >= 8 and not report.dropped

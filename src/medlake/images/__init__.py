@@ -34,7 +34,7 @@ SCHEMA_SQL = "images/schema.sql"
 LOAD_SQL = "images/load.sql"
 RAW_SQL = "etl/raw.sql"
 SOURCE = "dicom"
-TABLES = ("images", "image_labels", "image_metadata", "subjects")
+TABLES = ("images", "image_labels", "image_metadata", "subjects", "visits")
 
 
 @dataclass
@@ -114,6 +114,7 @@ def load_images(db: Database, directory: str | Path, *, name: str | None = None,
                 db.run(LOAD_SQL, "insert_metadata", schemas={None: dataset}, tables={"staged": "metadata_staged"})
             db.run(LOAD_SQL, "apply_metadata", schemas={None: dataset})
             db.run(LOAD_SQL, "subjects", schemas={None: dataset})
+            db.run(LOAD_SQL, "visits", schemas={None: dataset})
             counts = {f"{dataset}.{t}": db.one(RAW_SQL, "count_rows", tables={"target": (dataset, t)})[0]
                       for t in TABLES}
             load_id = db.record_load(LoadRecord(

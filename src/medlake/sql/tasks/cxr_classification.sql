@@ -34,11 +34,12 @@ retrospective: false
 WITH per_image AS (
     SELECT
         v.path,
+        v.image_key,
         coalesce(list(v.finding_name ORDER BY v.finding_name)
                  FILTER (WHERE v.value = 1 OR (v.value = -1 AND $uncertain = 'positive')), []) AS findings,
         bool_or(v.value = -1) AS any_uncertain
     FROM image_finding_values AS v
-    GROUP BY v.path
+    GROUP BY v.path, v.image_key
 )
 SELECT
     concat(i.sop_instance_uid, ':', i.image_key) AS sample_id,
@@ -51,7 +52,7 @@ SELECT
     i.study_id,
     i.image_key
 FROM per_image AS p
-JOIN images AS i ON i.path = p.path
+JOIN images AS i ON i.path = p.path AND i.image_key = p.image_key
 WHERE NOT (p.any_uncertain AND $uncertain = 'drop')
   AND ($view = 'any' OR i.view_position = $view)
 ORDER BY i.subject_id, index_time, sample_id

@@ -32,9 +32,10 @@ retrospective: false
 WITH per_image AS (
     SELECT
         v.path,
+        v.image_key,
         max(CASE WHEN v.finding_name = $finding THEN v.value END) AS value
     FROM image_finding_values AS v
-    GROUP BY v.path
+    GROUP BY v.path, v.image_key
 )
 SELECT
     concat(i.sop_instance_uid, ':', i.image_key) AS sample_id,
@@ -47,7 +48,7 @@ SELECT
     i.study_id,
     i.image_key
 FROM per_image AS p
-JOIN images AS i ON i.path = p.path
+JOIN images AS i ON i.path = p.path AND i.image_key = p.image_key
 WHERE NOT (coalesce(p.value, 0) = -1 AND $uncertain = 'drop')
   AND ($view = 'any' OR i.view_position = $view)
 ORDER BY i.subject_id, index_time, sample_id
