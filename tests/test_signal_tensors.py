@@ -122,6 +122,11 @@ def test_cnn1d_learns_the_synthetic_stages(sleep, tmp_path):
     majority = test.label.value_counts(normalize=True).max()
     assert metrics["metrics"]["accuracy"] > max(0.8, majority + 0.3)
     assert json.loads((out / "config.json").read_text())["model"] == "cnn1d"
+    # the run reloads (checkpoint, encoders with the signal's channels and scaling) and scores the same
+    again = CliRunner().invoke(main, ["evaluate", str(out), "--db", str(path), "--bootstrap", "0"])
+    assert again.exit_code == 0, again.output
+    reloaded = json.loads((out / "metrics_test.json").read_text())
+    assert reloaded["metrics"]["accuracy"] == pytest.approx(metrics["metrics"]["accuracy"], abs=1e-9)
 
 
 def test_networks_without_a_file_encoder_say_which_to_use(sleep):
