@@ -198,3 +198,15 @@ def test_the_cxr_tasks_pass_the_leakage_check(nih, mimic, task):
             report = lake.tasks.check(task, dataset=dataset, subjects=8)
         assert visits == studies
         assert report.ok and report.compared == report.samples >= 8 and not report.dropped
+
+
+def test_task_rows_with_lists_as_csv(nih, tmp_path):
+    """A multilabel label (a list) and the image path come out of `task run --out x.csv`, the list as JSON."""
+    path, result = nih
+    out = CliRunner().invoke(main, ["task", "run", "cxr_classification", "--dataset", "nih", "--db", str(path),
+                                    "--out", str(tmp_path / "x.csv")])
+    assert out.exit_code == 0, out.output
+    rows = _csv(tmp_path / "x.csv")
+    assert len(rows) == 240
+    assert {r["image_key"]: json.loads(r["label"]) for r in rows} == {
+        k: sorted(v) for k, v in result.findings.items()}

@@ -61,7 +61,7 @@ SELECT
     r.recording_id,
     e.onset_s,
     30.0 AS duration_s,
-    {'path': r.path, 'onset_s': e.onset_s, 'duration_s': 30.0} AS signal
+    {'path': r.path, 'onset_s': e.onset_s, 'duration_s': CAST(30 AS DOUBLE)} AS signal
 FROM epochs AS e
 JOIN recordings AS r ON r.recording_id = e.recording_id
 WHERE e.onset_s >= 0 AND e.onset_s + 30 <= r.duration_s
