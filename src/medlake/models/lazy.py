@@ -100,7 +100,7 @@ class LazyInputs:
                 cell = cells[row]
                 try:
                     if cell is None:
-                        raise SampleReadError(f"sample has no '{col}'", path="(none)")
+                        raise SampleReadError(f"sample {self.sample_ids[row]!r} has no '{col}' (NULL)")
                     values[col][i] = self._signal(cell, options) if kind == "signal" else self._image(cell, options)
                 except SampleReadError as e:
                     if not self.skip_unreadable:
