@@ -114,9 +114,9 @@ def test_connect_reads_an_existing_lake_and_reopens_it_for_a_write(lake_path, tm
         assert lake.features.unregister("probe2")["versions"]
     finally:
         lake.close()
-    with medlake.connect(lake_path, read_only=True) as reader:
-        with pytest.raises(ParameterError, match="is open read-only and unregistering a feature view writes to it"):
-            reader.features.unregister("probe")
+    with (medlake.connect(lake_path, read_only=True) as reader,
+          pytest.raises(ParameterError, match="is open read-only and unregistering a feature view writes to it")):
+        reader.features.unregister("probe")
     with medlake.connect(tmp_path / "new.duckdb") as created:
         assert not created.read_only
 

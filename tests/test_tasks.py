@@ -43,7 +43,7 @@ WHERE len(v.conditions) > 0
 
 def test_builtin_specs():
     specs = {s.name: s for s in list_tasks()}
-    assert sorted(specs) == sorted(BUILTIN + ["drug_recommendation", "sleep_staging"])
+    assert sorted(specs) == sorted(BUILTIN + ["drug_recommendation", "sleep_staging", "cxr_classification", "cxr_finding"])
     assert specs["length_of_stay"].retrospective and specs["los_gt_7d"].retrospective
     assert not specs["mortality"].retrospective
     assert specs["length_of_stay"].label_type == "multiclass" and len(specs["length_of_stay"].classes) == 10

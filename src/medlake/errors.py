@@ -50,6 +50,12 @@ class InputError(MedlakeError):
         super().__init__(": ".join(parts[:2]) + ("; " + "; ".join(parts[2:]) if len(parts) > 2 else ""))
 
 
+class SampleReadError(InputError):
+    """A sample's signal window or image pixels cannot be read from its file (the message names the file).
+
+    The header of such a file may well be in the lake: headers and pixels are read at different times."""
+
+
 class SqlFileError(MedlakeError):
     """A .sql file or SQL text is malformed or refused (bad header, parse error, forbidden statement)."""
 

@@ -23,7 +23,7 @@ DEFAULT_DB = "medlake.duckdb"
 INFO_SQL = "lake/info.sql"
 RESERVED_CATALOGS = ("meta", "vocab", "fs")
 # loaders that are not EHR exports, and the options each takes
-LOADER_OPTIONS = {"edf": ("layout", "subjects"), "dicom": ("workers",)}
+LOADER_OPTIONS = {"edf": ("layout", "subjects"), "dicom": ("workers", "layout", "labels")}
 DEFAULT_NAMES = {"edf": "signals", "dicom": "images"}  # their dataset when no name is given
 
 
@@ -137,7 +137,8 @@ class Lake:
              name: str | None = None, show_progress: bool = False, **options):
         """Load a folder into the lake as dataset `name`: a raw EHR export (mimic3, mimic4, eicu, omop; see
         medlake.etl), a MEDS dataset (meds; see medlake.interop), EDF/BDF signals (edf; options layout=,
-        subjects=; see medlake.signals) or DICOM headers (dicom; option workers=; see medlake.images); then
+        subjects=; see medlake.signals) or DICOM headers (dicom; options workers=, layout=, labels=; see
+        medlake.images); then
         install the dataset's task views, so any DuckDB client sees `<dataset>.<task>` right after a load
         (a reload installs them again). For the EHR and MEDS loaders, rows whose subject or visit does not
         exist are dropped or unlinked and reported in `result.issues` and meta.load_issues; `strict=True`

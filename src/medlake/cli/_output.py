@@ -114,9 +114,23 @@ def out_file(out: str) -> str:
     return out
 
 
+def nested_as_json(table: pa.Table) -> pa.Table:
+    """Lists, structs and maps as JSON text (CSV has no nested types); other columns as they are."""
+    cols = []
+    for name in table.column_names:
+        col = table[name]
+        if pa.types.is_nested(col.type):
+            col = pa.array([None if v is None else json.dumps(v, default=str) for v in col.to_pylist()],
+                           pa.string())
+        cols.append(col)
+    return pa.table(cols, names=table.column_names)
+
+
 def write_table(table: pa.Table, fmt: str, out: str | None) -> None:
-    """Write an Arrow table as csv, json (records) or parquet to a file or stdout."""
+    """Write an Arrow table as csv (nested values as JSON text), json (records) or parquet to a file or stdout."""
     out = out_file(out) if out else out
+    if fmt == "csv":
+        table = nested_as_json(table)
     if fmt == "parquet":
         if not out:
             raise ParameterError("--format parquet needs --out FILE")

@@ -17,7 +17,8 @@ def register(main: click.Group) -> None:
 @click.option("--patients", default=1000, show_default=True, type=click.IntRange(min=10))
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the synthetic hospital.")
 def demo(out, patients, seed):
-    """Synthesize a hospital, load it, summarize it and train a model on it.
+    """Synthesize a hospital, load it, summarize it and train a model on it; then sleep staging on
+    synthetic EDF recordings with a 1-D CNN.
 
     \b
     Example: medlake demo --out demo-out --patients 500

@@ -28,8 +28,12 @@ def register(main: click.Group) -> None:
 @click.option("--tables", default=None, help="Comma-separated raw tables to load (default: all the loader knows).")
 @click.option("--name", default=None, help="Dataset (schema) name; default: the source name (edf: signals, "
                                            "dicom: images).")
-@click.option("--layout", type=click.Choice(["plain", "sleep-edf"]), default=None,
-              help="edf: how files pair up (default plain; sleep-edf pairs *-PSG.edf with *-Hypnogram.edf).")
+@click.option("--layout", type=click.Choice(["plain", "sleep-edf", "mimic-cxr", "chestxray14"]), default=None,
+              help="edf: how files pair up (default plain; sleep-edf pairs *-PSG.edf with *-Hypnogram.edf); dicom: "
+                   "plain, mimic-cxr (subject and study from the folders, metadata and CheXpert CSVs) or chestxray14 "
+                   "(Data_Entry_2017.csv labels).")
+@click.option("--labels", type=click.Path(dir_okay=False), default=None,
+              help="dicom: the labels CSV (ChestX-ray14 Data_Entry or MIMIC-CXR CheXpert) if not in the folder.")
 @click.option("--subjects", type=click.Path(dir_okay=False), default=None,
               help="edf: CSV with columns pattern (a glob on the file name or relative path), subject_id.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
@@ -42,7 +46,7 @@ def register(main: click.Group) -> None:
                    "that does not exist or an id below 1, rather than dropping it and reporting it.")
 @click.option("--quiet", "--silent", "silent", is_flag=True, help="No progress display.")
 @db_option
-def load(source, directory, tables, name, layout, subjects, workers, encoding, strict, silent, db_path):
+def load(source, directory, tables, name, layout, subjects, labels, workers, encoding, strict, silent, db_path):
     """Load a folder: SOURCE is mimic3, mimic4, eicu or omop (raw exports), meds (a MEDS dataset),
     edf (EDF/BDF signals) or dicom (DICOM headers).
 
@@ -55,9 +59,10 @@ def load(source, directory, tables, name, layout, subjects, workers, encoding, s
     Example: medlake load mimic3 ../shared/data/mimic3demo
              medlake load edf sleep/ --layout sleep-edf
              medlake load dicom ../shared/data/dicom --workers 4
+             medlake load dicom mimic-cxr/ --layout mimic-cxr
     """
     options = {k: v for k, v in (("layout", layout), ("subjects", subjects), ("workers", workers),
-                                 ("encoding", encoding), ("strict", strict)) if v is not None}
+                                 ("labels", labels), ("encoding", encoding), ("strict", strict)) if v is not None}
     with open_lake(db_path) as lake:
         result = lake.load(source, directory, tables=tables.split(",") if tables else None,
                            name=name, show_progress=not silent, **options)

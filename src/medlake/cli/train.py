@@ -65,8 +65,8 @@ def _show_reliability(before: dict, after: dict, width: int = 20) -> None:
 @click.option("--task", required=True, help="Task name (see `medlake tasks list`).")
 @click.option("--dataset", required=True, help="Dataset the task runs on.")
 @click.option("--model", default="transformer", show_default=True,
-              help="A network: linear, mlp, rnn (gru, lstm), transformer, retain, deepr or gamenet; or a "
-                   "scikit-learn baseline: logistic_regression or gbm.")
+              help="A network: linear, mlp, rnn (gru, lstm), transformer, retain, deepr, gamenet, cnn1d (signals) "
+                   "or cnn2d (images); or a scikit-learn baseline: logistic_regression or gbm.")
 @click.option("--epochs", default=5, show_default=True, type=int)
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Run directory to write.")
 @click.option("-p", "--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
@@ -87,18 +87,27 @@ def _show_reliability(before: dict, after: dict, width: int = 20) -> None:
 @click.option("--features", default=None,
               help="Comma-separated feature-store views (or view.feature) joined as inputs, e.g. demographics.")
 @click.option("--ddi", default=None, help="DDI pairs (table or CSV with drug_a, drug_b) for drug recommendation.")
+@click.option("--signal-channels", default=None,
+              help="Comma-separated channel labels a signal input reads (default: the EEG and EOG channels).")
+@click.option("--signal-rate", default=None, type=float, help="Resample signal windows to this rate in Hz.")
+@click.option("--image-size", default=None, type=int, help="Resize images to this many pixels a side (default 64).")
+@click.option("--bootstrap", "n_boot", default=200, show_default=True, type=click.IntRange(min=0),
+              help="Bootstrap draws for the test metrics' 95% intervals (0: none).")
+@click.option("--skip-unreadable", is_flag=True,
+              help="Leave out samples whose signal or image file cannot be read, and count them.")
 @click.option("--device", default=None, help="cpu or cuda (default: cuda when present).")
 @click.option("--baseline", is_flag=True,
               help="Also train the logistic-regression baseline (into OUT/baseline) and show its test metrics beside.")
 @click.option("--quiet", "--silent", "silent", is_flag=True, help="No progress display.")
 @db_option
 def train(task, dataset, model, epochs, out, params, split_text, split_seed, batch_size, lr, weight_decay, optimizer,
-          patience, monitor, seed, embedding_dim, hidden_dim, min_count, max_len, features, ddi, device, baseline,
-          silent, db_path):
+          patience, monitor, seed, embedding_dim, hidden_dim, min_count, max_len, features, ddi, signal_channels,
+          signal_rate, image_size, n_boot, skip_unreadable, device, baseline, silent, db_path):
     """Train a network on a task's samples; writes metrics, checkpoint and vocabularies to --out.
 
     \b
     Example: medlake train --task mortality --dataset mimic3 --model transformer --epochs 5 --out runs/m1
+    Example: medlake train --task sleep_staging --dataset sleep --model cnn1d --epochs 5 --out runs/s1
     """
     from ..models import runs
 
@@ -110,7 +119,8 @@ def train(task, dataset, model, epochs, out, params, split_text, split_seed, bat
                             max_len=max_len, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                             optimizer=optimizer, patience=patience, monitor=monitor, seed=seed,
                             embedding_dim=embedding_dim, hidden_dim=hidden_dim, device=device,
-                            show_progress=not silent, baseline=baseline)
+                            show_progress=not silent, baseline=baseline, skip_unreadable=skip_unreadable, n_boot=n_boot,
+                            lazy_options=_lazy_options(signal_channels, signal_rate, image_size))
     for warning in result.get("warnings", []):
         console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     chosen = f"best epoch {result['best_epoch']}, " if result["best_epoch"] is not None else ""
@@ -118,6 +128,12 @@ def train(task, dataset, model, epochs, out, params, split_text, split_seed, bat
     stdout.print(f"run written to [bold]{result['run']}[/] ({chosen}validation {result['monitor']} {_number(score)})"
                  if score is not None else f"run written to [bold]{result['run']}[/]", highlight=False)
     _show_metrics(result, result.get("baseline"))
+
+
+def _lazy_options(channels: str | None, rate: float | None, size: int | None) -> dict | None:
+    options = {"signal_channels": [c.strip() for c in channels.split(",") if c.strip()] if channels else None,
+               "signal_rate": rate, "image_size": size}
+    return {k: v for k, v in options.items() if v} or None
 
 
 @click.command()

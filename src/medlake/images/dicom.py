@@ -1,7 +1,11 @@
 """One DICOM file's header -> one row of the images table (run in worker processes).
 
-pydicom reads the header only (`stop_before_pixels=True`): pixel data is never
-read, decoded or checked here. A file without the 128-byte preamble and
+pydicom reads the header only, and of it only the elements the images table
+holds: reading stops at the first element past (0028,0100) Bits Allocated,
+the last of them in tag order (so RT, waveform and overlay sequences and the
+pixel data are never parsed), and only HEADER_TAGS are kept (the values of
+the others are stepped over without being decoded, so their oddities raise
+no warning). Pixel data is never read, decoded or checked here. A file without the 128-byte preamble and
 'DICM' prefix is read again with `force=True`; it is kept (with a warning)
 only when that reading finds a SOP Instance UID, otherwise it is an error.
 """
@@ -9,16 +13,41 @@ only when that reading finds a SOP Instance UID, otherwise it is an error.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import warnings
 
 DICOMDIR_CLASS = "1.2.840.10008.1.3.10"  # Media Storage Directory Storage
+# the data set elements _row reads (the file meta header is always read whole)
+HEADER_TAGS = ["SpecificCharacterSet", "SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID",
+               "PatientID", "Modality", "BodyPartExamined", "ViewPosition", "StudyDate", "StudyTime", "ContentDate",
+               "ContentTime", "AcquisitionDate", "AcquisitionTime", "InstanceCreationDate", "InstanceCreationTime",
+               "SeriesNumber", "InstanceNumber", "Rows", "Columns", "PixelSpacing", "PhotometricInterpretation",
+               "BitsAllocated", "NumberOfFrames"]
+LAST_TAG = 0x00280100      # Bits Allocated: the highest tag of HEADER_TAGS
+
+
+def _past_header(tag, vr, length) -> bool:
+    return tag > LAST_TAG
+
+
+def _read_header(path: str, force: bool):
+    from pydicom.filereader import read_partial
+
+    with open(path, "rb") as f:
+        return read_partial(f, stop_when=_past_header, force=force, specific_tags=_header_tags())
+
+
+@functools.cache
+def _header_tags() -> list:
+    from pydicom.tag import Tag
+
+    return [Tag(name) for name in HEADER_TAGS]
 
 
 def read_one(path: str) -> tuple[str, dict | str]:
     """('image', row), ('dicomdir', path) or ('error', reason) for one file."""
-    import pydicom
     from pydicom.errors import InvalidDicomError
 
     caught: list[str] = []
@@ -26,10 +55,10 @@ def read_one(path: str) -> tuple[str, dict | str]:
         with warnings.catch_warnings(record=True) as seen:
             warnings.simplefilter("always")
             try:
-                ds = pydicom.dcmread(path, stop_before_pixels=True)
+                ds = _read_header(path, force=False)
                 forced = False
             except InvalidDicomError:
-                ds = pydicom.dcmread(path, stop_before_pixels=True, force=True)
+                ds = _read_header(path, force=True)
                 forced = True
             row = _row(ds, path)
         caught = list(dict.fromkeys(str(w.message).split(". Please see")[0] for w in seen))

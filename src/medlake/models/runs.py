@@ -98,7 +98,7 @@ def small_data_warnings(samples: SampleSet) -> list[str]:
 def train(lake, task: str, dataset: str, out: str | Path, *, model: str = "transformer", epochs: int = 5,
           task_params: dict | None = None, split: dict | None = None, features: list[str] | None = None,
           ddi: str | None = None, min_count: int = 1, max_len: int | None = None, show_progress: bool = False,
-          baseline: bool = False, **options) -> dict:
+          baseline: bool = False, lazy_options: dict | None = None, **options) -> dict:
     """Run a task, split it by subject, train a network (or a baseline) and write the run directory;
     returns the metrics.
 
@@ -106,12 +106,14 @@ def train(lake, task: str, dataset: str, out: str | Path, *, model: str = "trans
     their index time and become numeric, categorical or code inputs; a baseline
     (`logistic_regression`, `gbm`) reads BASELINE_FEATURES when none are named.
     `baseline=True` also trains the logistic-regression baseline on the same
-    split into `out/baseline` and adds its test metrics under "baseline"."""
+    split into `out/baseline` and adds its test metrics under "baseline".
+    `lazy_options` (signal_channels, signal_rate, image_size) choose how signal
+    and image inputs are read (SampleSet.build)."""
     split = split or {"train": 0.7, "val": 0.1, "test": 0.2, "seed": 0}
     if baseline_name(model) and features is None:
         features = list(BASELINE_FEATURES)
     samples = _task_samples(lake, task, dataset, task_params, split, features=features, min_count=min_count,
-                            max_len=max_len)
+                            max_len=max_len, lazy_options=lazy_options)
     source = {"task": task, "dataset": dataset, "task_params": task_params or {}, "split": split,
               "features": features or []}
     ddi_adj = _ddi(lake, ddi, samples.encoders)
@@ -130,8 +132,11 @@ def train_samples(samples: SampleSet, out: str | Path, *, model: str = "transfor
                   patience: int | None = None, monitor: str | None = None, seed: int = 0,
                   embedding_dim: int = 64, hidden_dim: int = 64, dropout: float = 0.1, device: str | None = None,
                   n_boot: int = 200, source: dict | None = None, ddi_adjacency=None, ddi: str | None = None,
-                  show_progress: bool = False) -> dict:
-    """Train on a SampleSet's train split (validating on val), test on test, and write the run directory."""
+                  show_progress: bool = False, skip_unreadable: bool = False) -> dict:
+    """Train on a SampleSet's train split (validating on val), test on test, and write the run directory.
+
+    `skip_unreadable`: samples whose signal or image file cannot be read are left out (their
+    count is `unreadable_samples` in the result) instead of stopping the run."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     splits = samples.splits
@@ -149,8 +154,10 @@ def train_samples(samples: SampleSet, out: str | Path, *, model: str = "transfor
     trainer = Trainer(net, epochs=epochs, optimizer=optimizer, lr=lr, weight_decay=weight_decay, monitor=monitor,
                       patience=patience, checkpoint_dir=out, seed=seed, device=device,
                       metric_options=metric_options, quiet=not show_progress)
-    val = samples.stream("val", batch_size=batch_size) if splits.get("val") else None
-    history = trainer.fit(samples.stream("train", batch_size=batch_size, shuffle=True, seed=seed), val)
+    val = samples.stream("val", batch_size=batch_size, skip_unreadable=skip_unreadable) if splits.get("val") else None
+    train_stream = samples.stream("train", batch_size=batch_size, shuffle=True, seed=seed,
+                                  skip_unreadable=skip_unreadable)
+    history = trainer.fit(train_stream, val)
     samples.encoders.save(out / "encoders.json")
     config = {"source": source, "model": model, "options": net.options | {"ddi": ddi}, "epochs": epochs,
               "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay, "optimizer": optimizer,
@@ -162,9 +169,15 @@ def train_samples(samples: SampleSet, out: str | Path, *, model: str = "transfor
         np.save(out / "ddi.npy", ddi_adjacency)
     result = {"run": str(out), "model": model, "best_epoch": trainer.best_epoch, "monitor": trainer.monitor,
               "best_score": trainer.best_score, "splits": splits, "warnings": small_data_warnings(samples)}
+    skipped = train_stream.skipped + (val.skipped if val is not None else [])
     test_split = "test" if splits.get("test") else None
     if test_split:
-        result.update(_evaluate_on(trainer, samples, test_split, out, batch_size, n_boot, metric_options))
+        result.update(_evaluate_on(trainer, samples, test_split, out, batch_size, n_boot, metric_options,
+                                   skip_unreadable, skipped))
+    if skipped:
+        result["unreadable_samples"] = len({s["sample_id"] for s in skipped})
+        result["warnings"].append(f"{result['unreadable_samples']} samples left out: their files cannot be read "
+                                  f"(first: {skipped[0]['reason']})")
     write_json(out / "metrics.json", result)
     return result
 
@@ -194,9 +207,14 @@ def _predictor(model, device: str | None = None, **options):
 
 
 def _evaluate_on(trainer: Trainer | Baseline, samples: SampleSet, split: str, out: Path, batch_size: int, n_boot: int,
-                 metric_options: dict, suffix: str = "") -> dict:
-    """Metrics, bootstrap intervals and curves (roc<suffix>.png, calibration<suffix>.png) on one split."""
-    pred = trainer.predict(samples.stream(split, batch_size=batch_size))
+                 metric_options: dict, skip_unreadable: bool = False, skipped: list | None = None,
+                 suffix: str = "") -> dict:
+    """Metrics, bootstrap intervals and curves (roc<suffix>.png, calibration<suffix>.png) on one split;
+    samples whose files cannot be read are added to `skipped` when `skip_unreadable`."""
+    stream = samples.stream(split, batch_size=batch_size, skip_unreadable=skip_unreadable)
+    pred = trainer.predict(stream)
+    if skipped is not None:
+        skipped += stream.skipped
     probs = pred.probs
     metrics = compute_metrics(pred.label_type, pred.y_true, probs, **metric_options)
     ci = bootstrap_ci(pred.label_type, pred.y_true, probs, n_boot=n_boot, **metric_options) if n_boot else {}

@@ -30,6 +30,7 @@ from ..database import Database
 from ..errors import InputError, ParameterError
 from ..samples import samples_table
 from ..sqlfiles import load_sql
+from .lazy import LAZY_KINDS, LazyInputs, image_options, signal_options
 from .tensors import flat_lists, gather_padded, multi_hot, pad_nested
 from .vocab import Encoders, LabelEncoder, SeriesScaler, Vocabulary, check_kinds
 
@@ -80,7 +81,7 @@ def resolve_source(source, lake=None, params: dict | None = None, inputs: dict |
     table = samples_table(lake.db if lake is not None else None, source, params)
     if not inputs:
         raise ParameterError("inputs are unknown: pass inputs={column: kind} (kinds: codes, nested_codes, "
-                             "series, numeric, categorical)")
+                             "series, numeric, categorical, signal, image)")
     label_type = label_type or "binary"
     check_kinds(inputs, label_type)
     for col in [*inputs, "label", "sample_id"]:
@@ -123,12 +124,15 @@ def _parse_stream_sql() -> None:
 
 def build_encoders(con: Database, rows: SourceRows, min_count: int = 1,
                    train_split: str = "train", max_len: int | None = None,
-                   max_visits: int | None = None) -> Encoders:
-    """Vocabularies (training split only), numeric scalers and label classes, computed in SQL.
+                   max_visits: int | None = None, lazy_options: dict | None = None) -> Encoders:
+    """Vocabularies (training split only), numeric scalers and label classes, computed in SQL;
+    how signal and image inputs are read (models.lazy; `lazy_options`: signal_channels,
+    signal_rate, image_size).
 
     `con` has the samples registered as `samples`."""
     split = {"split": train_split, "min_count": int(min_count)}
-    vocabs, scalers, series = {}, {}, {}
+    vocabs, scalers, series, lazy = {}, {}, {}, {}
+    lazy_options = lazy_options or {}
     count_stmt = {"codes": "count_codes", "nested_codes": "count_nested_codes", "series": "count_series_codes",
                   "categorical": "count_categories"}
     for col, kind in rows.inputs.items():
@@ -140,6 +144,11 @@ def build_encoders(con: Database, rows: SourceRows, min_count: int = 1,
         elif kind == "numeric":
             mean, std = _query(con, "numeric_stats", col, split).to_pylist()[0].values()
             scalers[col] = (float(mean), float(std) if std and std > 0 else 1.0)
+        elif kind == "signal":
+            lazy[col] = signal_options(rows.table, col, train_split, lazy_options.get("signal_channels"),
+                                       lazy_options.get("signal_rate"))
+        elif kind == "image":
+            lazy[col] = image_options(lazy_options.get("image_size"))
     label_encoder = None
     label_is_index = rows.label_type == "multiclass" and pa.types.is_integer(rows.table.schema.field("label").type)
     if label_is_index:
@@ -156,7 +165,7 @@ def build_encoders(con: Database, rows: SourceRows, min_count: int = 1,
         label_encoder = LabelEncoder([str(c) for c in classes])
     return Encoders(inputs=rows.inputs, label="label", label_type=rows.label_type, vocabularies=vocabs,
                     scalers=scalers, series=series, label_encoder=label_encoder, label_is_index=label_is_index,
-                    max_len=max_len, max_visits=max_visits)
+                    max_len=max_len, max_visits=max_visits, lazy=lazy)
 
 
 def series_scaler(con: Database, col: str, vocab: Vocabulary, train_split: str = "train") -> SeriesScaler:
@@ -211,6 +220,8 @@ def encode_rows(con: Database, table: pa.Table, enc: Encoders) -> pa.Table:
         elif kind == "numeric":
             mean, scale = enc.scalers[col]
             cols[col] = _query(con, "encode_numeric", col, {"mean": mean, "scale": scale}).column("vals")
+        elif kind in LAZY_KINDS:
+            cols[col] = table.column(col)      # where to read it; the stream reads it per batch
     if enc.label_type in ("binary", "regression"):
         cols["label"] = _query(con, "encode_label_float", "label").column("vals")
     elif enc.label_is_index:
@@ -321,11 +332,12 @@ class SampleSet:
     def build(cls, source, *, lake=None, params: dict | None = None, inputs: dict | None = None,
               label_type: str | None = None, classes: list | None = None, encoders: Encoders | None = None,
               min_count: int = 1, max_len: int | None = None, max_visits: int | None = None,
-              train_split: str = "train", threads: int | None = None) -> SampleSet:
+              train_split: str = "train", threads: int | None = None, lazy_options: dict | None = None) -> SampleSet:
         """Fetch a source's rows, build (or reuse) the encoders and encode every row in SQL.
 
         Pass `encoders` (e.g. `Encoders.load(run/'encoders.json')`) to map codes exactly as
-        an earlier training run did."""
+        an earlier training run did. `lazy_options` choose how signal and image inputs are
+        read: signal_channels (labels), signal_rate (Hz), image_size (pixels)."""
         if encoders is not None:
             inputs, label_type = inputs or encoders.inputs, label_type or encoders.label_type
         rows = resolve_source(source, lake, params, inputs, label_type, classes)
@@ -333,7 +345,7 @@ class SampleSet:
         try:
             if encoders is None:
                 con.register("samples", rows.table)
-                encoders = build_encoders(con, rows, min_count, train_split, max_len, max_visits)
+                encoders = build_encoders(con, rows, min_count, train_split, max_len, max_visits, lazy_options)
                 con.unregister("samples")
                 if all(len(v) == 2 for v in encoders.vocabularies.values()) and encoders.vocabularies:
                     raise InputError(f"no codes in columns {', '.join(encoders.vocabularies)} of the "
@@ -376,10 +388,14 @@ class SampleSet:
             con.close()
 
     def stream(self, split: str | None = "train", batch_size: int = 64, shuffle: bool = False, seed: int = 0,
-               drop_last: bool = False, rank: int | None = None, world_size: int | None = None) -> SampleStream:
-        """An IterableDataset over one split (None: every row)."""
+               drop_last: bool = False, rank: int | None = None, world_size: int | None = None,
+               skip_unreadable: bool = False) -> SampleStream:
+        """An IterableDataset over one split (None: every row).
+
+        `skip_unreadable`: a sample whose signal or image file cannot be read leaves its
+        batch and is counted in `stream.skipped` (otherwise SampleReadError names the file)."""
         return SampleStream(self.split_rows(split), self.encoders, batch_size=batch_size, shuffle=shuffle, seed=seed,
-                            drop_last=drop_last, rank=rank, world_size=world_size)
+                            drop_last=drop_last, rank=rank, world_size=world_size, skip_unreadable=skip_unreadable)
 
 
 class SampleStream(IterableDataset):
@@ -389,11 +405,15 @@ class SampleStream(IterableDataset):
     `sample_ids`); for a `codes` column C: C [B, L] ids and C_mask; `nested_codes`:
     C [B, V, L], C_mask [B, V, L], C_visits [B, V]; `series`: C ids, C_value (standardized
     per code), C_hours (scaled), C_value_mask (the value is present), C_mask [B, L];
-    `numeric`: C [B] (standardized); `categorical`: C [B] ids.
+    `numeric`: C [B] (standardized); `categorical`: C [B] ids; `signal`: C [B, channels, samples];
+    `image`: C [B, 1, size, size] (both read from their files per batch, see models.lazy). With
+    `skip_unreadable`, a sample whose file cannot be read leaves its batch (which may then be
+    smaller, or not come at all) and is listed in `skipped`.
     """
 
     def __init__(self, table: pa.Table, encoders: Encoders, batch_size: int = 64, shuffle: bool = False,
-                 seed: int = 0, drop_last: bool = False, rank: int | None = None, world_size: int | None = None):
+                 seed: int = 0, drop_last: bool = False, rank: int | None = None, world_size: int | None = None,
+                 skip_unreadable: bool = False):
         super().__init__()
         if batch_size < 1:
             raise ParameterError(f"batch_size must be at least 1, got {batch_size}")
@@ -432,7 +452,13 @@ class SampleStream(IterableDataset):
         self.positions = torch.arange(max([1, *longest]))    # mask = positions < length
         self.index = pa.table({"sample_row": pa.array(np.arange(table.num_rows, dtype=np.int64)),
                                "sample_id": table.column("sample_id")})
+        self.lazy = LazyInputs(self.table, encoders, skip_unreadable)
         self._con: Database | None = None
+
+    @property
+    def skipped(self) -> list[dict]:
+        """{sample_id, path, reason} of each sample this process left out as unreadable (once per epoch met)."""
+        return self.lazy.skipped
 
     def set_epoch(self, epoch: int) -> None:
         """Choose the epoch whose permutation the next iteration uses."""
@@ -518,11 +544,19 @@ class SampleStream(IterableDataset):
                         batch[part] = lists[part][start:stop, :width].contiguous()
                 elif kind == "nested_codes":
                     batch.update(nested_batch(arrays, col, start, stop))
-                else:
+                elif kind not in LAZY_KINDS:
                     batch[col] = dense[col][start:stop]
             batch["label"] = dense["label"][start:stop] if "label" in dense else \
                 torch.from_numpy(arrays["label"][start:stop])
             batch["row"] = rows[start:stop]
+            if self.lazy:
+                tensors, keep = self.lazy.read(rows[start:stop].numpy())
+                if not keep.all():
+                    if not keep.any():
+                        continue
+                    mask = torch.from_numpy(keep)
+                    batch = {name: t[mask] for name, t in batch.items()}
+                batch.update(tensors)
             yield batch
 
     def loader(self, num_workers: int = 0, pin_memory: bool | None = None, **kwargs) -> DataLoader:

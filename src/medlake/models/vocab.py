@@ -20,7 +20,7 @@ from ..errors import InputError
 
 PAD, UNK = "<pad>", "<unk>"
 CODE_KINDS = ("codes", "nested_codes", "series")
-INPUT_KINDS = (*CODE_KINDS, "numeric", "categorical")
+INPUT_KINDS = (*CODE_KINDS, "numeric", "categorical", "signal", "image")   # signal, image: read from files
 LABEL_TYPES = ("binary", "multiclass", "multilabel", "regression")
 
 
@@ -104,6 +104,7 @@ class Encoders:
     label_is_index: bool = False                 # multiclass labels stored as class numbers 0..K-1
     max_len: int | None = None
     max_visits: int | None = None
+    lazy: dict[str, dict] = field(default_factory=dict)   # signal / image column -> how it is read (models.lazy)
 
     def __repr__(self) -> str:
         inputs = ", ".join(f"{k} ({v})" for k, v in self.inputs.items())
@@ -125,7 +126,7 @@ class Encoders:
             "series": {k: v.to_dict() for k, v in self.series.items()},
             "label_classes": self.label_encoder.classes if self.label_encoder else None,
             "label_is_index": self.label_is_index,
-            "max_len": self.max_len, "max_visits": self.max_visits,
+            "max_len": self.max_len, "max_visits": self.max_visits, "lazy": self.lazy,
         }
 
     @classmethod
@@ -137,6 +138,7 @@ class Encoders:
             series={k: SeriesScaler.from_dict(v) for k, v in d.get("series", {}).items()},
             label_encoder=LabelEncoder(list(d["label_classes"])) if d.get("label_classes") is not None else None,
             label_is_index=bool(d.get("label_is_index")), max_len=d.get("max_len"), max_visits=d.get("max_visits"),
+            lazy={k: dict(v) for k, v in d.get("lazy", {}).items()},
         )
 
     def save(self, path: str | Path) -> Path:

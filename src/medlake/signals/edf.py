@@ -9,13 +9,17 @@ read whatever the file's size. The layout is the EDF specification's
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import math
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 ANNOTATION_LABELS = ("EDF Annotations", "BDF Annotations")
+FIRST_READ = 256 * 64
 
 # per-signal fields: name, width in bytes (the header holds each field for all signals, one after another)
 _SIGNAL_FIELDS = (("label", 16), ("transducer", 80), ("unit", 8), ("physical_min", 8), ("physical_max", 8),
@@ -32,9 +36,8 @@ class HeaderError(Exception):
     """A file whose header cannot be read as EDF/BDF (the loader records it in meta.load_errors)."""
 
 
-@dataclass(frozen=True)
-class Channel:
-    """One signal of the header."""
+class Channel(NamedTuple):
+    """One signal of the header (a named tuple: a header may hold hundreds, made in one pass)."""
 
     index: int
     label: str
@@ -91,8 +94,10 @@ def read_header(path: str | Path) -> EdfHeader:
     """Read an EDF/BDF file's header; raise HeaderError when it is not one or the file is cut short."""
     path = Path(path)
     try:
-        with open(path, "rb") as f:
-            head = f.read(256)
+        with open(path, "rb", buffering=0) as f:
+            # one read covers the header of up to 63 signals; a longer header needs a second
+            first = f.read(FIRST_READ)
+            head = first[:256]
             if len(head) < 256:
                 raise HeaderError(f"file too short for an EDF header ({len(head)} bytes, expected at least 256)")
             if head[:1] != b"\xff" and head[:8].strip() != b"0":
@@ -100,8 +105,10 @@ def read_header(path: str | Path) -> EdfHeader:
             ns = _int(head[252:256], "number of signals")
             if ns < 0 or ns > 100_000:
                 raise HeaderError(f"number of signals {ns} is out of range")
-            rest = f.read(256 * ns)
-            size = f.seek(0, 2)
+            rest = first[256:256 * (ns + 1)]
+            if len(rest) < 256 * ns and len(first) == FIRST_READ:
+                rest += f.read(256 * ns - len(rest))
+            size = os.fstat(f.fileno()).st_size
     except OSError as e:
         raise HeaderError(f"cannot read: {e.strerror or e}") from None
     if len(rest) < 256 * ns:
@@ -119,21 +126,22 @@ def read_header(path: str | Path) -> EdfHeader:
     fields: dict[str, list[str]] = {}
     pos = 0
     for name, width in _SIGNAL_FIELDS:
-        fields[name] = [block[pos + i * width:pos + (i + 1) * width].strip("\x00 ") for i in range(ns)]
+        fields[name] = [block[p:p + width].strip("\x00 ") for p in range(pos, pos + width * ns, width)]
         pos += width * ns
     channels = []
-    for i in range(ns):
-        label = fields["label"][i]
-        n = _int(fields["samples_per_record"][i].encode(), f"samples per record of signal {i + 1}")
+    for i, (label, transducer, unit, pmin, pmax, dmin, dmax, prefilter, spr) in enumerate(zip(
+            fields["label"], fields["transducer"], fields["unit"], fields["physical_min"], fields["physical_max"],
+            fields["digital_min"], fields["digital_max"], fields["prefilter"], fields["samples_per_record"])):
+        try:
+            n = int(spr)
+        except ValueError:
+            n = _int(spr.encode(), f"samples per record of signal {i + 1}")
         if not 0 <= n < 2**31:
             raise HeaderError(f"samples per record of signal {i + 1} out of range: {n}")
         kind = channel_type(label)
-        channels.append(Channel(
-            index=i, label=label, type=kind, transducer=fields["transducer"][i], unit=fields["unit"][i],
-            physical_min=_maybe_float(fields["physical_min"][i]), physical_max=_maybe_float(fields["physical_max"][i]),
-            digital_min=_maybe_int(fields["digital_min"][i]), digital_max=_maybe_int(fields["digital_max"][i]),
-            prefilter=fields["prefilter"][i], samples_per_record=n,
-            sfreq=n / duration if duration > 0 and kind != "annotation" else None))
+        channels.append(Channel(i, label, kind, transducer, unit, _maybe_float(pmin), _maybe_float(pmax),
+                                _maybe_int(dmin), _maybe_int(dmax), prefilter, n,
+                                n / duration if duration > 0 and kind != "annotation" else None))
     bytes_per_sample = 3 if bdf else 2
     record_bytes = bytes_per_sample * sum(c.samples_per_record for c in channels)
     if n_records < 0 and record_bytes:  # -1: unknown (still recording); count what the file holds
@@ -152,6 +160,7 @@ def read_header(path: str | Path) -> EdfHeader:
                      header_sha256=hashlib.sha256(head + rest).hexdigest())
 
 
+@functools.lru_cache(maxsize=4096)   # labels repeat across the files of a montage
 def channel_type(label: str) -> str:
     """EEG, EOG, EMG, ECG, annotation or other, from a channel's label.
 

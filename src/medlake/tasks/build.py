@@ -1,7 +1,7 @@
 """Turning a task file into runnable SQL: shared blocks as CTEs, qualified names, bound parameters.
 
 A task file is one SELECT over canonical tables (subjects, visits, events; for
-signal and image datasets recordings, recording_channels, recording_annotations, images),
+signal and image datasets recordings, recording_channels, recording_annotations, images, image_labels),
 `vocab.*` code tables, `raw.*` tables of the dataset, and the shared blocks
 of sql/tasks/_lib/common.sql (admissions, visit_codes, visit_inputs, and
 meds_events: the dataset as MEDS rows). A source whose visits differ (eICU
@@ -26,7 +26,8 @@ from .spec import CONTRACT_COLUMNS, TaskSpec
 LIBRARY_DIR = "tasks/_lib"
 LIBRARY = f"{LIBRARY_DIR}/common.sql"
 # the canonical tables of a dataset: the EHR core, and the signal and image tables
-CANONICAL = ("subjects", "visits", "events", "recordings", "recording_channels", "recording_annotations", "images")
+CANONICAL = ("subjects", "visits", "events", "recordings", "recording_channels", "recording_annotations", "images",
+             "image_labels")
 
 @functools.cache
 def library(source: str | None = None) -> dict[str, exp.Expression]:

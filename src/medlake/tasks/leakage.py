@@ -99,6 +99,8 @@ def check(db: Database, spec: TaskSpec, file: SqlFile, dataset: str, params: dic
             steps = ["subjects", "visit_map", "visits", "events"]
             if db.table_exists(dataset, "recordings"):
                 steps += ["recordings", "recording_channels", "recording_annotations"]
+            if db.table_exists(dataset, "images"):
+                steps += ["images", "image_labels"]
             for name in steps:
                 db.run(LEAKAGE_SQL, name, schemas=schemas)
             bar.advance(job)

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..errors import ParameterError, SqlFileError
 
 LABEL_TYPES = ("binary", "multiclass", "multilabel", "regression")
-INPUT_KINDS = ("codes", "nested_codes", "series", "numeric", "categorical")
+INPUT_KINDS = ("codes", "nested_codes", "series", "numeric", "categorical", "signal", "image")
 PARAM_TYPES = ("integer", "number", "string", "boolean")
 CONTRACT_COLUMNS = ("sample_id", "subject_id", "visit_id", "index_time", "label")
 _TRUE = {"true", "yes", "1", "on"}

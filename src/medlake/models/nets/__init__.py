@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from ...errors import UnknownNameError
 from .base import Net
+from .conv import CNN1D, CNN2D
 from .gamenet import GAMENet, co_occurrence, ddi_matrix
 from .sequence import RETAIN, RNN, Deepr, Transformer
 from .tabular import MLP, LogisticRegression
 
 MODELS: dict[str, type[Net]] = {cls.name: cls for cls in
-                                (LogisticRegression, MLP, RNN, Transformer, RETAIN, Deepr, GAMENet)}
+                                (LogisticRegression, MLP, RNN, Transformer, RETAIN, Deepr, GAMENet, CNN1D, CNN2D)}
 
 
 def model_class(name: str) -> type[Net]:
-    """The network class of a name (linear, mlp, rnn, transformer, retain, deepr, gamenet)."""
+    """The network class of a name (linear, mlp, rnn, transformer, retain, deepr, gamenet, cnn1d, cnn2d)."""
     key = name.lower().replace("-", "_")
     aliases = {"gru": "rnn", "lstm": "rnn"}
     key = aliases.get(key, key)
@@ -29,5 +30,5 @@ def build_model(name: str, dataset=None, **options) -> Net:
     return model_class(name)(dataset, **options)
 
 
-__all__ = ["MODELS", "Net", "LogisticRegression", "MLP", "RNN", "Transformer", "RETAIN", "Deepr", "GAMENet",
-           "build_model", "model_class", "co_occurrence", "ddi_matrix"]
+__all__ = ["MODELS", "Net", "LogisticRegression", "MLP", "RNN", "Transformer", "RETAIN", "Deepr", "GAMENet", "CNN1D",
+           "CNN2D", "build_model", "model_class", "co_occurrence", "ddi_matrix"]

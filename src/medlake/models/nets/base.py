@@ -5,7 +5,10 @@ so its embedding tables, tabular width and output layer follow the task's
 inputs and label type. Sequence inputs (codes, nested_codes, series) become
 [B, L, D] embeddings with a [B, L] mask; each network turns every sequence
 into one vector with its own `SequenceEncoder`; numeric and categorical
-inputs join before the output layer.
+inputs join before the output layer. Signal and image inputs (read from
+files by the stream) go through the network's `file_encoder` ([B, C, T] or
+[B, C, H, W] -> [B, hidden_dim]); the convolutional networks (nets/conv.py)
+define one.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from ...errors import ParameterError
 from ..vocab import Encoders
 
 SEQUENCE_KINDS = ("codes", "nested_codes", "series")
+FILE_KINDS = ("signal", "image")
 
 
 def encoders_of(dataset=None, encoders: Encoders | None = None) -> Encoders:
@@ -74,14 +78,17 @@ class Net(nn.Module):
         self.sequence_inputs = [c for c, k in enc.inputs.items() if k in SEQUENCE_KINDS]
         self.numeric_inputs = [c for c, k in enc.inputs.items() if k == "numeric"]
         self.categorical_inputs = [c for c, k in enc.inputs.items() if k == "categorical"]
+        self.file_inputs = [c for c, k in enc.inputs.items() if k in FILE_KINDS]
         self.embeddings = nn.ModuleDict({c: SequenceEmbedding(enc.inputs[c], len(enc.vocabularies[c]), embedding_dim)
                                          for c in self.sequence_inputs})
         self.sequence_encoders = nn.ModuleDict({c: self.sequence_encoder(embedding_dim, hidden_dim, **options)
                                                 for c in self.sequence_inputs})
         self.categorical = nn.ModuleDict({c: nn.Embedding(len(enc.vocabularies[c]), embedding_dim, padding_idx=0)
                                           for c in self.categorical_inputs})
-        width = hidden_dim * len(self.sequence_inputs) + embedding_dim * len(self.categorical_inputs) \
-            + len(self.numeric_inputs)
+        self.file_encoders = nn.ModuleDict({c: self.file_encoder(enc.inputs[c], enc.lazy[c], hidden_dim)
+                                            for c in self.file_inputs})
+        width = hidden_dim * (len(self.sequence_inputs) + len(self.file_inputs)) \
+            + embedding_dim * len(self.categorical_inputs) + len(self.numeric_inputs)
         if width == 0:
             raise ParameterError("the samples have no inputs for a network to read")
         self.dropout = nn.Dropout(dropout)
@@ -95,12 +102,18 @@ class Net(nn.Module):
     def make_head(self, width: int, out: int) -> nn.Module:
         return nn.Linear(width, out)
 
+    def file_encoder(self, kind: str, options: dict, hidden_dim: int) -> nn.Module:
+        """A module mapping a signal [B, C, T] or image [B, C, H, W] batch -> [B, hidden_dim]."""
+        raise ParameterError(f"the {self.name} network reads no {kind} input; use cnn1d for signals, "
+                             "cnn2d for images")
+
     def features(self, batch: dict) -> torch.Tensor:
         """[B, width]: every input reduced to one vector, concatenated."""
         parts = []
         for c in self.sequence_inputs:
             x, mask = self.embeddings[c](batch, c)
             parts.append(self.sequence_encoders[c](self.dropout(x), mask))
+        parts += [self.file_encoders[c](batch[c]) for c in self.file_inputs]
         parts += [self.categorical[c](batch[c]) for c in self.categorical_inputs]
         if self.numeric_inputs:
             parts.append(torch.stack([batch[c] for c in self.numeric_inputs], dim=1))

@@ -2,7 +2,8 @@
 description: >
   The tables of an images dataset (medlake load dicom): one row per DICOM
   file in `images` (headers only; pixels stay in the files), the series view
-  `image_series`, and the canonical `subjects`. Written unqualified; the
+  `image_series`, the labels and metadata CSVs of the layout
+  (`image_labels`, `image_metadata`), and the canonical `subjects`. Written unqualified; the
   loader qualifies them to the dataset's schema.
 */
 CREATE TABLE images (
@@ -29,7 +30,29 @@ CREATE TABLE images (
     number_of_frames INTEGER,               -- NULL when absent or malformed (see warning)
     path VARCHAR NOT NULL,                  -- absolute path (read lazily, never copied)
     file_size BIGINT NOT NULL,
-    warning VARCHAR                         -- what pydicom warned about while reading the header, if anything
+    warning VARCHAR,                        -- what pydicom warned about while reading the header, if anything
+    study_id BIGINT,                        -- mimic-cxr: the number of the s folder
+    image_key VARCHAR                       -- the file name without its extension (MIMIC-CXR dicom_id, ChestX-ray14 index)
+);
+
+-- one row per (image or study, finding) of the layout's labels CSV (medlake.images.layout)
+CREATE TABLE image_labels (
+    subject_id BIGINT,
+    study_id BIGINT,                        -- CheXpert labels: per study (image_key NULL)
+    image_key VARCHAR,                      -- ChestX-ray14 labels: per image (study_id NULL)
+    finding VARCHAR NOT NULL,
+    value INTEGER NOT NULL,                 -- 1 positive, 0 negative, -1 uncertain (CheXpert)
+    source VARCHAR NOT NULL                 -- chexpert or chestxray14
+);
+
+-- mimic-cxr-2.0.0-metadata.csv, one row per dicom_id
+CREATE TABLE image_metadata (
+    dicom_id VARCHAR NOT NULL,
+    subject_id BIGINT,
+    study_id BIGINT,
+    view_position VARCHAR,
+    study_time TIMESTAMP,
+    procedure VARCHAR
 );
 
 CREATE VIEW image_series AS

@@ -9,7 +9,9 @@ description: >
   dropped. The label codes are stable: W 0, N1 1, N2 2, N3 3, REM 4, and with
   classes = 6 (R&K) stage 4 keeps its own class N4 5; with classes = 5 (AASM,
   the default) stages 3 and 4 are both N3. The sample's visit is its
-  recording; index_time is the epoch's end.
+  recording; index_time is the epoch's end. The input `signal` names the
+  window (path, onset_s, duration_s) that the models' stream reads from the
+  file when a batch needs it.
 datasets: [edf]
 label:
   type: multiclass
@@ -20,7 +22,8 @@ params:
     default: 5
     choices: [5, 6]
     description: 5 merges R&K stages 3 and 4 into N3 (AASM); 6 keeps stage 4 apart (N4)
-inputs: {}
+inputs:
+  signal: signal
 retrospective: false
 */
 WITH stage_runs AS (
@@ -57,7 +60,8 @@ SELECT
     ['W', 'N1', 'N2', 'N3', 'REM', 'N4'][e.label + 1] AS stage,
     r.recording_id,
     e.onset_s,
-    30.0 AS duration_s
+    30.0 AS duration_s,
+    {'path': r.path, 'onset_s': e.onset_s, 'duration_s': CAST(30 AS DOUBLE)} AS signal
 FROM epochs AS e
 JOIN recordings AS r ON r.recording_id = e.recording_id
 WHERE e.onset_s >= 0 AND e.onset_s + 30 <= r.duration_s

@@ -114,3 +114,17 @@ FROM visits WHERE end_time IS NOT NULL
 UNION ALL
 SELECT subject_id, death_time, 'MEDS_DEATH', NULL, NULL, NULL, NULL, NULL, NULL, 'MEDS', 'MEDS_DEATH', 6, NULL
 FROM subjects WHERE death_time IS NOT NULL;
+
+-- name: image_finding_values
+-- One row per (image file, finding) of an images dataset with labels (medlake load dicom --layout):
+-- ChestX-ray14 labels match an image by its key (file name without extension), CheXpert labels
+-- by the image's subject and study (every image of the study shares them). value: 1, 0 or -1.
+-- An image is its (path, image_key): one row per file, and the leakage check's copies of a file
+-- differ by key. (finding_name, not finding: a task parameter may be called finding.)
+SELECT i.path, i.image_key, l.finding AS finding_name, l.value
+FROM images AS i
+JOIN image_labels AS l ON l.image_key = i.image_key
+UNION ALL
+SELECT i.path, i.image_key, l.finding AS finding_name, l.value
+FROM images AS i
+JOIN image_labels AS l ON l.image_key IS NULL AND l.subject_id = i.subject_id AND l.study_id = i.study_id

@@ -9,7 +9,9 @@ description: >
   schema placeholders (qualified by medlake.tasks.leakage); `leak_samples` is
   the registered Arrow table of samples (k, subject_id, visit_id, index_time).
   A signals dataset's recordings, their channels and annotations are cut the
-  same way (a recording is its visit). `check` is DuckDB's temp catalog: the tables live in the session only (a
+  same way (a recording is its visit); an images dataset's images up to the
+  index time, with their labels (a study is its visit; each copy of an image
+  gets the key `<image_key>#<k>`, so the copies of one file stay apart). `check` is DuckDB's temp catalog: the tables live in the session only (a
   read-only lake works too) and are dropped when the check ends.
 */
 -- name: subjects
@@ -105,10 +107,40 @@ JOIN dataset.recording_annotations AS a ON a.recording_id = m.original_visit_id
 WHERE a.onset_s <= r.duration_s
 ORDER BY recording_id, a.onset_s;
 
+-- name: images
+-- images datasets: the subject's images taken by the index time; study_id is the copy's visit
+CREATE TEMP TABLE check.images AS
+SELECT i.* REPLACE (
+    s.k AS subject_id,
+    m.visit_id AS study_id,
+    concat(i.image_key, '#', s.k) AS image_key
+)
+FROM leak_samples AS s
+JOIN dataset.images AS i ON i.subject_id = s.subject_id
+JOIN check.visit_map AS m
+  ON m.k = s.k AND m.original_visit_id = coalesce(i.study_id, CAST(hash(i.study_instance_uid) >> 1 AS BIGINT))
+WHERE coalesce(i.study_time, i.instance_time) <= s.index_time
+ORDER BY subject_id, i.path;
+
+-- name: image_labels
+-- the labels of those images: CheXpert rows by the copy's subject and study, ChestX-ray14 rows by its key
+CREATE TEMP TABLE check.image_labels AS
+SELECT DISTINCT l.* REPLACE (c.subject_id AS subject_id, c.study_id AS study_id)
+FROM check.images AS c
+JOIN dataset.images AS o ON o.path = c.path
+JOIN dataset.image_labels AS l ON l.image_key IS NULL AND l.subject_id = o.subject_id AND l.study_id = o.study_id
+UNION ALL
+SELECT l.* REPLACE (c.subject_id AS subject_id, c.image_key AS image_key)
+FROM check.images AS c
+JOIN dataset.images AS o ON o.path = c.path
+JOIN dataset.image_labels AS l ON l.image_key = o.image_key;
+
 -- name: read_visit_map
 SELECT visit_id, k, original_visit_id FROM check.visit_map;
 
 -- name: drop
+DROP TABLE IF EXISTS check.image_labels;
+DROP TABLE IF EXISTS check.images;
 DROP TABLE IF EXISTS check.recording_annotations;
 DROP TABLE IF EXISTS check.recording_channels;
 DROP TABLE IF EXISTS check.recordings;
