@@ -138,7 +138,7 @@ def drug_lake(demo_lake, tmp_path_factory, codes_dir):
     demo_lake.execute("CHECKPOINT")
     path = tmp_path_factory.mktemp("drugs") / "lake.duckdb"
     path.write_bytes(Path(demo_lake.path).read_bytes())
-    lake = medlake.connect(path)
+    lake = medlake.connect(path, read_only=False)
     load_ndc_atc_maps(lake, codes_dir)
     yield lake
     lake.close()

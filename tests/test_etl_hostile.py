@@ -11,6 +11,7 @@ what it dropped. The exports are three subjects of each demo, so the whole matri
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -586,6 +587,8 @@ def test_code_files_empty_header_only_or_with_a_byte_order_mark(tmp_path, conten
         con = duckdb.connect(str(lake), read_only=True)
         assert con.execute("SELECT src_vocab, src_code, dst_code FROM vocab.maps ORDER BY ALL").fetchall() == [
             ("GSN", "000015", "C01AA05"), ("NDC", "24987026010", "C01AA05")]
+        files = json.loads(con.execute("SELECT files FROM meta.loads WHERE source = 'codes'").fetchone()[0])
         con.close()
+        assert [f.get("utf8_bom") for f in files if f["path"] == str(path)] == [True]   # the mark is recorded
         return
     assert result.exit_code == 2 and result.stderr.strip() == "error: " + expected.format(path=path)

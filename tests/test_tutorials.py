@@ -21,8 +21,8 @@ def run_tutorial(name: str, *args) -> str:
 
 def test_every_tutorial_is_run_here():
     assert sorted(p.name for p in TUTORIALS.glob("*.py")) == [
-        "01_ehr_prediction.py", "02_code_systems.py", "03_feature_store.py", "06_calibration.py",
-        "08_coming_from_pyhealth.py"]
+        "01_ehr_prediction.py", "02_code_systems.py", "03_feature_store.py", "04_signals.py", "05_images.py",
+        "06_calibration.py", "08_coming_from_pyhealth.py"]
 
 
 def test_ehr_prediction(tmp_path):
@@ -39,6 +39,20 @@ def test_code_systems(codes_dir):
 def test_feature_store(mimic3_dir):
     out = run_tutorial("03_feature_store.py", mimic3_dir)
     assert "<FeatureStore: 5 views" in out and "demographics__age" in out
+
+
+def test_signals(tmp_path):
+    out = run_tutorial("04_signals.py", tmp_path)
+    assert "<SignalsLoadResult loaded sleep from edf" in out and "3 channels at 100 Hz, as mne reads them" in out
+    assert "<TaskResult sleep_staging on sleep (classes=5): 467 samples of 4 subjects" in out
+    assert "cnn1d test accuracy" in out
+
+
+def test_images(tmp_path):
+    out = run_tutorial("05_images.py", tmp_path)
+    assert "<ImagesLoadResult loaded cxr from dicom" in out and "240 images, 3,360 image_labels" in out
+    assert "<TaskResult cxr_classification on cxr (uncertain=negative, view=any): 240 samples of 97 subjects" in out
+    assert "cnn2d test macro AUROC" in out
 
 
 def test_calibration(tmp_path):

@@ -43,12 +43,21 @@ class LoadRecord:
     dataset: str                        # the schema written, e.g. mimic3, or vocab for the code tables
     source: str                         # the loader: mimic3, mimic4, eicu, omop, codes, ...
     directory: str | None
-    files: list[dict]                   # {path, size, sha256} per file read
+    files: list[dict]                   # {path, size, sha256[, utf8_bom]} per file read (medlake.files.file_facts)
     row_counts: dict[str, int]          # rows written per table
     started_at: dt.datetime
     version: str
     options: dict = field(default_factory=dict)
     finished_at: dt.datetime | None = None
+
+
+def load_repr(kind: str, result, note: str = "") -> str:
+    """The short repr every load result shares: `<Kind loaded|replaced DATASET from SOURCE (load N, S s): counts>`."""
+    own = {k.split(".", 1)[1]: v for k, v in result.row_counts.items() if k.startswith(f"{result.dataset}.")}
+    sizes = ", ".join(f"{v:,} {k}" for k, v in own.items())
+    verb = "replaced" if result.replaced else "loaded"
+    return (f"<{kind} {verb} {result.dataset} from {result.source} "
+            f"(load {result.load_id}, {result.seconds:.1f} s): {sizes}{note}>")
 
 
 class Database:
@@ -309,7 +318,9 @@ class Database:
         self.run(LOAD_LOG_SQL, "mark_replaced", params={"dataset": record.dataset})
         self.run(LOAD_LOG_SQL, "record_load", params={
             "load_id": load_id, "dataset": record.dataset, "source": record.source, "directory": record.directory,
-            "files": record.files, "table_names": list(record.row_counts),
+            "files": [{"path": f["path"], "size": f["size"], "sha256": f["sha256"],
+                       "utf8_bom": bool(f.get("utf8_bom"))} for f in record.files],
+            "table_names": list(record.row_counts),
             "table_rows": list(record.row_counts.values()), "started_at": record.started_at,
             "finished_at": finished, "version": record.version, "options": json.dumps(record.options, default=str),
         })

@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..database import Database, LoadRecord
+from ..database import Database, LoadRecord, load_repr
 from ..errors import ParameterError
-from ..files import sha256_file
+from ..files import file_facts
 from ..progress import Timer, progress
 from ..version import __version__
 from .canonical import run_canonical
@@ -45,12 +45,8 @@ class LoadResult:
     issues: list[LoadIssue] = field(default_factory=list)  # rows dropped or unlinked by the integrity rules
 
     def __repr__(self) -> str:
-        canonical = {k.split(".", 1)[1]: v for k, v in self.row_counts.items() if k.startswith(f"{self.dataset}.")}
-        sizes = ", ".join(f"{v:,} {k}" for k, v in canonical.items())
-        verb = "replaced" if self.replaced else "loaded"
         issues = f"; {sum(i.rows for i in self.issues):,} rows broke the integrity rules" if self.issues else ""
-        return (f"<LoadResult {verb} {self.dataset} from {self.source} "
-                f"(load {self.load_id}, {self.seconds:.1f} s): {sizes}{issues}>")
+        return load_repr("LoadResult", self, issues)
 
 
 def load(db: Database, source: str, directory: Path, tables: list[str] | None = None, name: str | None = None,
@@ -74,7 +70,7 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
     seconds: dict[str, float] = {}
     with ThreadPoolExecutor(max_workers=1) as pool, progress(show_progress) as bar, load_settings(db), \
             Timer() as total:
-        hashes = pool.map(_file_facts, [f.path for f in found])  # beside the load
+        hashes = pool.map(file_facts, [f.path for f in found])  # beside the load
         task = bar.add_task(f"{src.name} -> {dataset}", total=len(found) + 1)
         with db.transaction():
             for schema in (dataset, raw_schema):
@@ -125,11 +121,6 @@ def check_dataset_name(db: Database, dataset: str) -> str:
     """The name a dataset's schema gets, checked (InputError when it cannot be one); every loader calls it
     (the rule lives in Database.check_dataset_name, which the signal and image loaders call directly)."""
     return db.check_dataset_name(dataset)
-
-
-def _file_facts(path: Path) -> dict:
-    """{path, size, sha256} of a file read by the load (run in a thread beside it)."""
-    return {"path": str(path), "size": path.stat().st_size, "sha256": sha256_file(path)}
 
 
 def _stage(db: Database, f: FoundFile, raw_schema: str, encoding: str) -> int:

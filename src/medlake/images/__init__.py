@@ -16,13 +16,14 @@ import datetime as dt
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
-from ..database import Database, LoadRecord
-from ..errors import InputError, ParameterError
+from ..database import Database, LoadRecord, load_repr
+from ..errors import InputError, MedlakeError, ParameterError
 from ..progress import Timer, progress
 from ..version import __version__
 from .dicom import read_one
@@ -52,6 +53,9 @@ class ImagesLoadResult:
     dicomdirs: list[str] = field(default_factory=list)
     warnings: int = 0
     task_views: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return load_repr("ImagesLoadResult", self, f"; {len(self.errors):,} files skipped" if self.errors else "")
 
 
 def default_workers() -> int:
@@ -142,6 +146,11 @@ def _read_all(paths: list[str], workers: int):
 def _closing(pool: ProcessPoolExecutor, results):
     try:
         yield from results
+    except BrokenProcessPool:
+        raise MedlakeError("the processes reading DICOM headers stopped before they finished; a script that "
+                           "loads DICOM with more than one worker must run its top level under "
+                           "`if __name__ == \"__main__\":` (worker processes import the script again), or pass "
+                           "workers=1") from None
     finally:
         pool.shutdown(cancel_futures=True)
 

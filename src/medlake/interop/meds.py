@@ -29,7 +29,7 @@ from ..etl import LoadResult, check_dataset_name
 from ..etl.integrity import StagedFile, check_canonical, check_raw
 from ..etl.settings import load_settings
 from ..etl.staging_checks import count_rows
-from ..files import sha256_file
+from ..files import file_facts
 from ..progress import Timer, progress
 from ..sqlfiles import fill, load_sql
 from ..tasks import TaskResult
@@ -196,7 +196,7 @@ def load_meds(db: Database, directory: str | os.PathLike, name: str | None = Non
                 bar.advance(task)
                 load_id = db.record_load(LoadRecord(
                     dataset=dataset, source="meds", directory=str(directory.resolve()),
-                    files=[_file_facts(p) for p in (*files, *extra)], row_counts=counts, started_at=started,
+                    files=[file_facts(p) for p in (*files, *extra)], row_counts=counts, started_at=started,
                     version=__version__, options={"dataset_json": metadata, **({"strict": True} if strict else {})}))
                 db.record_issues(load_id, [i.as_row() for i in issues])
         except duckdb.Error as e:
@@ -239,9 +239,6 @@ def _dataset_json(directory: Path) -> dict:
         raise InputError("not a JSON object", path=path, expected="the MEDS dataset metadata (an object)")
     return data
 
-
-def _file_facts(path: Path) -> dict:
-    return {"path": str(path), "size": path.stat().st_size, "sha256": sha256_file(path)}
 
 
 def _copied(rows: list[tuple]) -> int:

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from ..database import Database, LoadRecord
 from ..errors import InputError
+from ..files import starts_with_bom
 from ..progress import Timer, progress
 from ..version import __version__
 from . import items, omop
@@ -154,7 +155,8 @@ def _record(db: Database, directory: Path | None, inputs: list[dict], counts: di
         db.run(BUILD_SQL, "insert_meta", params={**row, "loaded_at": finished})
     in_lake = ("omop", "dataset")  # read from the lake's own raw schemas, not from files
     files = [{"path": r["path"], "size": Path(r["path"]).stat().st_size if r["origin"] not in in_lake else 0,
-              "sha256": r["sha256"]} for r in inputs]
+              "sha256": r["sha256"], "utf8_bom": r["origin"] not in in_lake and starts_with_bom(r["path"])}
+             for r in inputs]
     return db.record_load(LoadRecord(
         dataset="vocab", source="codes", directory=str(directory.resolve()) if directory is not None else None,
         files=files, row_counts=counts, started_at=started, finished_at=finished, version=__version__,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ..database import Database, LoadRecord
+from ..database import Database, LoadRecord, load_repr
 from ..progress import Timer, progress
 from ..version import __version__
 from .annotations import read_annotations
@@ -47,6 +47,9 @@ class SignalsLoadResult:
     seconds: float
     errors: list[dict] = field(default_factory=list)
     task_views: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return load_repr("SignalsLoadResult", self, f"; {len(self.errors):,} files skipped" if self.errors else "")
 
 
 def load_signals(db: Database, directory: str | Path, *, name: str | None = None, layout: str = "plain",

@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS meta.loads (
     dataset VARCHAR NOT NULL,          -- schema the data went into, e.g. mimic3
     source VARCHAR NOT NULL,           -- loader used: mimic3, mimic4, eicu, omop, codes, ...
     directory VARCHAR,
-    files STRUCT(path VARCHAR, size BIGINT, sha256 VARCHAR)[],
+    files STRUCT(path VARCHAR, size BIGINT, sha256 VARCHAR, utf8_bom BOOLEAN)[],  -- utf8_bom: a mark was dropped
     row_counts MAP(VARCHAR, BIGINT),   -- rows per table written, raw and canonical
     started_at TIMESTAMP NOT NULL,
     finished_at TIMESTAMP,
