@@ -11,7 +11,6 @@ what it dropped. The exports are three subjects of each demo, so the whole matri
 from __future__ import annotations
 
 import gzip
-import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -587,7 +586,7 @@ def test_code_files_empty_header_only_or_with_a_byte_order_mark(tmp_path, conten
         con = duckdb.connect(str(lake), read_only=True)
         assert con.execute("SELECT src_vocab, src_code, dst_code FROM vocab.maps ORDER BY ALL").fetchall() == [
             ("GSN", "000015", "C01AA05"), ("NDC", "24987026010", "C01AA05")]
-        files = json.loads(con.execute("SELECT files FROM meta.loads WHERE source = 'codes'").fetchone()[0])
+        files = con.execute("SELECT files FROM meta.loads WHERE source = 'codes'").fetchone()[0]
         con.close()
         assert [f.get("utf8_bom") for f in files if f["path"] == str(path)] == [True]   # the mark is recorded
         return

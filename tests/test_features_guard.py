@@ -194,7 +194,7 @@ def test_features_get_with_an_id_out_of_range(lake_path, tmp_path, ids, message)
 
 def test_a_registered_view_that_fails_the_check_is_named_and_can_be_removed(lake_path):
     # a registry row written before the check existed (or by hand) that the check now refuses
-    with medlake.connect(lake_path) as lake:
+    with medlake.connect(lake_path, read_only=False) as lake:
         lake.features.list()  # creates the registry tables
         spec = {"name": "old", "entity": "subject", "kind": "latest", "event_time": "time", "ttl": None,
                 "description": "", "features": {"v": {"type": "INTEGER"}}}
