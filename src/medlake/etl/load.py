@@ -25,6 +25,7 @@ from .staging_csv import stage_csv
 from .staging_parquet import stage_parquet
 
 CANONICAL = ("subjects", "visits", "events", "notes")
+NOTE_INDEX_SQL = "etl/note_index.sql"  # the notes' search index, after the canonical tables
 
 
 @dataclass
@@ -89,6 +90,7 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
                 db.run("schema/core.sql", schemas={None: dataset})
                 db.run("etl/macros.sql")
                 run_canonical(db, src.etl_sql, {None: dataset, "raw": raw_schema}, sum(counts.values()))
+                db.run(NOTE_INDEX_SQL, schemas={None: dataset})
             for tbl in CANONICAL:
                 counts[f"{dataset}.{tbl}"] = count_rows(db, dataset, tbl)
             seconds["canonical"] = t.seconds

@@ -10,7 +10,8 @@ description: >
   with NDC 0, are not events. ICU items (chart, input, output, procedure,
   datetime) are events coded by itemid in a vocabulary per D_ITEMS.linksto;
   rows flagged as errors, and MetaVision rows rewritten by a later row, are
-  not events. Notes go to notes. Codes are stored dotted (etl/macros.sql);
+  not events. Notes go to notes, available from their storetime, else their
+  charttime, else the end of their chartdate (a discharge summary has only a date). Codes are stored dotted (etl/macros.sql);
   docs/etl.md has the table-by-table mapping.
 */
 INSERT INTO subjects
@@ -170,7 +171,9 @@ SELECT * FROM (
 ORDER BY subject_id, time, source, seq;
 
 INSERT INTO notes
-SELECT n.subject_id, n.hadm_id, coalesce(n.charttime, n.chartdate), n.category, n.text
+SELECT n.subject_id, n.hadm_id, coalesce(n.charttime, n.chartdate), n.category, n.text,
+       greatest(n.storetime, n.charttime, CASE WHEN n.charttime IS NULL THEN n.chartdate + INTERVAL 1 DAY END),
+       row_number() OVER (ORDER BY n.subject_id, coalesce(n.charttime, n.chartdate), n.row_id)
 FROM raw.noteevents AS n
 WHERE n.iserror IS DISTINCT FROM 1
 ORDER BY n.subject_id, coalesce(n.charttime, n.chartdate), n.row_id;
