@@ -63,10 +63,9 @@ VITALS = (
     Vital("Glucose", 225664, 807, "Glucose finger stick (range 70-100)", "", 135, 35, 40, 600, 6, 0.4,
           category="Labs"),
     Vital("pH", 223830, 780, "PH (Arterial)", "", 7.40, 0.05, 6.8, 7.7, 8, -0.9, 2, category="Labs"),
-    Vital("Weight", 226512, 762, "Admission Weight (Kg)", "kg", 80, 18, 35, 200, 0, 0.0, 1, category="General"),
-    Vital("Height", 226730, 920, "Height (cm)", "cm", 170, 10, 140, 205, 0, 0.0, 0, category="General"),
+    Vital("Weight", 226512, 763, "Admission Weight (Kg)", "kg", 80, 18, 35, 200, 0, 0.0, 1, category="General"),
+    Vital("Height", 226730, 1394, "Height (cm)", "cm", 170, 10, 140, 205, 0, 0.0, 0, category="General"),
 )
-CAREVUE_HEIGHT_INCHES = True     # CareVue's Admit Ht (920) is in inches: written as cm / 2.54
 
 # Text-valued scales: (variable, MetaVision id, CareVue id, label, every, options from best to worst, numbers)
 GCS = (

@@ -23,7 +23,7 @@ def chart_columns(rows: dict[str, np.ndarray], carevue: np.ndarray | None = None
     is_text = rows["text"] >= 0
     text_index = np.where(is_text, items.text_offset[flat] + rows["text"], -1)
     value_num = np.where(is_text, items.text_number[np.maximum(text_index, 0)], rows["value"])
-    if carevue is not None:  # CareVue's Admit Ht is in inches
+    if carevue is not None:  # CareVue's Height Inches (1394) is in inches
         height = itemid == next(v.cv for v in icu.VITALS if v.name == "Height")
         value_num = np.where(height, np.round(value_num / 2.54, 1), value_num)
     text = pick(items.texts, text_index)
@@ -43,7 +43,7 @@ def item_rows(carevue: bool) -> list[tuple[int, str, str, str, str, str]]:
         out.append((int(items.mv[k]), items.label[k], "chartevents", items.category[k], items.unit[k], kind))
         if carevue and items.cv[k] > 0:
             unit = "Inch" if items.label[k].startswith("Height") else items.unit[k]
-            label = "Admit Ht" if items.label[k].startswith("Height") else items.label[k]
+            label = "Height Inches" if items.label[k].startswith("Height") else items.label[k]
             out.append((int(items.cv[k]), label, "chartevents", items.category[k], unit, kind))
     for mv, cv, label, category, amount_unit, _ in icu.INFUSIONS:
         out.append((mv, label, "inputevents", category, amount_unit, "Solution"))
