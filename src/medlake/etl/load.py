@@ -89,7 +89,8 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
             with Timer() as t:
                 db.run("schema/core.sql", schemas={None: dataset})
                 db.run("etl/macros.sql")
-                run_canonical(db, src.etl_sql, {None: dataset, "raw": raw_schema}, sum(counts.values()))
+                empty = frozenset([t.name for t in absent] + [k.split(".", 1)[1] for k, n in counts.items() if n == 0])
+                run_canonical(db, src.etl_sql, {None: dataset, "raw": raw_schema}, sum(counts.values()), empty)
                 db.run(NOTE_INDEX_SQL, schemas={None: dataset})
             for tbl in CANONICAL:
                 counts[f"{dataset}.{tbl}"] = count_rows(db, dataset, tbl)
