@@ -331,9 +331,9 @@ def test_death_is_learnable_from_the_first_48_hours_of_labs():
 
 
 def test_full_record_in_both_layouts_loads_whole(tmp_path):
-    m3 = synthesize("mimic3", tmp_path / "m3", patients=120, seed=2, full=True)
-    m4 = synthesize("mimic4", tmp_path / "m4", patients=120, seed=2, full=True)
-    core = synthesize("mimic4", tmp_path / "core", patients=120, seed=2)
+    m3 = synthesize("mimic3", tmp_path / "m3", patients=60, seed=2, full=True)
+    m4 = synthesize("mimic4", tmp_path / "m4", patients=60, seed=2, full=True)
+    core = synthesize("mimic4", tmp_path / "core", patients=60, seed=2)
     # the core tables are the same bytes with or without the rest of the record
     for name in core.rows:
         rel = f"{name}.csv.gz"
@@ -344,7 +344,7 @@ def test_full_record_in_both_layouts_loads_whole(tmp_path):
     assert set(m3.rows) - set(MIMIC3_FILES) == {
         "CHARTEVENTS", "INPUTEVENTS_MV", "INPUTEVENTS_CV", "OUTPUTEVENTS", "D_ITEMS", "MICROBIOLOGYEVENTS",
         "TRANSFERS", "SERVICES", "NOTEEVENTS"}
-    h = model.simulate(120, 2)
+    h = model.simulate(60, 2)
     icu_hours = ((h.icu_out - h.icu_in) / 3600).sum()
     # vitals every hour (six of them), the rest every 4 to 8 hours, about 25 nursing items an hour
     assert 28 * icu_hours < m4.rows["icu/chartevents"] < 38 * icu_hours

@@ -69,7 +69,11 @@ def _without_empty_branches(tree: exp.Expression, raw_schema: str, empty: frozen
         kept = [b for b in branches if not is_empty(b)] or branches[:1]
         if len(kept) == len(branches):
             return node
+        # the first branch names the columns: the new first one takes its names
+        names = [e.alias_or_name for e in branches[0].expressions]
         out = kept[0].copy()
+        out.set("expressions", [exp.alias_(e.this if isinstance(e, exp.Alias) else e, name)
+                                for e, name in zip(out.expressions, names)])
         for b in kept[1:]:
             out = exp.union(out, b.copy(), distinct=False)
         return out
