@@ -1,6 +1,11 @@
 """ETL benchmark: load a synthetic MIMIC-III (or -IV) export and report time, rows/s and peak memory as JSON.
 
     .venv/bin/python benchmarks/etl.py --patients 46500
+    .venv/bin/python benchmarks/etl.py --release mimic4 --patients 100000 --full --out /tmp/record
+
+--full generates and loads the whole record (chartevents, inputevents,
+outputevents, microbiology, transfers, services, notes), not only the seven
+core tables; the report then gives the disk the lake takes beside the raw files.
 
 The raw files are generated first (in a child process, not timed) and kept
 in benchmarks/out/ for the next run; the load then runs in this process
@@ -63,9 +68,10 @@ def _cpu_seconds() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def raw_files(flavor: str, patients: int, seed: int, compress: bool) -> tuple[Path, float | None]:
+def raw_files(flavor: str, patients: int, seed: int, compress: bool, full: bool = False,
+              out: Path = HERE / "out") -> tuple[Path, float | None]:
     """The cached export for these settings, generated (in a child process) when missing."""
-    folder = HERE / "out" / f"{flavor}-{patients}-seed{seed}{'' if compress else '-csv'}"
+    folder = out / f"{flavor}-{patients}-seed{seed}{'' if compress else '-csv'}{'-full' if full else ''}"
     done = folder / ".complete"
     if done.exists():
         return folder, None
@@ -73,6 +79,8 @@ def raw_files(flavor: str, patients: int, seed: int, compress: bool) -> tuple[Pa
     cmd = [str(cli), "synth", flavor, str(folder), "--patients", str(patients), "--seed", str(seed), "--silent"]
     if not compress:
         cmd.append("--no-gzip")
+    if full:
+        cmd.append("--full")
     started = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     done.write_text("")
@@ -83,13 +91,18 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=46500)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--flavor", choices=["mimic3", "mimic4"], default="mimic3")
+    parser.add_argument("--release", "--flavor", dest="flavor", choices=["mimic3", "mimic4"], default="mimic3")
+    parser.add_argument("--full", action="store_true", help="the whole record, not only the seven core tables")
+    parser.add_argument("--out", type=Path, default=HERE / "out", help="folder for the raw files and the lake")
     parser.add_argument("--csv", action="store_true", help="load uncompressed .csv files instead of .csv.gz")
-    parser.add_argument("--keep", action="store_true", help="keep the lake file (benchmarks/out/etl-<pid>.duckdb)")
+    parser.add_argument("--keep", action="store_true", help="keep the lake file (<out>/etl-<pid>.duckdb)")
     args = parser.parse_args(argv)
 
-    folder, generate_s = raw_files(args.flavor, args.patients, args.seed, compress=not args.csv)
-    db = HERE / "out" / f"etl-{os.getpid()}.duckdb"
+    args.out.mkdir(parents=True, exist_ok=True)
+    folder, generate_s = raw_files(args.flavor, args.patients, args.seed, compress=not args.csv, full=args.full,
+                                   out=args.out)
+    db = args.out / f"etl-{os.getpid()}.duckdb"
+    lake_bytes = 0
     for p in (db, db.with_suffix(".duckdb.wal")):
         p.unlink(missing_ok=True)
     try:
@@ -100,6 +113,7 @@ def main(argv=None) -> dict:
                 result = lake.load(args.flavor, folder)
             wall = time.perf_counter() - started
             cpu = _cpu_seconds() - cpu_before
+        lake_bytes = db.stat().st_size
     finally:
         if not args.keep:
             for p in (db, db.with_suffix(".duckdb.wal")):
@@ -118,7 +132,9 @@ def main(argv=None) -> dict:
         "patients": args.patients,
         "seed": args.seed,
         "files": "csv" if args.csv else "csv.gz",
+        "full": args.full,
         "raw_bytes": sum(p.stat().st_size for p in folder.rglob("*.csv*")),
+        "lake_bytes": lake_bytes,
         "generate_seconds": None if generate_s is None else round(generate_s, 1),
         "load_seconds": round(wall, 2),
         "load_cpu_seconds": round(cpu, 1),

@@ -328,3 +328,61 @@ def test_death_is_learnable_from_the_first_48_hours_of_labs():
     assert auroc > 0.8, auroc
     # the severity itself ranks them better still: the labs are noisy readings of it
     assert roc_auc_score(y, h.severity[cohort]) > auroc
+
+
+def test_full_record_in_both_layouts_loads_whole(tmp_path):
+    m3 = synthesize("mimic3", tmp_path / "m3", patients=60, seed=2, full=True)
+    m4 = synthesize("mimic4", tmp_path / "m4", patients=60, seed=2, full=True)
+    core = synthesize("mimic4", tmp_path / "core", patients=60, seed=2)
+    # the core tables are the same bytes with or without the rest of the record
+    for name in core.rows:
+        rel = f"{name}.csv.gz"
+        assert (tmp_path / "core" / rel).read_bytes() == (tmp_path / "m4" / rel).read_bytes(), rel
+    assert set(m4.rows) - set(core.rows) == {
+        "icu/chartevents", "icu/inputevents", "icu/outputevents", "icu/d_items", "hosp/microbiologyevents",
+        "hosp/transfers", "hosp/services", "note/discharge", "note/radiology"}
+    assert set(m3.rows) - set(MIMIC3_FILES) == {
+        "CHARTEVENTS", "INPUTEVENTS_MV", "INPUTEVENTS_CV", "OUTPUTEVENTS", "D_ITEMS", "MICROBIOLOGYEVENTS",
+        "TRANSFERS", "SERVICES", "NOTEEVENTS"}
+    h = model.simulate(60, 2)
+    icu_hours = ((h.icu_out - h.icu_in) / 3600).sum()
+    # vitals every hour (six of them), the rest every 4 to 8 hours, about 25 nursing items an hour
+    assert 28 * icu_hours < m4.rows["icu/chartevents"] < 38 * icu_hours
+    assert m3.rows["CHARTEVENTS"] == m4.rows["icu/chartevents"]
+    assert m4.rows["note/discharge"] == h.n_admissions
+    chart = read(tmp_path / "m4" / "icu" / "chartevents.csv.gz")
+    hr = chart.filter(pc.equal(chart["itemid"], "220045"))
+    # heart rate: one an hour from ICU admission to discharge, in every stay
+    expected = int(((h.icu_out - h.icu_in) // 3600 + 1).sum())
+    assert hr.num_rows == expected
+    with medlake.connect(tmp_path / "lake.duckdb") as lake:
+        for flavor, result in (("mimic3", m3), ("mimic4", m4)):
+            loaded = lake.load(flavor, tmp_path / flavor[-1:].join(("m", "")))
+            assert "chartevents" not in loaded.absent and "transfers" not in loaded.absent
+            raw = {k.split(".", 1)[1]: v for k, v in loaded.row_counts.items() if k.startswith(f"{flavor}_raw.")}
+            for name, n in result.rows.items():
+                assert raw[name.split("/")[-1].lower()] == n, name
+        by_source = dict(lake.execute("SELECT source, count(*) FROM mimic4.events GROUP BY ALL"))
+        assert by_source["chartevents"] == m4.rows["icu/chartevents"]
+        assert by_source["outputevents"] == m4.rows["icu/outputevents"]
+        assert lake.execute("SELECT count(*) FROM mimic4.notes")[0][0] == m4.rows["note/discharge"] + m4.rows[
+            "note/radiology"]
+        kinds = dict(lake.execute("SELECT kind, count(*) FROM mimic3.visits GROUP BY ALL"))
+        assert kinds["ward"] == m3.rows["TRANSFERS"] - h.n_admissions  # all but the discharge rows
+        assert kinds["service"] == m3.rows["SERVICES"]
+
+
+def test_charted_vitals_follow_severity_and_worsen_before_death():
+    from medlake.synth import icu
+
+    h = model.simulate(400, 4)
+    rows = icu.chart(h, 0, slice(0, min(len(h.icu_adm), icu.CHUNK_STAYS)))
+    hr = (rows["kind"] == 0) & (rows["item"] == 0)
+    stay = rows["stay"][hr]
+    sev = h.severity[h.icu_adm[stay]]
+    value = rows["value"][hr]
+    assert np.corrcoef(sev, value)[0, 1] > 0.25
+    adm = h.icu_adm[stay]
+    dies_here = h.died[adm] & (h.icu_out[stay] >= h.disch[adm])
+    last_day = (h.icu_out[stay] - rows["time"][hr]) < 6 * 3600
+    assert value[dies_here & last_day].mean() > value[dies_here & ~last_day].mean() + 10

@@ -43,11 +43,14 @@ WHERE len(v.conditions) > 0
 
 def test_builtin_specs():
     specs = {s.name: s for s in list_tasks()}
-    assert sorted(specs) == sorted(BUILTIN + ["drug_recommendation", "sleep_staging", "cxr_classification", "cxr_finding"])
+    assert sorted(specs) == sorted(BUILTIN + ["decompensation", "drug_recommendation", "phenotyping", "sleep_staging",
+                                              "cxr_classification", "cxr_finding"])
     assert specs["length_of_stay"].retrospective and specs["los_gt_7d"].retrospective
     assert not specs["mortality"].retrospective
     assert specs["length_of_stay"].label_type == "multiclass" and len(specs["length_of_stay"].classes) == 10
-    assert specs["in_hospital_mortality_48h"].inputs == {"labs": "series", "drugs": "codes"}
+    assert specs["in_hospital_mortality_48h"].inputs == {"labs": "series", "vitals": "series", "drugs": "codes"}
+    assert specs["phenotyping"].label_type == "multilabel" and len(specs["phenotyping"].classes) == 25
+    assert specs["decompensation"].params["horizon_hours"].default == 24
     assert specs["readmission"].params["window_days"].default == 15
     assert specs["readmission"].params["anchor"].choices == ("discharge", "admission")
     assert specs["mortality"].datasets == ("mimic3", "mimic4", "eicu", "omop")
@@ -164,7 +167,7 @@ def test_install_macros_and_views(tmp_path, demo_lake):
     shutil.copy(demo_lake.path, path)
     with medlake.connect(path) as lake:
         views = lake.tasks.install("mimic3")
-        assert views == [f"mimic3.{n}" for n in BUILTIN]
+        assert views == [f"mimic3.{n}" for n in sorted(BUILTIN + ["decompensation", "phenotyping"])]
         expected = lake.task("readmission", dataset="mimic3").to_arrow()
         expected30 = lake.task("readmission", dataset="mimic3", window_days=30).to_arrow()
     con = duckdb.connect(str(path), read_only=True)  # any DuckDB client

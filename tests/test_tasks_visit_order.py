@@ -31,7 +31,8 @@ from medlake.sqlfiles import SQL_ROOT, load_sql
 
 ID_COLUMNS = {"visit_id", "hadm_id", "hospital_visit_id", "parent_visit_id", "next_visit_id",
               "patienthealthsystemstayid", "patientunitstayid", "visit_occurrence_id"}
-MIMIC_FILES = {"patients", "admissions", "icustays", "diagnoses_icd", "procedures_icd", "prescriptions", "labevents"}
+MIMIC_FILES = {"patients", "admissions", "icustays", "diagnoses_icd", "procedures_icd", "prescriptions", "labevents",
+               "outputevents"}  # outputevents: urine output, an input of in_hospital_mortality_48h
 EICU_FILES = {"patient", "diagnosis", "medication", "treatment", "physicalexam", "admissiondx", "hospital"}
 
 

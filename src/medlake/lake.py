@@ -194,6 +194,13 @@ class Lake:
         return Tasks(self.db)
 
     @functools.cached_property
+    def notes(self):
+        """Ranked full-text search over the datasets' notes (medlake.notes)."""
+        from .notes import Notes
+
+        return Notes(self.db)
+
+    @functools.cached_property
     def features(self):
         """The feature store (medlake.featurestore)."""
         from .featurestore import FeatureStore

@@ -27,8 +27,11 @@ def register(main: click.Group) -> None:
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
               help="Random seed (same seed, same bytes).")
 @click.option("--no-gzip", is_flag=True, help="mimic3/mimic4: write .csv instead of .csv.gz.")
+@click.option("--full", is_flag=True,
+              help="mimic3/mimic4: the whole record (charted vitals, infusions, outputs, cultures, transfers, "
+                   "services, notes, item dictionary), not only the seven core tables.")
 @click.option("--quiet", "--silent", "silent", is_flag=True, help="No progress display.")
-def synth(flavor, out, patients, subjects, studies, layout, seed, no_gzip, silent):
+def synth(flavor, out, patients, subjects, studies, layout, seed, no_gzip, full, silent):
     """Write a synthetic FLAVOR export into OUT: mimic3 or mimic4 (loadable with `medlake load FLAVOR OUT`),
     sleep-edf (EDF+ PSG and hypnogram pairs, loadable with `medlake load edf OUT --layout sleep-edf`), or
     dicom (chest X-rays whose pixels carry their findings, with the labels CSV of the layout, loadable with
@@ -36,6 +39,7 @@ def synth(flavor, out, patients, subjects, studies, layout, seed, no_gzip, silen
 
     \b
     Example: medlake synth mimic3 synth-out/ --patients 1000 --seed 7
+             medlake synth mimic4 synth-full/ --patients 1000 --full
              medlake synth sleep-edf sleep-out/ --subjects 5 --seed 1
              medlake synth dicom cxr-out/ --studies 500 --layout mimic-cxr --seed 7
     """
@@ -44,8 +48,9 @@ def synth(flavor, out, patients, subjects, studies, layout, seed, no_gzip, silen
     if flavor != "dicom" and (studies is not None or layout is not None):
         raise ParameterError(f"--studies and --layout apply to dicom, not {flavor}")
     if flavor == "dicom":
-        if subjects is not None or no_gzip:
-            raise ParameterError("--subjects and --no-gzip do not apply to dicom; it takes --studies and --layout")
+        if subjects is not None or no_gzip or full:
+            raise ParameterError("--subjects, --no-gzip and --full do not apply to dicom; it takes --studies and "
+                                 "--layout")
         from ..synth.dicom import synthesize_dicom
 
         layout = layout or "chestxray14"
@@ -59,8 +64,8 @@ def synth(flavor, out, patients, subjects, studies, layout, seed, no_gzip, silen
         return
 
     if flavor == "sleep-edf":
-        if patients is not None or no_gzip:
-            raise ParameterError("--patients and --no-gzip apply to mimic3/mimic4; sleep-edf takes --subjects")
+        if patients is not None or no_gzip or full:
+            raise ParameterError("--patients, --no-gzip and --full apply to mimic3/mimic4; sleep-edf takes --subjects")
         from ..synth.sleep import synthesize_sleep_edf
 
         res = synthesize_sleep_edf(out, subjects=subjects or 10, seed=seed, show_progress=not silent)
@@ -74,7 +79,8 @@ def synth(flavor, out, patients, subjects, studies, layout, seed, no_gzip, silen
     from ..synth import synthesize
 
     patients = patients or 1000
-    result = synthesize(flavor, out, patients=patients, seed=seed, compress=not no_gzip, show_progress=not silent)
+    result = synthesize(flavor, out, patients=patients, seed=seed, compress=not no_gzip, full=full,
+                        show_progress=not silent)
     t = Table("file", "rows", title=f"synthetic {flavor}", caption=f"{patients:,} patients, seed {seed}, in {out}")
     for name, rows in result.rows.items():
         t.add_row(name, f"{rows:,}")

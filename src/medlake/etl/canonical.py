@@ -11,6 +11,10 @@ inside its memory, both invisible in the result:
 - That sort carries `vocab` and `source` as ENUMs when the SQL gives them as
   literals (`_enum_literals`): the same rows in the same order, about 4 s
   faster on a MIMIC-III-sized load.
+- A UNION ALL branch that reads FROM a raw table the load left empty (an
+  absent optional file, or a file without rows) is dropped before the
+  statement runs (`_without_empty_branches`): it adds no row, but planning and
+  scanning it costs each subject range of the events insert again.
 """
 
 from __future__ import annotations
@@ -26,11 +30,15 @@ from .settings import SETTINGS_SQL
 EVENTS_PER_RANGE = 3_000_000        # events sorted at once
 
 
-def run_canonical(db: Database, relpath: str, schemas: dict, raw_rows: int) -> None:
-    """Run a source's canonical SQL file; the `events` insert runs in subject ranges when it is large."""
+def run_canonical(db: Database, relpath: str, schemas: dict, raw_rows: int,
+                  empty: frozenset[str] = frozenset()) -> None:
+    """Run a source's canonical SQL file; the `events` insert runs in subject ranges when it is large.
+    `empty`: raw tables without rows, whose UNION ALL branches are left out."""
     ranges = max(1, math.ceil(raw_rows / EVENTS_PER_RANGE))
     for st in load_sql(relpath).statements:
         tree = qualify(st.tree, schemas)
+        if empty:
+            tree = _without_empty_branches(tree, schemas["raw"], empty)
         if not _sorted_events_insert(tree):
             db.run_sql(tree)
             continue
@@ -42,6 +50,44 @@ def run_canonical(db: Database, relpath: str, schemas: dict, raw_rows: int) -> N
         ranged = _with_subject_range(tree)
         for lo, hi in zip(bounds[:-1], bounds[1:]):
             db.run_sql(ranged, {"lo": lo, "hi": hi})
+
+
+def _without_empty_branches(tree: exp.Expression, raw_schema: str, empty: frozenset[str]) -> exp.Expression:
+    """The statement without the UNION ALL branches whose FROM table is an empty raw table (at least one
+    branch of each UNION stays)."""
+    def is_empty(branch: exp.Expression) -> bool:
+        source = branch.args.get("from_") or branch.args.get("from") if isinstance(branch, exp.Select) else None
+        table = getattr(source, "this", None)
+        return isinstance(table, exp.Table) and table.db == raw_schema and table.name in empty
+
+    def prune(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, exp.Union) or node.args.get("distinct") is not False:  # UNION ALL only
+            return node
+        branches = _union_branches(node)
+        if len(branches) != _count_branches(node):  # a nested shape other than a flat chain: leave it
+            return node
+        kept = [b for b in branches if not is_empty(b)] or branches[:1]
+        if len(kept) == len(branches):
+            return node
+        # the first branch names the columns: the new first one takes its names
+        names = [e.alias_or_name for e in branches[0].expressions]
+        out = kept[0].copy()
+        out.set("expressions", [exp.alias_(e.this if isinstance(e, exp.Alias) else e, name)
+                                for e, name in zip(out.expressions, names)])
+        for b in kept[1:]:
+            out = exp.union(out, b.copy(), distinct=False)
+        return out
+
+    tree = tree.copy()
+    for union in [u for u in tree.find_all(exp.Union) if not isinstance(u.parent, exp.Union)]:
+        union.replace(prune(union))
+    return tree
+
+
+def _count_branches(query: exp.Expression) -> int:
+    if isinstance(query, exp.Union):
+        return _count_branches(query.this) + _count_branches(query.expression)
+    return 1
 
 
 def _sorted_events_insert(tree: exp.Expression) -> bool:

@@ -27,6 +27,7 @@ from .staging_csv import ENCODINGS, stage_csv
 from .staging_parquet import stage_parquet
 
 CANONICAL = ("subjects", "visits", "events", "notes")
+NOTE_INDEX_SQL = "etl/note_index.sql"  # the notes' search index, after the canonical tables
 
 
 @dataclass
@@ -98,9 +99,11 @@ def load(db: Database, source: str, directory: Path, tables: list[str] | None = 
             with Timer() as t:
                 db.run("schema/core.sql", schemas={None: dataset})
                 db.run("etl/macros.sql")
-                run_canonical(db, src.etl_sql, {None: dataset, "raw": raw_schema}, sum(counts.values()))
+                empty = frozenset([t.name for t in absent] + [k.split(".", 1)[1] for k, n in counts.items() if n == 0])
+                run_canonical(db, src.etl_sql, {None: dataset, "raw": raw_schema}, sum(counts.values()), empty)
             with Timer() as checked_canonical:
                 issues += check_canonical(db, dataset, strict)
+            db.run(NOTE_INDEX_SQL, schemas={None: dataset})  # after the integrity step dropped any orphan notes
             for tbl in CANONICAL:
                 counts[f"{dataset}.{tbl}"] = count_rows(db, dataset, tbl)
             seconds["canonical"] = t.seconds

@@ -5,7 +5,8 @@
 
 The records come from a small simulated hospital (medlake.synth.model): the
 outcomes depend on the record, so models trained on it have something to
-learn. The same flavor, size and seed give byte-identical files.
+learn. The same flavor, size, seed and `full` give byte-identical files (the core
+tables are the same with or without `full`).
 """
 
 from __future__ import annotations
@@ -41,11 +42,13 @@ class SynthResult:
 
 
 def synthesize(flavor: str, directory: str | os.PathLike, patients: int = 1000, seed: int = 0,
-               compress: bool = True, show_progress: bool = False) -> SynthResult:
+               compress: bool = True, full: bool = False, show_progress: bool = False) -> SynthResult:
     """Write a synthetic `flavor` export (mimic3 or mimic4) for `patients` patients into `directory`.
 
-    Files are .csv.gz (or .csv with compress=False); existing files of the
-    same names are overwritten."""
+    By default the seven core tables and their dictionaries; with full=True the
+    whole record too (charted vitals, infusions, outputs, cultures, transfers,
+    services, notes, the ICU item dictionary). Files are .csv.gz (or .csv with
+    compress=False); existing files of the same names are overwritten."""
     if flavor not in FLAVORS:
         raise ParameterError(f"unknown flavor '{flavor}' (expected one of: {', '.join(FLAVORS)})")
     if not isinstance(patients, int) or patients < 1:
@@ -58,7 +61,7 @@ def synthesize(flavor: str, directory: str | os.PathLike, patients: int = 1000, 
     with progress(show_progress) as bar, Timer() as total:
         hospital = model.simulate(patients, seed)
         layout = FLAVORS[flavor](hospital)
-        files = layout.files()
+        files = layout.files() + (layout.record_files() if full else [])
         task = bar.add_task(f"synth {flavor}", total=len(files))
         for name, chunks in files:
             path = out / f"{name}{suffix}"

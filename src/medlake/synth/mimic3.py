@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import numpy as np
 import pyarrow as pa
 
-from . import codes, model
+from . import codes, icu, icu_tables, model
 from .fields import CAREUNITS, INSURANCE, LANGUAGE, MARITAL, RACE, Attributes, record_ids
-from .model import DAY, Hospital
+from .model import DAY, HOUR, Hospital
 from .writer import floats, ints, numbers_as_text, pick, table, times
 
 ADMISSION_TYPES = ("EMERGENCY", "ELECTIVE", "URGENT")
@@ -30,6 +30,7 @@ class Mimic3:
             rng, h, subjects=(2, 100_000), admissions=(100_001, 200_000), stays=(200_001, 300_000))
         self.adm_subject = self.subject_id[h.adm_patient]
         self.activity = h.activity()
+        self.carevue = h.icu_in <= model.EPOCH_2100 + 50 * model.YEAR   # per ICU stay: charted in CareVue
 
     def files(self) -> list[tuple[str, Iterator[pa.Table]]]:
         return [
@@ -38,6 +39,16 @@ class Mimic3:
             ("PRESCRIPTIONS", self.prescriptions()), ("LABEVENTS", self.labevents()),
             ("D_ICD_DIAGNOSES", self.d_icd(codes.DIAGNOSES)), ("D_ICD_PROCEDURES", self.d_icd(codes.PROCEDURES)),
             ("D_LABITEMS", self.d_labitems()),
+        ]
+
+    def record_files(self):
+        """The rest of the record (synthesize(full=True))."""
+        return [
+            ("CHARTEVENTS", self.chartevents()),
+            ("INPUTEVENTS_MV", self.inputevents(carevue=False)), ("INPUTEVENTS_CV", self.inputevents(carevue=True)),
+            ("OUTPUTEVENTS", self.outputevents()), ("D_ITEMS", self.d_items()),
+            ("MICROBIOLOGYEVENTS", self.microbiologyevents()), ("TRANSFERS", self.transfers()),
+            ("SERVICES", self.services()), ("NOTEEVENTS", self.noteevents()),
         ]
 
     def patients(self):
@@ -80,7 +91,7 @@ class Mimic3:
         yield table({
             "ROW_ID": ints(np.arange(1, k + 1)), "SUBJECT_ID": ints(self.adm_subject[h.icu_adm]),
             "HADM_ID": ints(self.hadm_id[h.icu_adm]), "ICUSTAY_ID": ints(self.icustay_id),
-            "DBSOURCE": pick(("carevue", "metavision"), (h.icu_in > model.EPOCH_2100 + 50 * model.YEAR).astype(int)),
+            "DBSOURCE": pick(("carevue", "metavision"), (~self.carevue).astype(int)),
             "FIRST_CAREUNIT": unit, "LAST_CAREUNIT": unit, "FIRST_WARDID": ints(ward), "LAST_WARDID": ints(ward),
             "INTIME": times(h.icu_in), "OUTTIME": times(h.icu_out),
             "LOS": floats(np.round((h.icu_out - h.icu_in) / DAY, 4)),
@@ -157,6 +168,194 @@ class Mimic3:
             "ROW_ID": ints(np.arange(1, len(items) + 1)), "ITEMID": ints(model.LAB_IDS),
             "LABEL": pa.array([x[2] for x in items]), "FLUID": pa.array([x[3] for x in items]),
             "CATEGORY": pa.array([x[4] for x in items]), "LOINC_CODE": pa.array([x[5] or None for x in items]),
+        })
+
+    # -- the ICU and the rest of the record ------------------------------
+
+    def _stay_keys(self, stay: np.ndarray, row: int) -> dict[str, pa.Array]:
+        adm = self.h.icu_adm[stay]
+        return {"ROW_ID": ints(np.arange(row, row + len(stay))), "SUBJECT_ID": ints(self.adm_subject[adm]),
+                "HADM_ID": ints(self.hadm_id[adm]), "ICUSTAY_ID": ints(self.icustay_id[stay])}
+
+    def chartevents(self):
+        h = self.h
+        row = 1
+        for chunk, stays in icu.stay_chunks(h):
+            rows = icu.chart(h, chunk, stays)
+            n = len(rows["stay"])
+            c = icu_tables.chart_columns(rows, carevue=self.carevue[rows["stay"]])
+            yield table({
+                **self._stay_keys(rows["stay"], row), "ITEMID": ints(c["itemid"]), "CHARTTIME": times(rows["time"]),
+                "STORETIME": times(rows["time"] + 7 * 60), "CGID": ints(14_000 + self.icustay_id[rows["stay"]] % 997),
+                "VALUE": c["value"], "VALUENUM": c["valuenum"], "VALUEUOM": c["valueuom"],
+                "WARNING": ints(np.zeros(n)), "ERROR": ints(np.zeros(n)), "RESULTSTATUS": pa.nulls(n, pa.string()),
+                "STOPPED": pa.nulls(n, pa.string()),
+            })
+            row += n
+
+    def inputevents(self, carevue: bool):
+        h = self.h
+        row = 1
+        for chunk, stays in icu.stay_chunks(h):
+            rows = icu.infusions(h, chunk, stays)
+            keep = self.carevue[rows["stay"]] == carevue
+            rows = {k: v[keep] for k, v in rows.items()}
+            n = len(rows["stay"])
+            item = rows["item"]
+            ids = ints(np.arange(row, row + n) + 2_000_000)
+            keys = self._stay_keys(rows["stay"], row)
+            amount_unit = pick([x[4] for x in icu.INFUSIONS], item)
+            rate_unit = pick([x[5] for x in icu.INFUSIONS], item)
+            if carevue:
+                yield table({
+                    **keys, "CHARTTIME": times(rows["end"]),
+                    "ITEMID": ints(np.array([x[1] for x in icu.INFUSIONS])[item]), "AMOUNT": floats(rows["amount"]),
+                    "AMOUNTUOM": amount_unit, "RATE": floats(rows["rate"]), "RATEUOM": rate_unit,
+                    "STORETIME": times(rows["end"] + 10 * 60), "CGID": ints(np.full(n, 14_001)), "ORDERID": ids,
+                    "LINKORDERID": ids, "STOPPED": pa.nulls(n, pa.string()), "NEWBOTTLE": ints(np.zeros(n)),
+                    "ORIGINALAMOUNT": floats(rows["amount"]), "ORIGINALAMOUNTUOM": amount_unit,
+                    "ORIGINALROUTE": pick(("Intravenous Infusion", "Intravenous Infusion", "Intravenous Push"), item),
+                    "ORIGINALRATE": floats(rows["rate"]), "ORIGINALRATEUOM": rate_unit,
+                    "ORIGINALSITE": pa.nulls(n, pa.string()),
+                })
+            else:
+                empty = pa.nulls(n, pa.string())
+                yield table({
+                    **keys, "STARTTIME": times(rows["start"]), "ENDTIME": times(rows["end"]),
+                    "ITEMID": ints(np.array([x[0] for x in icu.INFUSIONS])[item]), "AMOUNT": floats(rows["amount"]),
+                    "AMOUNTUOM": amount_unit, "RATE": floats(rows["rate"]), "RATEUOM": rate_unit,
+                    "STORETIME": times(rows["end"]), "CGID": ints(np.full(n, 14_001)), "ORDERID": ids,
+                    "LINKORDERID": ids, "ORDERCATEGORYNAME": pick(("01-Drips", "02-Drips", "03-IV Fluid Bolus"), item),
+                    "SECONDARYORDERCATEGORYNAME": empty,
+                    "ORDERCOMPONENTTYPEDESCRIPTION": pick(("Main order parameter",), np.zeros(n, np.int64)),
+                    "ORDERCATEGORYDESCRIPTION": pick(("Continuous Med", "Continuous Med", "Bolus"), item),
+                    "PATIENTWEIGHT": floats(np.full(n, 80.0)), "TOTALAMOUNT": floats(rows["amount"]),
+                    "TOTALAMOUNTUOM": amount_unit, "ISOPENBAG": ints(np.zeros(n)),
+                    "CONTINUEINNEXTDEPT": ints(np.zeros(n)), "CANCELREASON": ints(np.zeros(n)),
+                    "STATUSDESCRIPTION": pick(("FinishedRunning",), np.zeros(n, np.int64)),
+                    "COMMENTS_EDITEDBY": empty, "COMMENTS_CANCELEDBY": empty, "COMMENTS_DATE": empty,
+                    "ORIGINALAMOUNT": floats(rows["amount"]), "ORIGINALRATE": floats(rows["rate"]),
+                })
+            row += n
+
+    def outputevents(self):
+        h = self.h
+        row = 1
+        for chunk, stays in icu.stay_chunks(h):
+            rows = icu.outputs(h, chunk, stays)
+            n = len(rows["stay"])
+            itemid = np.where(self.carevue[rows["stay"]], icu.FOLEY[1], icu.FOLEY[0])
+            yield table({
+                **self._stay_keys(rows["stay"], row), "CHARTTIME": times(rows["time"]), "ITEMID": ints(itemid),
+                "VALUE": floats(rows["value"]), "VALUEUOM": pick(("ml",), np.zeros(n, np.int64)),
+                "STORETIME": times(rows["time"] + 10 * 60), "CGID": ints(np.full(n, 14_001)),
+                "STOPPED": pa.nulls(n, pa.string()), "NEWBOTTLE": pa.nulls(n, pa.int64()),
+                "ISERROR": pa.nulls(n, pa.int64()),
+            })
+            row += n
+
+    def d_items(self):
+        rows = icu_tables.item_rows(carevue=True)
+        n = len(rows)
+        cv = {int(x) for x in icu.chart_items().cv} | {x[1] for x in icu.INFUSIONS} | {icu.FOLEY[1]}
+        yield table({
+            "ROW_ID": ints(np.arange(1, n + 1)), "ITEMID": ints([r[0] for r in rows]),
+            "LABEL": pa.array([r[1] for r in rows]), "ABBREVIATION": pa.array([r[1] for r in rows]),
+            "DBSOURCE": pa.array(["carevue" if r[0] in cv else "metavision" for r in rows]),
+            "LINKSTO": pa.array([r[2] for r in rows]), "CATEGORY": pa.array([r[3] for r in rows]),
+            "UNITNAME": pa.array([r[4] or None for r in rows]), "PARAM_TYPE": pa.array([r[5] for r in rows]),
+            "CONCEPTID": pa.nulls(n, pa.int64()),
+        })
+
+    def microbiologyevents(self):
+        h = self.h
+        row = 1
+        for chunk, adm in model.chunks(h):
+            m = icu.cultures(h, chunk, adm)
+            n = len(m["adm"])
+            spec, org, ab = m["specimen"], m["organism"], m["antibiotic"]
+            yield table({
+                "ROW_ID": ints(np.arange(row, row + n)), "SUBJECT_ID": ints(self.adm_subject[m["adm"]]),
+                "HADM_ID": ints(self.hadm_id[m["adm"]]), "CHARTDATE": times(m["time"] - m["time"] % DAY),
+                "CHARTTIME": times(m["time"]), "SPEC_ITEMID": ints(np.array([s[0] for s in icu.SPECIMENS])[spec]),
+                "SPEC_TYPE_DESC": pick([s[1] for s in icu.SPECIMENS], spec),
+                "ORG_ITEMID": ints(np.array([o[0] for o in icu.ORGANISMS])[np.maximum(org, 0)], org < 0),
+                "ORG_NAME": pick([o[1] for o in icu.ORGANISMS], org), "ISOLATE_NUM": ints(np.ones(n), org < 0),
+                "AB_ITEMID": ints(np.array([a[0] for a in icu.ANTIBIOTICS])[np.maximum(ab, 0)], ab < 0),
+                "AB_NAME": pick([a[1] for a in icu.ANTIBIOTICS], ab),
+                "DILUTION_TEXT": pa.nulls(n, pa.string()),
+                "DILUTION_COMPARISON": pick(("<=", "=", ">="), np.where(ab < 0, -1, np.where(m["resistant"], 2, 1))),
+                "DILUTION_VALUE": floats(m["dilution"], ab < 0),
+                "INTERPRETATION": pick(("S", "R"), np.where(ab < 0, -1, m["resistant"].astype(np.int64))),
+            })
+            row += n
+
+    def transfers(self):
+        h = self.h
+        t = icu.transfers(h, self.a.careunit)
+        adm = np.concatenate([t["adm"], np.arange(h.n_admissions)])
+        discharge = np.concatenate([np.zeros(len(t["adm"]), bool), np.ones(h.n_admissions, bool)])
+        start = np.concatenate([t["start"], h.disch])
+        end = np.concatenate([t["end"], h.disch])
+        unit = np.concatenate([t["unit"], np.full(h.n_admissions, -1000)])
+        order = np.lexsort((discharge, start, adm))
+        adm, discharge, start, end, unit = adm[order], discharge[order], start[order], end[order], unit[order]
+        n = len(adm)
+        first = np.ones(n, dtype=bool)
+        first[1:] = adm[1:] != adm[:-1]
+        careunit = np.where(discharge, -1, unit)          # >= 0: an ICU care unit; < 0: a ward (no care unit)
+        ward = np.where(careunit >= 0, 10 + careunit * 10, np.where(discharge, -1, 50 + (-1 - unit) % 100))
+        prev_unit = np.where(first, -1, np.roll(careunit, 1))
+        prev_ward = np.where(first, -1, np.roll(ward, 1))
+        stay = np.searchsorted(h.icu_adm, adm)              # the ICU stay whose span a care-unit row is
+        k = np.minimum(stay, len(h.icu_adm) - 1)
+        in_icu = careunit >= 0
+        icustay = np.where(in_icu, self.icustay_id[k] if len(k) else 0, 0)
+        # an admission with two ICU stays: the care-unit row starting at the second stay's intime is that stay
+        second = in_icu & (k + 1 < len(h.icu_adm)) & (h.icu_adm[np.minimum(k + 1, len(h.icu_adm) - 1)] == adm) & \
+            (h.icu_in[np.minimum(k + 1, len(h.icu_adm) - 1)] == start)
+        icustay = np.where(second, self.icustay_id[np.minimum(k + 1, len(h.icu_adm) - 1)], icustay)
+        yield table({
+            "ROW_ID": ints(np.arange(1, n + 1)), "SUBJECT_ID": ints(self.adm_subject[adm]),
+            "HADM_ID": ints(self.hadm_id[adm]), "ICUSTAY_ID": ints(icustay, ~in_icu),
+            "DBSOURCE": pick(("carevue", "metavision"),
+                             (h.admit[adm] > model.EPOCH_2100 + 50 * model.YEAR).astype(int)),
+            "EVENTTYPE": pick(("admit", "transfer", "discharge"), np.where(discharge, 2, np.where(first, 0, 1))),
+            "PREV_CAREUNIT": pick(CAREUNITS, prev_unit), "CURR_CAREUNIT": pick(CAREUNITS, careunit),
+            "PREV_WARDID": ints(prev_ward, prev_ward < 0), "CURR_WARDID": ints(ward, ward < 0),
+            "INTIME": times(start), "OUTTIME": times(end, discharge),
+            "LOS": floats(np.round((end - start) / HOUR, 2), discharge),
+        })
+
+    def services(self):
+        h = self.h
+        s = icu.services(h)
+        yield table({
+            "ROW_ID": ints(np.arange(1, len(s["adm"]) + 1)), "SUBJECT_ID": ints(self.adm_subject[s["adm"]]),
+            "HADM_ID": ints(self.hadm_id[s["adm"]]), "TRANSFERTIME": times(s["time"]),
+            "PREV_SERVICE": pick(icu.SERVICES, s["previous"]), "CURR_SERVICE": pick(icu.SERVICES, s["service"]),
+        })
+
+    def noteevents(self):
+        """Discharge summaries (dated only: CHARTDATE, as in MIMIC-III) and radiology reports (timed)."""
+        h, a = self.h, self.a
+        m = h.n_admissions
+        ds = icu_tables.discharge_text(h, a.reason_labels, a.reason, pick(a.discharge_labels(), a.discharge_index()))
+        r = icu.radiology(h)
+        n = len(r["adm"])
+        adm = np.concatenate([np.arange(m), r["adm"]])
+        yield table({
+            "ROW_ID": ints(np.arange(1, m + n + 1)), "SUBJECT_ID": ints(self.adm_subject[adm]),
+            "HADM_ID": ints(self.hadm_id[adm]),
+            "CHARTDATE": times(np.concatenate([h.disch - h.disch % DAY, r["time"] - r["time"] % DAY])),
+            "CHARTTIME": times(np.concatenate([np.zeros(m, np.int64), r["time"]]),
+                               np.concatenate([np.ones(m, bool), np.zeros(n, bool)])),
+            "STORETIME": times(np.concatenate([np.zeros(m, np.int64), r["time"] + 2 * HOUR]),
+                               np.concatenate([np.ones(m, bool), np.zeros(n, bool)])),
+            "CATEGORY": pick(("Discharge summary", "Radiology"), np.repeat([0, 1], [m, n])),
+            "DESCRIPTION": pick(("Report", "CHEST (PORTABLE AP)"), np.repeat([0, 1], [m, n])),
+            "CGID": pa.nulls(m + n, pa.int64()), "ISERROR": pa.nulls(m + n, pa.int64()),
+            "TEXT": pa.concat_arrays([ds, icu_tables.radiology_text(r["finding"])]),
         })
 
 

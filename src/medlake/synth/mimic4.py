@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from . import codes, model
-from .fields import CAREUNITS, INSURANCE, MARITAL, RACE, Attributes, record_ids
+from . import codes, icu, icu_tables, model
+from .fields import CAREUNITS, INSURANCE, MARITAL, RACE, Attributes, distinct_ids, record_ids
 from .mimic3 import formulary_code
-from .model import DAY, Hospital
+from .model import DAY, HOUR, Hospital
 from .writer import dates, floats, ints, numbers_as_text, pick, table, times
 
 ADMISSION_TYPES = ("EW EMER.", "ELECTIVE", "URGENT")
@@ -55,6 +56,16 @@ class Mimic4:
             ("hosp/procedures_icd", self.procedures()), ("hosp/prescriptions", self.prescriptions()),
             ("hosp/labevents", self.labevents()), ("hosp/d_icd_diagnoses", self.d_icd(codes.DIAGNOSES)),
             ("hosp/d_icd_procedures", self.d_icd(codes.PROCEDURES)), ("hosp/d_labitems", self.d_labitems()),
+        ]
+
+    def record_files(self):
+        """The rest of the record (synthesize(full=True))."""
+        return [
+            ("icu/chartevents", self.chartevents()), ("icu/inputevents", self.inputevents()),
+            ("icu/outputevents", self.outputevents()), ("icu/d_items", self.d_items()),
+            ("hosp/microbiologyevents", self.microbiologyevents()), ("hosp/transfers", self.transfers()),
+            ("hosp/services", self.services()), ("note/discharge", self.discharge()),
+            ("note/radiology", self.radiology()),
         ]
 
     def patients(self):
@@ -190,6 +201,176 @@ class Mimic4:
         items = codes.LAB_ITEMS
         yield table({"itemid": ints(model.LAB_IDS), "label": pa.array([x[2] for x in items]),
                      "fluid": pa.array([x[3] for x in items]), "category": pa.array([x[4] for x in items])})
+
+    # -- the ICU and the rest of the record ------------------------------
+
+    def _stay_keys(self, stay: np.ndarray) -> dict[str, pa.Array]:
+        adm = self.h.icu_adm[stay]
+        return {"subject_id": ints(self.adm_subject[adm]), "hadm_id": ints(self.hadm_id[adm]),
+                "stay_id": ints(self.stay_id[stay]), "caregiver_id": ints(10_000 + self.stay_id[stay] % 997)}
+
+    def chartevents(self):
+        h = self.h
+        for chunk, stays in icu.stay_chunks(h):
+            rows = icu.chart(h, chunk, stays)
+            c = icu_tables.chart_columns(rows)
+            yield table({
+                **self._stay_keys(rows["stay"]), "charttime": times(rows["time"]),
+                "storetime": times(rows["time"] + 7 * 60), "itemid": ints(c["itemid"]), "value": c["value"],
+                "valuenum": c["valuenum"], "valueuom": c["valueuom"], "warning": ints(np.zeros(len(rows["stay"]))),
+            })
+
+    def inputevents(self):
+        h = self.h
+        order = 1
+        for chunk, stays in icu.stay_chunks(h):
+            rows = icu.infusions(h, chunk, stays)
+            n = len(rows["stay"])
+            item = rows["item"]
+            ids = np.arange(order, order + n) + 1_000_000
+            empty = pa.nulls(n, pa.string())
+            amount_unit = pick([x[4] for x in icu.INFUSIONS], item)
+            yield table({
+                **self._stay_keys(rows["stay"]), "starttime": times(rows["start"]), "endtime": times(rows["end"]),
+                "storetime": times(rows["end"]), "itemid": ints(np.array([x[0] for x in icu.INFUSIONS])[item]),
+                "amount": floats(rows["amount"]), "amountuom": amount_unit, "rate": floats(rows["rate"]),
+                "rateuom": pick([x[5] for x in icu.INFUSIONS], item), "orderid": ints(ids), "linkorderid": ints(ids),
+                "ordercategoryname": pick(("01-Drips", "02-Drips", "03-IV Fluid Bolus"), item),
+                "secondaryordercategoryname": empty,
+                "ordercomponenttypedescription": pick(("Main order parameter",), np.zeros(n, np.int64)),
+                "ordercategorydescription": pick(("Continuous Med", "Continuous Med", "Bolus"), item),
+                "patientweight": floats(np.full(n, 80.0)), "totalamount": floats(rows["amount"]),
+                "totalamountuom": amount_unit, "isopenbag": ints(np.zeros(n)), "continueinnextdept": ints(np.zeros(n)),
+                "statusdescription": pick(("FinishedRunning",), np.zeros(n, np.int64)),
+                "originalamount": floats(rows["amount"]), "originalrate": floats(rows["rate"]),
+            })
+            order += n
+
+    def outputevents(self):
+        h = self.h
+        for chunk, stays in icu.stay_chunks(h):
+            rows = icu.outputs(h, chunk, stays)
+            n = len(rows["stay"])
+            yield table({
+                **self._stay_keys(rows["stay"]), "charttime": times(rows["time"]),
+                "storetime": times(rows["time"] + 10 * 60), "itemid": ints(np.full(n, icu.FOLEY[0])),
+                "value": floats(rows["value"]), "valueuom": pick(("ml",), np.zeros(n, np.int64)),
+            })
+
+    def d_items(self):
+        rows = icu_tables.item_rows(carevue=False)
+        yield table({
+            "itemid": ints([r[0] for r in rows]), "label": pa.array([r[1] for r in rows]),
+            "abbreviation": pa.array([r[1] for r in rows]), "linksto": pa.array([r[2] for r in rows]),
+            "category": pa.array([r[3] for r in rows]), "unitname": pa.array([r[4] or None for r in rows]),
+            "param_type": pa.array([r[5] for r in rows]), "lownormalvalue": floats(np.full(len(rows), np.nan),
+                                                                                  np.ones(len(rows), bool)),
+            "highnormalvalue": floats(np.full(len(rows), np.nan), np.ones(len(rows), bool)),
+        })
+
+    def microbiologyevents(self):
+        h = self.h
+        row, specimen = 1, 1
+        for chunk, adm in model.chunks(h):
+            m = icu.cultures(h, chunk, adm)
+            n = len(m["adm"])
+            spec, org, ab = m["specimen"], m["organism"], m["antibiotic"]
+            no_growth = org < 0
+            yield table({
+                "microevent_id": ints(np.arange(row, row + n)), "subject_id": ints(self.adm_subject[m["adm"]]),
+                "hadm_id": ints(self.hadm_id[m["adm"]]), "micro_specimen_id": ints(specimen + m["specimen_no"]),
+                "order_provider_id": pa.nulls(n, pa.string()), "chartdate": times(m["time"] - m["time"] % DAY),
+                "charttime": times(m["time"]), "spec_itemid": ints(np.array([s[0] for s in icu.SPECIMENS])[spec]),
+                "spec_type_desc": pick([s[1] for s in icu.SPECIMENS], spec), "test_seq": ints(np.ones(n)),
+                "storedate": times(m["time"] + 2 * DAY - m["time"] % DAY), "storetime": times(m["time"] + 2 * DAY),
+                "test_itemid": ints(np.array([s[2] for s in icu.SPECIMENS])[spec]),
+                "test_name": pick([s[3] for s in icu.SPECIMENS], spec),
+                "org_itemid": ints(np.array([o[0] for o in icu.ORGANISMS])[np.maximum(org, 0)], no_growth),
+                "org_name": pick([o[1] for o in icu.ORGANISMS], org), "isolate_num": ints(np.ones(n), no_growth),
+                "quantity": pa.nulls(n, pa.string()),
+                "ab_itemid": ints(np.array([a[0] for a in icu.ANTIBIOTICS])[np.maximum(ab, 0)], ab < 0),
+                "ab_name": pick([a[1] for a in icu.ANTIBIOTICS], ab),
+                "dilution_text": pick(("<=0.5", "1", "2", "4", ">=32"), np.where(
+                    ab < 0, -1, np.clip(np.log2(np.nan_to_num(m["dilution"], nan=1.0) * 2).astype(np.int64), 0, 4))),
+                "dilution_comparison": pick(("<=", "=", ">="), np.where(ab < 0, -1, np.where(m["resistant"], 2, 1))),
+                "dilution_value": floats(m["dilution"], ab < 0),
+                "interpretation": pick(("S", "R"), np.where(ab < 0, -1, m["resistant"].astype(np.int64))),
+                "comments": pick(("No growth.",), np.where(no_growth, 0, -1)),
+            })
+            row += n
+            specimen += int(m["n_specimens"])
+
+    def transfers(self):
+        h = self.h
+        rng = model.rng_for(h.seed, 17)
+        t = icu.transfers(h, self.a.careunit)
+        emergency = np.flatnonzero(h.kind == 0)
+        # the ED stay of each emergency admission, each care unit, and the discharge
+        adm = np.concatenate([emergency, t["adm"], np.arange(h.n_admissions)])
+        kind = np.concatenate([np.zeros(len(emergency), np.int64), np.ones(len(t["adm"]), np.int64),
+                               np.full(h.n_admissions, 2)])
+        start = np.concatenate([h.admit[emergency] - self.a.ed_minutes[emergency] * 60, t["start"], h.disch])
+        end = np.concatenate([h.admit[emergency], t["end"], h.disch])
+        icu_names = [CAREUNIT_NAMES[u] for u in CAREUNITS]
+        labels = ["Emergency Department"] + icu_names + list(icu.WARDS)
+        unit = np.concatenate([np.zeros(len(emergency), np.int64),
+                               np.where(t["unit"] >= 0, 1 + t["unit"], 1 + len(icu_names) - 1 - t["unit"]),
+                               np.full(h.n_admissions, -1)])
+        order = np.lexsort((kind, start, adm))
+        adm, kind, start, end, unit = adm[order], kind[order], start[order], end[order], unit[order]
+        first = np.ones(len(adm), dtype=bool)
+        first[1:] = adm[1:] != adm[:-1]
+        event = np.where(kind == 0, 0, np.where(kind == 2, 3, np.where(first, 1, 2)))
+        yield table({
+            "subject_id": ints(self.adm_subject[adm]), "hadm_id": ints(self.hadm_id[adm]),
+            "transfer_id": ints(distinct_ids(rng, len(adm), 30_000_000, 40_000_000, ordered=False)),
+            "eventtype": pick(("ED", "admit", "transfer", "discharge"), event), "careunit": pick(labels, unit),
+            "intime": times(start), "outtime": times(end, kind == 2),
+        })
+
+    def services(self):
+        h = self.h
+        s = icu.services(h)
+        yield table({
+            "subject_id": ints(self.adm_subject[s["adm"]]), "hadm_id": ints(self.hadm_id[s["adm"]]),
+            "transfertime": times(s["time"]), "prev_service": pick(icu.SERVICES, s["previous"]),
+            "curr_service": pick(icu.SERVICES, s["service"]),
+        })
+
+    def discharge(self):
+        h, a = self.h, self.a
+        m = h.n_admissions
+        text = icu_tables.discharge_text(h, a.reason_labels, a.reason, pick(
+            a.discharge_labels()[:-1] + ["DIED"], a.discharge_index()))
+        yield table({
+            "note_id": _note_ids(self.adm_subject, "DS"),
+            "subject_id": ints(self.adm_subject), "hadm_id": ints(self.hadm_id),
+            "note_type": pick(("DS",), np.zeros(m, np.int64)), "note_seq": ints(np.ones(m)),
+            "charttime": times(h.disch - h.disch % DAY), "storetime": times(h.disch + 5 * HOUR), "text": text,
+        })
+
+    def radiology(self):
+        h = self.h
+        r = icu.radiology(h)
+        n = len(r["adm"])
+        yield table({
+            "note_id": _note_ids(self.adm_subject[r["adm"]], "RR"),
+            "subject_id": ints(self.adm_subject[r["adm"]]), "hadm_id": ints(self.hadm_id[r["adm"]]),
+            "note_type": pick(("RR",), np.zeros(n, np.int64)), "note_seq": ints(np.ones(n)),
+            "charttime": times(r["time"]), "storetime": times(r["time"] + 2 * HOUR),
+            "text": icu_tables.radiology_text(r["finding"]),
+        })
+
+
+def _note_ids(subject: np.ndarray, kind: str) -> pa.Array:
+    """MIMIC-IV note ids, <subject_id>-<kind>-<n>: n counts the subject's notes of the kind (rows sorted by subject)."""
+    n = len(subject)
+    start = np.ones(n, dtype=bool)
+    start[1:] = subject[1:] != subject[:-1]
+    pos = np.arange(n)
+    number = pos - np.maximum.accumulate(np.where(start, pos, 0)) + 1
+    return pc.binary_join_element_wise(pc.cast(ints(subject), pa.string()), pa.array([f"-{kind}-"] * n),
+                                       pc.cast(ints(number), pa.string()), "")
 
 
 def _year(seconds: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from . import codes
 from .conditions import ACUTE, CHRONIC, CONDITIONS, RISK_CODES
 
 MINUTE = 60
+HOUR = 3_600
 DAY = 86_400
 YEAR = 365.25 * DAY
 EPOCH_2100 = int(np.datetime64("2100-01-01T00:00:00", "s").astype(np.int64))

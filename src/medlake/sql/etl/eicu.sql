@@ -10,7 +10,8 @@ description: >
   subject_id = first 3 digits of uniquepid * 10,000,000 + the digits after the
   dash. Visit ids: unit stays (icu) keep patientunitstayid; hospital stays
   (inpatient) are 10,000,000,000 + patienthealthsystemstayid. Events carry the
-  hospital stay's visit id; the note table goes to notes. docs/etl-eicu-omop.md
+  hospital stay's visit id; the note table goes to notes (available from noteenteredoffset
+  when later than noteoffset). docs/etl-eicu-omop.md
   has the table-by-table mapping.
 */
 -- name: stays
@@ -262,7 +263,9 @@ ORDER BY subject_id, time, source, seq;
 -- name: notes
 INSERT INTO notes
 SELECT s.subject_id, s.hospital_visit_id, s.unit_admit_time + to_minutes(n.noteoffset), n.notetype,
-       n.notepath || ': ' || n.notetext
+       n.notepath || ': ' || n.notetext,
+       s.unit_admit_time + to_minutes(greatest(n.noteoffset, n.noteenteredoffset)),
+       row_number() OVER (ORDER BY s.subject_id, s.unit_admit_time + to_minutes(n.noteoffset), n.noteid)
 FROM raw.note AS n
 JOIN raw.stays AS s ON s.patientunitstayid = n.patientunitstayid
 WHERE nullif(trim(n.notetext), '') IS NOT NULL

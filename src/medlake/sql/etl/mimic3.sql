@@ -12,7 +12,9 @@ description: >
   rows flagged as errors, and MetaVision rows rewritten by a later row, are
   not events. A billing code naming an admission that does not exist has no
   time; the load's integrity step (etl/integrity.sql) reports it and removes
-  its visit. Notes go to notes. Codes are stored dotted (etl/macros.sql);
+  its visit. Notes go to notes, available from their storetime, else their
+  charttime, else the end of their chartdate (a discharge summary has only a
+  date). Codes are stored dotted (etl/macros.sql);
   docs/etl.md has the table-by-table mapping.
 */
 INSERT INTO subjects
@@ -172,7 +174,9 @@ SELECT * FROM (
 ORDER BY subject_id, time, source, seq;
 
 INSERT INTO notes
-SELECT n.subject_id, n.hadm_id, coalesce(n.charttime, n.chartdate), n.category, n.text
+SELECT n.subject_id, n.hadm_id, coalesce(n.charttime, n.chartdate), n.category, n.text,
+       greatest(n.storetime, n.charttime, CASE WHEN n.charttime IS NULL THEN n.chartdate + INTERVAL 1 DAY END),
+       row_number() OVER (ORDER BY n.subject_id, coalesce(n.charttime, n.chartdate), n.row_id)
 FROM raw.noteevents AS n
 WHERE n.iserror IS DISTINCT FROM 1
 ORDER BY n.subject_id, coalesce(n.charttime, n.chartdate), n.row_id;

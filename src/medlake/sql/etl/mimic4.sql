@@ -271,9 +271,11 @@ SELECT * FROM (
 ORDER BY subject_id, time, source, seq;
 
 INSERT INTO notes
-SELECT subject_id, hadm_id, charttime, note_type, text FROM (
-    SELECT subject_id, hadm_id, charttime, note_type, text, note_id FROM raw.discharge
+SELECT subject_id, hadm_id, charttime, note_type, text, greatest(charttime, storetime),
+       row_number() OVER (ORDER BY subject_id, charttime, note_id)
+FROM (
+    SELECT subject_id, hadm_id, charttime, storetime, note_type, text, note_id FROM raw.discharge
     UNION ALL
-    SELECT subject_id, hadm_id, charttime, note_type, text, note_id FROM raw.radiology
+    SELECT subject_id, hadm_id, charttime, storetime, note_type, text, note_id FROM raw.radiology
 )
 ORDER BY subject_id, charttime, note_id;

@@ -4,7 +4,11 @@ description: >
   Written unqualified; installing qualifies them to the dataset's schema.
   events is written sorted by (subject_id, time, seq). A code with no time of
   its own (a billing diagnosis) takes the time it became known (its visit's end).
-  Clinical notes go to `notes`, never to events.
+  Clinical notes go to `notes`, never to events; `available_time` is when a
+  note could first be read (its storetime when the source has one, else its
+  charttime, else the end of its chartdate), and a note is an input only after
+  it. note_docs and note_terms index the notes for ranked search
+  (etl/note_index.sql, medlake/notes.py).
 */
 CREATE TABLE subjects (
     subject_id BIGINT NOT NULL,
@@ -45,5 +49,18 @@ CREATE TABLE notes (
     visit_id BIGINT,                   -- the hospital-level visit (admission), as for events
     time TIMESTAMP,
     category VARCHAR,                  -- the source's note kind (Discharge summary, Radiology, DS, RR, ...)
-    text VARCHAR
+    text VARCHAR,
+    available_time TIMESTAMP,          -- when the note could first be read (never before time)
+    note_id BIGINT                     -- 1.. in the table's order
+);
+
+CREATE TABLE note_docs (
+    note_id BIGINT NOT NULL,
+    length INTEGER NOT NULL            -- terms in the note
+);
+
+CREATE TABLE note_terms (
+    term VARCHAR NOT NULL,             -- a lower-case run of letters and digits
+    note_id BIGINT NOT NULL,
+    tf INTEGER NOT NULL                -- times the term occurs in the note
 );

@@ -5,8 +5,13 @@ description: >
   after admission (mimic3-benchmarks style)? Adults (18 or older at admission)
   whose admission lasts at least 48 hours. Inputs are the numeric lab values
   charted from admission until strictly before the index time (code, value,
-  hours since admission) and the drugs of the admission started strictly
-  before it; never diagnoses, which are known only at discharge.
+  hours since admission), the mimic3-benchmarks variables charted in the same
+  window (vitals: heart rate, blood pressures, respiratory rate, oxygen
+  saturation, temperature, FiO2, the Glasgow coma scale, glucose, pH, weight,
+  height, capillary refill, and urine output; variable, value in its unit,
+  hours since admission; the benchmark_items block maps each release's item
+  ids) and the drugs of the admission started strictly before it; never
+  diagnoses, which are known only at discharge.
 datasets: [mimic3, mimic4]
 label:
   type: binary
@@ -15,6 +20,7 @@ params:
   hours: {type: integer, default: 48, min: 1}
 inputs:
   labs: series
+  vitals: series
   drugs: codes
 retrospective: false
 */
@@ -47,6 +53,20 @@ labs AS (
         AND e.time < c.index_time
     GROUP BY c.visit_id
 ),
+vitals AS (
+    SELECT
+        c.visit_id,
+        list_transform(
+            list_sort(list({'seen': v.seen, 'code': v.variable, 'value': v.value,
+                            'hours': epoch(v.time - c.start_time) / 3600.0})),
+            lambda x: {'code': x.code, 'value': x.value, 'hours': x.hours}
+        ) AS vitals
+    FROM cohort AS c
+    JOIN benchmark_values AS v ON v.subject_id = c.subject_id
+    WHERE v.time >= c.start_time
+        AND v.time < c.index_time
+    GROUP BY c.visit_id
+),
 drugs AS (
     SELECT visit_id, list_transform(list_sort(list({'first_seen': first_seen, 'code': code})), lambda x: x.code) AS drugs
     FROM (
@@ -65,8 +85,10 @@ SELECT
     c.index_time,
     CAST(coalesce(c.died, false) AS INTEGER) AS label,
     coalesce(l.labs, CAST([] AS STRUCT(code VARCHAR, value DOUBLE, hours DOUBLE)[])) AS labs,
+    coalesce(vi.vitals, CAST([] AS STRUCT(code VARCHAR, value DOUBLE, hours DOUBLE)[])) AS vitals,
     coalesce(d.drugs, CAST([] AS VARCHAR[])) AS drugs
 FROM cohort AS c
 LEFT JOIN labs AS l ON l.visit_id = c.visit_id
+LEFT JOIN vitals AS vi ON vi.visit_id = c.visit_id
 LEFT JOIN drugs AS d ON d.visit_id = c.visit_id
 ORDER BY c.subject_id, c.index_time, c.visit_id
