@@ -131,6 +131,7 @@ def broken_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "features register": ([str(tmp / "bad.sql")], lake), "features show": (["n"], lake),
         "features sql": (["n", "--dataset", "x"], lake), "features unregister": (["n"], lake),
         "info": ([], lake), "load": (["mimic3", str(tmp / "empty")], lake),
+        "notes search": (["pneumonia", "--dataset", "x"], lake),
         "report": (["--dataset", "x"], lake),
         "spark run-task": (["n", "--data", str(tmp / "empty"), "--out", out], export),
         "spark training-set": (["--task", "t", "--features", "f", "--data", str(tmp / "empty"), "--out", out], export),
