@@ -69,7 +69,8 @@ def test_a_model_learns_a_label_that_depends_on_a_code(binary_samples):
 
 
 @pytest.mark.parametrize("label_type", ["binary", "multiclass", "multilabel"])
-@pytest.mark.parametrize("name", ["linear", "mlp", "rnn", "lstm", "transformer", "retain", "deepr"])
+@pytest.mark.parametrize("name", ["linear", "mlp", "rnn", "lstm", "transformer", "retain", "deepr", "tcn", "stagenet",
+                                  "adacare", "concare"])
 def test_every_model_for_every_label_type(name, label_type):
     samples = SampleSet.build(code_table(40, label_type), inputs=INPUTS, label_type=label_type)
     net = build_model(name, samples, **SMALL, **({"heads": 2} if name == "transformer" else {}))
@@ -82,7 +83,8 @@ def test_every_model_for_every_label_type(name, label_type):
 
 
 def test_model_names():
-    assert set(MODELS) == {"linear", "mlp", "rnn", "transformer", "retain", "deepr", "gamenet"}
+    assert set(MODELS) == {"linear", "mlp", "rnn", "transformer", "retain", "deepr", "gamenet", "tcn", "stagenet",
+                           "adacare", "concare"}
     with pytest.raises(Exception, match="unknown model 'resnet'"):
         build_model("resnet", None)
 
@@ -313,3 +315,40 @@ def test_a_split_of_one_class_is_said_and_its_metrics_are_not_a_number(demo_lake
     assert "warning: split 'test' holds 3 samples (fewer than 30)" in r.output
     assert "warning: split 'test' holds one class only: ROC AUC, PR AUC and their curves cannot be computed" in r.output
     assert [line for line in r.output.splitlines() if line.startswith("│ roc_auc")][0].split("│")[2].strip() == "n/a"
+
+
+DEMO_SPLIT = {"train": 0.6, "val": 0.2, "test": 0.2, "seed": 0}
+
+
+@pytest.fixture(scope="module")
+def demo_samples(drug_lake):
+    """The demos' samples, built once per task and dataset: in-hospital mortality at 48 h (labs as a series,
+    drugs), and drug recommendation (visit sequences) for GAMENet."""
+    cache = {}
+
+    def get(task: str, dataset: str) -> SampleSet:
+        if (task, dataset) not in cache:
+            features = runs.BASELINE_FEATURES if task == "in_hospital_mortality_48h" else None
+            cache[task, dataset] = runs._task_samples(drug_lake, task, dataset, None, DEMO_SPLIT, max_len=64,
+                                                      features=features)
+        return cache[task, dataset]
+    return get
+
+
+@pytest.mark.parametrize("dataset", ["mimic3", "mimic4"])
+@pytest.mark.parametrize("name", [*sorted(MODELS), "logistic_regression", "gbm"])
+def test_every_model_trains_on_the_real_demos(drug_lake, demo_samples, tmp_path, name, dataset):
+    """One epoch of every model on the MIMIC-III and MIMIC-IV demos, from the lake's task to test metrics and
+    back from the run directory: in-hospital mortality at 48 h (labs as a series, drugs, the feature views),
+    drug recommendation for GAMENet."""
+    task = "drug_recommendation" if name == "gamenet" else "in_hospital_mortality_48h"
+    samples = demo_samples(task, dataset)
+    n = drug_lake.task(task, dataset=dataset).to_arrow().num_rows
+    assert sum(samples.splits.values()) == n and samples.splits["test"] > 0
+    options = {} if name in ("logistic_regression", "gbm") else {"epochs": 1, **SMALL}
+    result = runs.train_samples(samples, tmp_path / "run", model=name, n_boot=0, **options)
+    assert result["samples"] == samples.splits["test"]
+    metric = "jaccard_samples" if name == "gamenet" else "pr_auc"
+    assert 0 <= result["metrics"][metric] <= 1
+    again = runs.evaluate(None, tmp_path / "run", samples=samples, n_boot=0)["metrics"]
+    assert again == pytest.approx(result["metrics"], nan_ok=True)
