@@ -13,18 +13,19 @@ from .base import Net, lengths_of, masked_max, masked_mean
 
 
 class _LastState(nn.Module):
-    """Run a GRU/LSTM over the valid positions and keep the last hidden state."""
+    """Run a GRU/LSTM over the valid positions; keep the last hidden state (`pool="last"`) or, by default,
+    the last state and the mean of the states over valid steps, projected to the hidden width."""
 
     def __init__(self, embedding_dim: int, hidden_dim: int, rnn_type: str = "gru", num_layers: int = 1,
-                 pool: str = "last"):
+                 pool: str = "last+mean"):
         super().__init__()
         if rnn_type not in ("gru", "lstm"):
             raise ParameterError(f"rnn_type must be gru or lstm, got {rnn_type!r}")
         cls = nn.GRU if rnn_type == "gru" else nn.LSTM
         self.rnn = cls(embedding_dim, hidden_dim, num_layers=num_layers, batch_first=True)
         self.pool = pool
-        if pool != "last":
-            self.proj = nn.Linear(2 * hidden_dim + (embedding_dim if pool == "last+mean+input" else 0), hidden_dim)
+        if pool == "last+mean":
+            self.proj = nn.Linear(2 * hidden_dim, hidden_dim)
 
     def forward(self, x, mask):
         packed = pack_padded_sequence(x, lengths_of(mask).cpu(), batch_first=True, enforce_sorted=False)
@@ -32,22 +33,25 @@ class _LastState(nn.Module):
         h = h[0] if isinstance(h, tuple) else h
         if self.pool == "last":
             return h[-1]
+        # the mean of the states over valid steps keeps what a last state forgets of a long series (a lab's
+        # early readings), as an average over the stay does
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
-        parts = [h[-1], masked_mean(out, mask)]
-        if self.pool == "last+mean+input":
-            parts.append(masked_mean(x, mask))
-        return self.proj(torch.cat(parts, dim=1))
+        return self.proj(torch.cat([h[-1], masked_mean(out, mask)], dim=1))
 
 
 class RNN(Net):
-    """A recurrent network (GRU or LSTM) per sequence input; the last hidden states feed the head."""
+    """A recurrent network (GRU or LSTM) per sequence input; its last state and mean state feed the head."""
 
     name = "rnn"
 
-    def __init__(self, dataset=None, *, rnn_type: str = "gru", num_layers: int = 1, pool: str = "last", **kwargs):
+    def __init__(self, dataset=None, *, rnn_type: str = "gru", num_layers: int = 1, pool: str = "last+mean",
+                 **kwargs):
+        if pool not in ("last", "last+mean"):
+            raise ParameterError(f"pool must be last or last+mean, got {pool!r}")
         super().__init__(dataset, rnn_type=rnn_type, num_layers=num_layers, pool=pool, **kwargs)
 
-    def sequence_encoder(self, embedding_dim, hidden_dim, rnn_type="gru", num_layers=1, pool="last", **options):
+    def sequence_encoder(self, embedding_dim, hidden_dim, rnn_type="gru", num_layers=1, pool="last+mean",
+                         **options):
         return _LastState(embedding_dim, hidden_dim, rnn_type, num_layers, pool)
 
 
@@ -69,7 +73,7 @@ class _PositionalEncoding(nn.Module):
 
 
 class _TransformerPool(nn.Module):
-    def __init__(self, embedding_dim, hidden_dim, heads=4, layers=2, dropout=0.1, norm_first=False):
+    def __init__(self, embedding_dim, hidden_dim, heads=4, layers=2, dropout=0.1, norm_first=True):
         super().__init__()
         if embedding_dim % heads:
             raise ParameterError(f"embedding_dim ({embedding_dim}) must be a multiple of heads ({heads})")
@@ -88,14 +92,14 @@ class _TransformerPool(nn.Module):
 
 
 class Transformer(Net):
-    """Transformer encoder layers per sequence input, mean-pooled over valid positions."""
+    """Transformer encoder layers per sequence input (pre-norm by default), mean-pooled over valid positions."""
 
     name = "transformer"
 
-    def __init__(self, dataset=None, *, heads: int = 4, layers: int = 2, norm_first: bool = False, **kwargs):
+    def __init__(self, dataset=None, *, heads: int = 4, layers: int = 2, norm_first: bool = True, **kwargs):
         super().__init__(dataset, heads=heads, layers=layers, norm_first=norm_first, **kwargs)
 
-    def sequence_encoder(self, embedding_dim, hidden_dim, heads=4, layers=2, dropout=0.1, norm_first=False,
+    def sequence_encoder(self, embedding_dim, hidden_dim, heads=4, layers=2, dropout=0.1, norm_first=True,
                          **options):
         return _TransformerPool(embedding_dim, hidden_dim, heads, layers, self.options["dropout"], norm_first)
 
