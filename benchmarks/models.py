@@ -181,6 +181,8 @@ def main() -> None:
             shown = {k: table[model]["metrics"].get(k) for k in SHOWN[label_type]}
             print(f"{task} {model}: {shown} best epoch {r['best_epoch']} "
                   f"{table[model]['seconds_per_epoch']} s/epoch", file=sys.stderr, flush=True)
+            if args.markdown:        # written as it grows: a long run's finished models are kept
+                Path(args.markdown).write_text(markdown(result) + "\n")
     result["must_hold"] = must_hold(result)
     lake.close()
     print(json.dumps(result, indent=1))
