@@ -22,6 +22,7 @@ from medlake.models import (
     build_model,
     load_checkpoint,
     runs,
+    save_checkpoint,
     seed_everything,
 )
 from medlake.models.nets import MODELS
@@ -352,3 +353,25 @@ def test_every_model_trains_on_the_real_demos(drug_lake, demo_samples, tmp_path,
     assert 0 <= result["metrics"][metric] <= 1
     again = runs.evaluate(None, tmp_path / "run", samples=samples, n_boot=0)["metrics"]
     assert again == pytest.approx(result["metrics"], nan_ok=True)
+
+
+def test_rnn_pools_last_and_mean_states_and_older_checkpoints_load(binary_samples, tmp_path):
+    net = build_model("rnn", binary_samples, **SMALL).eval()
+    assert net.options["pool"] == "last+mean" and build_model("transformer", binary_samples).options["norm_first"]
+    batch = next(iter(binary_samples.stream("test", batch_size=8)))
+    x, mask = net.embeddings["codes"](batch, "codes")
+    encoder = net.sequence_encoders["codes"]
+    states, last = encoder.rnn(x)
+    lengths = mask.sum(1)
+    # a row's states after its end must not count: compare with the row alone, unpadded
+    row = int(torch.argmin(lengths))
+    alone, h = encoder.rnn(x[row:row + 1, :lengths[row]])
+    expected = encoder.proj(torch.cat([h[-1], alone.mean(dim=1)], dim=1))
+    assert torch.allclose(encoder(x, mask)[row], expected[0], atol=1e-5)
+    # checkpoints written before `pool` and `norm_first` existed rebuild the older networks
+    for name, key, old in (("rnn", "pool", "last"), ("transformer", "norm_first", False)):
+        path = save_checkpoint(build_model(name, binary_samples, **SMALL, **{key: old}), tmp_path / f"{name}.pt")
+        ckpt = torch.load(path, weights_only=False)
+        del ckpt["options"][key]
+        torch.save(ckpt, path)
+        assert load_checkpoint(path, encoders=binary_samples.encoders).options[key] == old
