@@ -355,7 +355,7 @@ def test_every_model_trains_on_the_real_demos(drug_lake, demo_samples, tmp_path,
     assert again == pytest.approx(result["metrics"], nan_ok=True)
 
 
-def test_rnn_pools_last_and_mean_states_and_older_checkpoints_load(binary_samples, tmp_path):
+def test_rnn_pools_its_last_and_mean_states_and_mean_input_and_older_checkpoints_load(binary_samples, tmp_path):
     net = build_model("rnn", binary_samples, **SMALL).eval()
     assert net.options["pool"] == "last+mean" and build_model("transformer", binary_samples).options["norm_first"]
     batch = next(iter(binary_samples.stream("test", batch_size=8)))
@@ -366,7 +366,8 @@ def test_rnn_pools_last_and_mean_states_and_older_checkpoints_load(binary_sample
     # a row's states after its end must not count: compare with the row alone, unpadded
     row = int(torch.argmin(lengths))
     alone, h = encoder.rnn(x[row:row + 1, :lengths[row]])
-    expected = encoder.proj(torch.cat([h[-1], alone.mean(dim=1)], dim=1))
+    inputs = x[row:row + 1, :lengths[row]].mean(dim=1)
+    expected = encoder.proj(torch.cat([h[-1], alone.mean(dim=1), inputs], dim=1))
     assert torch.allclose(encoder(x, mask)[row], expected[0], atol=1e-5)
     # checkpoints written before `pool` and `norm_first` existed rebuild the older networks
     for name, key, old in (("rnn", "pool", "last"), ("transformer", "norm_first", False)):

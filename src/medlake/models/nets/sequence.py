@@ -14,7 +14,8 @@ from .base import Net, lengths_of, masked_max, masked_mean
 
 class _LastState(nn.Module):
     """Run a GRU/LSTM over the valid positions; keep the last hidden state (`pool="last"`) or, by default,
-    the last state and the mean of the states over valid steps, projected to the hidden width."""
+    the last state, the mean of the states and the mean of the inputs over valid steps, projected to the
+    hidden width."""
 
     def __init__(self, embedding_dim: int, hidden_dim: int, rnn_type: str = "gru", num_layers: int = 1,
                  pool: str = "last+mean"):
@@ -25,7 +26,7 @@ class _LastState(nn.Module):
         self.rnn = cls(embedding_dim, hidden_dim, num_layers=num_layers, batch_first=True)
         self.pool = pool
         if pool == "last+mean":
-            self.proj = nn.Linear(2 * hidden_dim, hidden_dim)
+            self.proj = nn.Linear(2 * hidden_dim + embedding_dim, hidden_dim)
 
     def forward(self, x, mask):
         packed = pack_padded_sequence(x, lengths_of(mask).cpu(), batch_first=True, enforce_sorted=False)
@@ -34,13 +35,15 @@ class _LastState(nn.Module):
         if self.pool == "last":
             return h[-1]
         # the mean of the states over valid steps keeps what a last state forgets of a long series (a lab's
-        # early readings), as an average over the stay does
+        # early readings); the mean of the inputs is a residual path, as a transformer's, that hands the
+        # head each code's average value as it came in
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
-        return self.proj(torch.cat([h[-1], masked_mean(out, mask)], dim=1))
+        return self.proj(torch.cat([h[-1], masked_mean(out, mask), masked_mean(x, mask)], dim=1))
 
 
 class RNN(Net):
-    """A recurrent network (GRU or LSTM) per sequence input; its last state and mean state feed the head."""
+    """A recurrent network (GRU or LSTM) per sequence input; its last state, mean state and mean input feed
+    the head."""
 
     name = "rnn"
 
