@@ -22,6 +22,7 @@ from medlake.models import (
     build_model,
     load_checkpoint,
     runs,
+    save_checkpoint,
     seed_everything,
 )
 from medlake.models.nets import MODELS
@@ -69,7 +70,8 @@ def test_a_model_learns_a_label_that_depends_on_a_code(binary_samples):
 
 
 @pytest.mark.parametrize("label_type", ["binary", "multiclass", "multilabel"])
-@pytest.mark.parametrize("name", ["linear", "mlp", "rnn", "lstm", "transformer", "retain", "deepr"])
+@pytest.mark.parametrize("name", ["linear", "mlp", "rnn", "lstm", "transformer", "retain", "deepr", "tcn", "stagenet",
+                                  "adacare", "concare"])
 def test_every_model_for_every_label_type(name, label_type):
     samples = SampleSet.build(code_table(40, label_type), inputs=INPUTS, label_type=label_type)
     net = build_model(name, samples, **SMALL, **({"heads": 2} if name == "transformer" else {}))
@@ -82,7 +84,8 @@ def test_every_model_for_every_label_type(name, label_type):
 
 
 def test_model_names():
-    assert set(MODELS) == {"linear", "mlp", "rnn", "transformer", "retain", "deepr", "gamenet", "cnn1d", "cnn2d"}
+    assert set(MODELS) == {"linear", "mlp", "rnn", "transformer", "retain", "deepr", "gamenet", "cnn1d", "cnn2d",
+                           "tcn", "stagenet", "adacare", "concare"}
     with pytest.raises(Exception, match="unknown model 'resnet'"):
         build_model("resnet", None)
 
@@ -361,3 +364,65 @@ def test_what_a_repl_shows_of_samples_and_training(binary_samples, capsys):
                      for r in history]
     assert "training" in shown and "━" in shown
     assert fit(quiet=True)[3] == ""
+
+
+# networks of signal and image inputs train in tests/test_signal_tensors.py
+FILE_MODELS = {"cnn1d", "cnn2d"}
+DEMO_SPLIT = {"train": 0.6, "val": 0.2, "test": 0.2, "seed": 0}
+
+
+@pytest.fixture(scope="module")
+def demo_samples(drug_lake):
+    """The demos' samples, built once per task and dataset: in-hospital mortality at 48 h (labs as a series,
+    drugs), and drug recommendation (visit sequences) for GAMENet."""
+    cache = {}
+
+    def get(task: str, dataset: str) -> SampleSet:
+        if (task, dataset) not in cache:
+            features = runs.BASELINE_FEATURES if task == "in_hospital_mortality_48h" else None
+            cache[task, dataset] = runs._task_samples(drug_lake, task, dataset, None, DEMO_SPLIT, max_len=64,
+                                                      features=features)
+        return cache[task, dataset]
+    return get
+
+
+@pytest.mark.parametrize("dataset", ["mimic3", "mimic4"])
+@pytest.mark.parametrize("name", [*sorted(set(MODELS) - FILE_MODELS), "logistic_regression", "gbm"])
+def test_every_model_trains_on_the_real_demos(drug_lake, demo_samples, tmp_path, name, dataset):
+    """One epoch of every model on the MIMIC-III and MIMIC-IV demos, from the lake's task to test metrics and
+    back from the run directory: in-hospital mortality at 48 h (labs as a series, drugs, the feature views),
+    drug recommendation for GAMENet."""
+    task = "drug_recommendation" if name == "gamenet" else "in_hospital_mortality_48h"
+    samples = demo_samples(task, dataset)
+    n = drug_lake.task(task, dataset=dataset).to_arrow().num_rows
+    assert sum(samples.splits.values()) == n and samples.splits["test"] > 0
+    options = {} if name in ("logistic_regression", "gbm") else {"epochs": 1, **SMALL}
+    result = runs.train_samples(samples, tmp_path / "run", model=name, n_boot=0, **options)
+    assert result["samples"] == samples.splits["test"]
+    metric = "jaccard_samples" if name == "gamenet" else "pr_auc"
+    assert 0 <= result["metrics"][metric] <= 1
+    again = runs.evaluate(None, tmp_path / "run", samples=samples, n_boot=0)["metrics"]
+    assert again == pytest.approx(result["metrics"], nan_ok=True)
+
+
+def test_rnn_pools_its_last_and_mean_states_and_mean_input_and_older_checkpoints_load(binary_samples, tmp_path):
+    net = build_model("rnn", binary_samples, **SMALL).eval()
+    assert net.options["pool"] == "last+mean" and build_model("transformer", binary_samples).options["norm_first"]
+    batch = next(iter(binary_samples.stream("test", batch_size=8)))
+    x, mask = net.embeddings["codes"](batch, "codes")
+    encoder = net.sequence_encoders["codes"]
+    states, last = encoder.rnn(x)
+    lengths = mask.sum(1)
+    # a row's states after its end must not count: compare with the row alone, unpadded
+    row = int(torch.argmin(lengths))
+    alone, h = encoder.rnn(x[row:row + 1, :lengths[row]])
+    inputs = x[row:row + 1, :lengths[row]].mean(dim=1)
+    expected = encoder.proj(torch.cat([h[-1], alone.mean(dim=1), inputs], dim=1))
+    assert torch.allclose(encoder(x, mask)[row], expected[0], atol=1e-5)
+    # checkpoints written before `pool` and `norm_first` existed rebuild the older networks
+    for name, key, old in (("rnn", "pool", "last"), ("transformer", "norm_first", False)):
+        path = save_checkpoint(build_model(name, binary_samples, **SMALL, **{key: old}), tmp_path / f"{name}.pt")
+        ckpt = torch.load(path, weights_only=False)
+        del ckpt["options"][key]
+        torch.save(ckpt, path)
+        assert load_checkpoint(path, encoders=binary_samples.encoders).options[key] == old

@@ -65,8 +65,9 @@ def _show_reliability(before: dict, after: dict, width: int = 20) -> None:
 @click.option("--task", required=True, help="Task name (see `medlake tasks list`).")
 @click.option("--dataset", required=True, help="Dataset the task runs on.")
 @click.option("--model", default="transformer", show_default=True,
-              help="A network: linear, mlp, rnn (gru, lstm), transformer, retain, deepr, gamenet, cnn1d (signals) "
-                   "or cnn2d (images); or a scikit-learn baseline: logistic_regression or gbm.")
+              help="A network: linear, mlp, rnn (gru, lstm), transformer, retain, deepr, gamenet, tcn, stagenet, "
+                   "adacare, concare, cnn1d (signals) or cnn2d (images); or a scikit-learn baseline: "
+                   "logistic_regression or gbm.")
 @click.option("--epochs", default=5, show_default=True, type=int)
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Run directory to write.")
 @click.option("-p", "--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")

@@ -245,8 +245,10 @@ def load_checkpoint(path: str | Path, dataset=None, encoders=None, **build_optio
     if not path.exists():
         raise InputError("checkpoint not found", path=path, expected="a model.pt written by medlake train")
     ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    options = {**ckpt["options"], **build_options}
     cls = model_class(ckpt["model"])
+    # checkpoints written before these options existed were built the older way
+    legacy = {"rnn": {"pool": "last"}, "transformer": {"norm_first": False}}.get(cls.name, {})
+    options = {**legacy, **ckpt["options"], **build_options}
     if cls.name == "gamenet":
         # the graphs are buffers in the checkpoint; shapes only are needed to build
         k = (encoders or dataset.encoders).output_size

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from ...errors import UnknownNameError
 from .base import Net
+from .concare import ConCare
 from .conv import CNN1D, CNN2D
 from .gamenet import GAMENet, co_occurrence, ddi_matrix
 from .sequence import RETAIN, RNN, Deepr, Transformer
 from .tabular import MLP, LogisticRegression
+from .temporal import TCN, AdaCare, StageNet
 
 MODELS: dict[str, type[Net]] = {cls.name: cls for cls in
                                 (LogisticRegression, MLP, RNN, Transformer, RETAIN, Deepr, GAMENet, CNN1D, CNN2D)}
+# PyHealth 2.x's temporal models (nets/temporal.py, nets/concare.py)
+MODELS.update({cls.name: cls for cls in (TCN, StageNet, AdaCare, ConCare)})
 
 
 def model_class(name: str) -> type[Net]:
-    """The network class of a name (linear, mlp, rnn, transformer, retain, deepr, gamenet, cnn1d, cnn2d)."""
+    """The network class of a name (a key of MODELS; gru and lstm are rnn)."""
     key = name.lower().replace("-", "_")
     aliases = {"gru": "rnn", "lstm": "rnn"}
     key = aliases.get(key, key)
@@ -31,4 +35,5 @@ def build_model(name: str, dataset=None, **options) -> Net:
 
 
 __all__ = ["MODELS", "Net", "LogisticRegression", "MLP", "RNN", "Transformer", "RETAIN", "Deepr", "GAMENet", "CNN1D",
-           "CNN2D", "build_model", "model_class", "co_occurrence", "ddi_matrix"]
+           "CNN2D", "TCN", "StageNet", "AdaCare", "ConCare", "build_model", "model_class", "co_occurrence",
+           "ddi_matrix"]

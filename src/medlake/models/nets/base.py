@@ -112,12 +112,17 @@ class Net(nn.Module):
         parts = []
         for c in self.sequence_inputs:
             x, mask = self.embeddings[c](batch, c)
-            parts.append(self.sequence_encoders[c](self.dropout(x), mask))
+            parts.append(self.encode_sequence(c, self.dropout(x), mask, batch))
         parts += [self.file_encoders[c](batch[c]) for c in self.file_inputs]
         parts += [self.categorical[c](batch[c]) for c in self.categorical_inputs]
         if self.numeric_inputs:
             parts.append(torch.stack([batch[c] for c in self.numeric_inputs], dim=1))
         return torch.cat(parts, dim=1)
+
+    def encode_sequence(self, col: str, x: torch.Tensor, mask: torch.Tensor, batch: dict) -> torch.Tensor:
+        """[B, hidden_dim]: one sequence input's embeddings through its encoder (a network that reads more
+        of the batch, such as event times, overrides this)."""
+        return self.sequence_encoders[col](x, mask)
 
     def forward(self, batch: dict) -> torch.Tensor:
         """Logits: [B] for binary and regression labels, [B, K] for multiclass and multilabel."""

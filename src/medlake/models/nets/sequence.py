@@ -6,39 +6,56 @@ import math
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ...errors import ParameterError
 from .base import Net, lengths_of, masked_max, masked_mean
 
 
 class _LastState(nn.Module):
-    """Run a GRU/LSTM over the valid positions and keep the last hidden state."""
+    """Run a GRU/LSTM over the valid positions; keep the last hidden state (`pool="last"`) or, by default,
+    the last state, the mean of the states and the mean of the inputs over valid steps, projected to the
+    hidden width."""
 
-    def __init__(self, embedding_dim: int, hidden_dim: int, rnn_type: str = "gru", num_layers: int = 1):
+    def __init__(self, embedding_dim: int, hidden_dim: int, rnn_type: str = "gru", num_layers: int = 1,
+                 pool: str = "last+mean"):
         super().__init__()
         if rnn_type not in ("gru", "lstm"):
             raise ParameterError(f"rnn_type must be gru or lstm, got {rnn_type!r}")
         cls = nn.GRU if rnn_type == "gru" else nn.LSTM
         self.rnn = cls(embedding_dim, hidden_dim, num_layers=num_layers, batch_first=True)
+        self.pool = pool
+        if pool == "last+mean":
+            self.proj = nn.Linear(2 * hidden_dim + embedding_dim, hidden_dim)
 
     def forward(self, x, mask):
         packed = pack_padded_sequence(x, lengths_of(mask).cpu(), batch_first=True, enforce_sorted=False)
-        _, h = self.rnn(packed)
+        out, h = self.rnn(packed)
         h = h[0] if isinstance(h, tuple) else h
-        return h[-1]
+        if self.pool == "last":
+            return h[-1]
+        # the mean of the states over valid steps keeps what a last state forgets of a long series (a lab's
+        # early readings); the mean of the inputs is a residual path, as a transformer's, that hands the
+        # head each code's average value as it came in
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+        return self.proj(torch.cat([h[-1], masked_mean(out, mask), masked_mean(x, mask)], dim=1))
 
 
 class RNN(Net):
-    """A recurrent network (GRU or LSTM) per sequence input; the last hidden states feed the head."""
+    """A recurrent network (GRU or LSTM) per sequence input; its last state, mean state and mean input feed
+    the head."""
 
     name = "rnn"
 
-    def __init__(self, dataset=None, *, rnn_type: str = "gru", num_layers: int = 1, **kwargs):
-        super().__init__(dataset, rnn_type=rnn_type, num_layers=num_layers, **kwargs)
+    def __init__(self, dataset=None, *, rnn_type: str = "gru", num_layers: int = 1, pool: str = "last+mean",
+                 **kwargs):
+        if pool not in ("last", "last+mean"):
+            raise ParameterError(f"pool must be last or last+mean, got {pool!r}")
+        super().__init__(dataset, rnn_type=rnn_type, num_layers=num_layers, pool=pool, **kwargs)
 
-    def sequence_encoder(self, embedding_dim, hidden_dim, rnn_type="gru", num_layers=1, **options):
-        return _LastState(embedding_dim, hidden_dim, rnn_type, num_layers)
+    def sequence_encoder(self, embedding_dim, hidden_dim, rnn_type="gru", num_layers=1, pool="last+mean",
+                         **options):
+        return _LastState(embedding_dim, hidden_dim, rnn_type, num_layers, pool)
 
 
 class _PositionalEncoding(nn.Module):
@@ -59,13 +76,13 @@ class _PositionalEncoding(nn.Module):
 
 
 class _TransformerPool(nn.Module):
-    def __init__(self, embedding_dim, hidden_dim, heads=4, layers=2, dropout=0.1):
+    def __init__(self, embedding_dim, hidden_dim, heads=4, layers=2, dropout=0.1, norm_first=True):
         super().__init__()
         if embedding_dim % heads:
             raise ParameterError(f"embedding_dim ({embedding_dim}) must be a multiple of heads ({heads})")
         self.position = _PositionalEncoding(embedding_dim)
         layer = nn.TransformerEncoderLayer(embedding_dim, heads, dim_feedforward=2 * hidden_dim, dropout=dropout,
-                                           batch_first=True)
+                                           batch_first=True, norm_first=norm_first)
         self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
         self.proj = nn.Linear(embedding_dim, hidden_dim)
 
@@ -78,15 +95,16 @@ class _TransformerPool(nn.Module):
 
 
 class Transformer(Net):
-    """Transformer encoder layers per sequence input, mean-pooled over valid positions."""
+    """Transformer encoder layers per sequence input (pre-norm by default), mean-pooled over valid positions."""
 
     name = "transformer"
 
-    def __init__(self, dataset=None, *, heads: int = 4, layers: int = 2, **kwargs):
-        super().__init__(dataset, heads=heads, layers=layers, **kwargs)
+    def __init__(self, dataset=None, *, heads: int = 4, layers: int = 2, norm_first: bool = True, **kwargs):
+        super().__init__(dataset, heads=heads, layers=layers, norm_first=norm_first, **kwargs)
 
-    def sequence_encoder(self, embedding_dim, hidden_dim, heads=4, layers=2, dropout=0.1, **options):
-        return _TransformerPool(embedding_dim, hidden_dim, heads, layers, self.options["dropout"])
+    def sequence_encoder(self, embedding_dim, hidden_dim, heads=4, layers=2, dropout=0.1, norm_first=True,
+                         **options):
+        return _TransformerPool(embedding_dim, hidden_dim, heads, layers, self.options["dropout"], norm_first)
 
 
 def _reverse_valid(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
