@@ -82,7 +82,7 @@ def test_every_model_for_every_label_type(name, label_type):
 
 
 def test_model_names():
-    assert set(MODELS) == {"linear", "mlp", "rnn", "transformer", "retain", "deepr", "gamenet"}
+    assert set(MODELS) == {"linear", "mlp", "rnn", "transformer", "retain", "deepr", "gamenet", "safedrug", "micron"}
     with pytest.raises(Exception, match="unknown model 'resnet'"):
         build_model("resnet", None)
 

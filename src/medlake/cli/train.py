@@ -65,8 +65,8 @@ def _show_reliability(before: dict, after: dict, width: int = 20) -> None:
 @click.option("--task", required=True, help="Task name (see `medlake tasks list`).")
 @click.option("--dataset", required=True, help="Dataset the task runs on.")
 @click.option("--model", default="transformer", show_default=True,
-              help="A network: linear, mlp, rnn (gru, lstm), transformer, retain, deepr or gamenet; or a "
-                   "scikit-learn baseline: logistic_regression or gbm.")
+              help="A network: linear, mlp, rnn (gru, lstm), transformer, retain, deepr; for drug recommendation "
+                   "gamenet, safedrug or micron; or a scikit-learn baseline: logistic_regression or gbm.")
 @click.option("--epochs", default=5, show_default=True, type=int)
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Run directory to write.")
 @click.option("-p", "--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
@@ -90,11 +90,13 @@ def _show_reliability(before: dict, after: dict, width: int = 20) -> None:
 @click.option("--device", default=None, help="cpu or cuda (default: cuda when present).")
 @click.option("--baseline", is_flag=True,
               help="Also train the logistic-regression baseline (into OUT/baseline) and show its test metrics beside.")
+@click.option("--bootstrap", "n_boot", default=200, show_default=True, type=int,
+              help="Bootstrap draws for the test metrics' CIs (0: none).")
 @click.option("--quiet", "--silent", "silent", is_flag=True, help="No progress display.")
 @db_option
 def train(task, dataset, model, epochs, out, params, split_text, split_seed, batch_size, lr, weight_decay, optimizer,
           patience, monitor, seed, embedding_dim, hidden_dim, min_count, max_len, features, ddi, device, baseline,
-          silent, db_path):
+          n_boot, silent, db_path):
     """Train a network on a task's samples; writes metrics, checkpoint and vocabularies to --out.
 
     \b
@@ -110,7 +112,7 @@ def train(task, dataset, model, epochs, out, params, split_text, split_seed, bat
                             max_len=max_len, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                             optimizer=optimizer, patience=patience, monitor=monitor, seed=seed,
                             embedding_dim=embedding_dim, hidden_dim=hidden_dim, device=device,
-                            show_progress=not silent, baseline=baseline)
+                            show_progress=not silent, baseline=baseline, n_boot=n_boot)
     for warning in result.get("warnings", []):
         console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     chosen = f"best epoch {result['best_epoch']}, " if result["best_epoch"] is not None else ""

@@ -7,12 +7,25 @@
 
 from .calibration import ConformalLabel, HistogramBinning, TemperatureScaling
 from .metrics import bootstrap_ci, compute_metrics
-from .nets import MLP, MODELS, RETAIN, RNN, Deepr, GAMENet, LogisticRegression, Transformer, build_model
+from .nets import (
+    MICRON,
+    MLP,
+    MODELS,
+    RETAIN,
+    RNN,
+    Deepr,
+    GAMENet,
+    LogisticRegression,
+    SafeDrug,
+    Transformer,
+    build_model,
+)
 from .stream import SampleSet, SampleStream
 from .trainer import Predictions, Trainer, load_checkpoint, save_checkpoint, seed_everything
 from .vocab import Encoders, LabelEncoder, Vocabulary
 
 __all__ = ["SampleSet", "SampleStream", "Encoders", "LabelEncoder", "Vocabulary", "Trainer", "Predictions",
            "save_checkpoint", "load_checkpoint", "seed_everything", "MODELS", "build_model", "LogisticRegression",
-           "MLP", "RNN", "Transformer", "RETAIN", "Deepr", "GAMENet", "compute_metrics", "bootstrap_ci",
+           "MLP", "RNN", "Transformer", "RETAIN", "Deepr", "GAMENet", "SafeDrug", "MICRON",
+           "compute_metrics", "bootstrap_ci",
            "TemperatureScaling", "HistogramBinning", "ConformalLabel"]

@@ -9,6 +9,7 @@ calibration.png, and calibration_<method>.json.
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from ..errors import InputError, ParameterError
 from .baselines import Baseline, baseline_name, fit_baseline
 from .calibration import ConformalLabel, HistogramBinning, TemperatureScaling
 from .metrics import bootstrap_ci, compute_metrics, expected_calibration_error
-from .nets import build_model, ddi_matrix
+from .nets import build_model, ddi_matrix, model_class
 from .plots import reliability, write_curves
 from .stream import SampleSet
 from .trainer import Trainer, load_checkpoint, seed_everything, write_json
@@ -139,8 +140,8 @@ def train_samples(samples: SampleSet, out: str | Path, *, model: str = "transfor
         return _train_baseline(samples, out, baseline_name(model), seed=seed, monitor=monitor, n_boot=n_boot,
                                source=source)
     net_options = {"embedding_dim": embedding_dim, "hidden_dim": hidden_dim, "dropout": dropout}
-    if ddi_adjacency is not None:
-        net_options["ddi_adjacency"] = ddi_adjacency
+    if ddi_adjacency is not None and "ddi_adjacency" in inspect.signature(model_class(model)).parameters:
+        net_options["ddi_adjacency"] = ddi_adjacency    # the networks that learn from it; every one reports it
     net = build_model(model, samples, **net_options)
     metric_options = {"ddi_adjacency": ddi_adjacency} if ddi_adjacency is not None else {}
     trainer = Trainer(net, epochs=epochs, optimizer=optimizer, lr=lr, weight_decay=weight_decay, monitor=monitor,

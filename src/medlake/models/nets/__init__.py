@@ -11,9 +11,15 @@ from .tabular import MLP, LogisticRegression
 MODELS: dict[str, type[Net]] = {cls.name: cls for cls in
                                 (LogisticRegression, MLP, RNN, Transformer, RETAIN, Deepr, GAMENet)}
 
+# drug recommendation beside GAMENet: SafeDrug (molecule-free, DDI-controlled loss) and MICRON
+from .micron import MICRON  # noqa: E402
+from .safedrug import SafeDrug  # noqa: E402
+
+MODELS |= {cls.name: cls for cls in (SafeDrug, MICRON)}
+
 
 def model_class(name: str) -> type[Net]:
-    """The network class of a name (linear, mlp, rnn, transformer, retain, deepr, gamenet)."""
+    """The network class of a name (linear, mlp, rnn, transformer, retain, deepr, gamenet, safedrug, micron...)."""
     key = name.lower().replace("-", "_")
     aliases = {"gru": "rnn", "lstm": "rnn"}
     key = aliases.get(key, key)
@@ -30,4 +36,4 @@ def build_model(name: str, dataset=None, **options) -> Net:
 
 
 __all__ = ["MODELS", "Net", "LogisticRegression", "MLP", "RNN", "Transformer", "RETAIN", "Deepr", "GAMENet",
-           "build_model", "model_class", "co_occurrence", "ddi_matrix"]
+           "build_model", "model_class", "co_occurrence", "ddi_matrix", "SafeDrug", "MICRON"]
