@@ -5,7 +5,7 @@
     Trainer(net, epochs=5).fit(samples.stream("train", shuffle=True), samples.stream("val"))
 """
 
-from .calibration import ConformalLabel, HistogramBinning, TemperatureScaling
+from .calibration import ConformalLabel, DirichletCalibration, HistogramBinning, KCal, TemperatureScaling
 from .metrics import bootstrap_ci, compute_metrics
 from .nets import (
     MICRON,
@@ -28,4 +28,4 @@ __all__ = ["SampleSet", "SampleStream", "Encoders", "LabelEncoder", "Vocabulary"
            "save_checkpoint", "load_checkpoint", "seed_everything", "MODELS", "build_model", "LogisticRegression",
            "MLP", "RNN", "Transformer", "RETAIN", "Deepr", "GAMENet", "SafeDrug", "MICRON",
            "compute_metrics", "bootstrap_ci",
-           "TemperatureScaling", "HistogramBinning", "ConformalLabel"]
+           "TemperatureScaling", "HistogramBinning", "ConformalLabel", "DirichletCalibration", "KCal"]

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from ..errors import InputError, ParameterError
 from .baselines import Baseline, baseline_name, fit_baseline
-from .calibration import ConformalLabel, HistogramBinning, TemperatureScaling
+from .calibration import ConformalLabel, DirichletCalibration, HistogramBinning, KCal, TemperatureScaling, log_loss
 from .metrics import bootstrap_ci, compute_metrics, expected_calibration_error
 from .nets import build_model, ddi_matrix, model_class
 from .plots import reliability, write_curves
@@ -26,7 +26,7 @@ from .stream import SampleSet
 from .trainer import Trainer, load_checkpoint, seed_everything, write_json
 from .vocab import Encoders
 
-CALIBRATION_METHODS = ("temperature", "histogram", "conformal")
+CALIBRATION_METHODS = ("temperature", "histogram", "conformal", "dirichlet", "kcal")
 # feature-store views a baseline reads besides the task's own inputs when none are named
 BASELINE_FEATURES = ["demographics", "lab_stats", "prior_utilization"]
 
@@ -285,8 +285,9 @@ def calibrate(lake, run_dir: str | Path, method: str = "temperature", alpha: flo
               device: str | None = None) -> dict:
     """Fit a calibration method on one split's predictions and report it on another.
 
-    temperature / histogram: ECE and metrics before and after; conformal: coverage
-    (overall and per class) and mean set size at level 1 - alpha."""
+    temperature / histogram / dirichlet / kcal: ECE, log loss (binary and multiclass) and
+    metrics before and after; conformal: coverage (overall and per class, keyed by class
+    name) and mean set size at level 1 - alpha."""
     if method not in CALIBRATION_METHODS:
         raise ParameterError(f"unknown calibration method '{method}' (expected {', '.join(CALIBRATION_METHODS)})")
     run_dir = Path(run_dir)
@@ -303,7 +304,11 @@ def calibrate(lake, run_dir: str | Path, method: str = "temperature", alpha: flo
               "fit_samples": int(len(fit.y_true)), "test_samples": int(len(test.y_true))}
     if method == "conformal":
         conformal = ConformalLabel(label_type, alpha).fit(fit.probs, fit.y_true)
-        result.update(conformal.report(test.probs, test.y_true))
+        report = conformal.report(test.probs, test.y_true)
+        names = samples.encoders.label_encoder.classes if label_type == "multiclass" else ["0", "1"]
+        for key in ("class_coverage", "class_samples"):
+            report[key] = {str(names[k]): v for k, v in report[key].items()}
+        result.update(report)
         result["state"] = conformal.state()
     else:
         if label_type == "regression":
@@ -312,12 +317,16 @@ def calibrate(lake, run_dir: str | Path, method: str = "temperature", alpha: flo
             cal = TemperatureScaling(label_type).fit(fit.logits, fit.y_true)
             after = cal.transform(test.logits)
         else:
-            cal = HistogramBinning(label_type, bins).fit(fit.probs, fit.y_true)
+            methods = {"histogram": lambda: HistogramBinning(label_type, bins), "kcal": lambda: KCal(label_type),
+                       "dirichlet": lambda: DirichletCalibration(label_type)}
+            cal = methods[method]().fit(fit.probs, fit.y_true)
             after = cal.transform(test.probs)
         result["state"] = cal.state()
         if label_type in ("binary", "multiclass"):
             result["ece_before"] = expected_calibration_error(test.y_true, test.probs)
             result["ece_after"] = expected_calibration_error(test.y_true, after)
+            result["log_loss_before"] = log_loss(test.y_true, test.probs, label_type)
+            result["log_loss_after"] = log_loss(test.y_true, after, label_type)
         result["reliability_before"] = reliability(test.y_true, test.probs, label_type)
         result["reliability_after"] = reliability(test.y_true, after, label_type)
         result["metrics_before"] = compute_metrics(label_type, test.y_true, test.probs)
