@@ -29,7 +29,7 @@ def explain(run_dir, sample_id, method, target, top, steps, silent, fmt, out, db
     """Top contributing codes (with their titles) of a trained network's prediction for one sample.
 
     \b
-    Example: medlake explain runs/m1 --sample 145834 --top 5
+    Example: medlake explain runs/m1 --sample 10088-169938 --top 5
     """
     from ..models.explain import explain as run_explain
 
