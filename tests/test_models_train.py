@@ -176,7 +176,7 @@ def test_gamenet_trains_on_the_drug_recommendation_task(drug_lake, tmp_path):
     run = tmp_path / "run"
     result = CliRunner().invoke(main, ["train", "--db", str(drug_lake.path), "--task", "drug_recommendation",
                                        "--dataset", "mimic3", "--model", "gamenet", "--epochs", "2", "--split",
-                                       "0.6,0.2,0.2", "--embedding-dim", "8", "--hidden-dim", "8", "--silent",
+                                       "0.6,0.2,0.2", "--embedding-dim", "8", "--hidden-dim", "8", "--bootstrap", "0", "--silent",
                                        "--out", str(run)])
     assert result.exit_code == 0, result.output
     metrics = json.loads((run / "metrics.json").read_text())
