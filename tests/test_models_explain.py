@@ -117,3 +117,18 @@ def test_cli_explain_prints_codes_with_their_titles(titled_lake, tmp_path):
     assert f"sample {sample['sample_id']} (" in r.output and "top contributing codes" in r.output
     r = runner.invoke(main, ["explain", str(run), "--sample", "nope", *db])
     assert r.exit_code == 2 and "no sample 'nope' among this run's 107 samples" in r.output
+
+
+def test_a_multiclass_target_is_the_predicted_class_or_the_one_named(tmp_path):
+    table = causal_table(300)
+    label = pa.array(["stay" if "C7" in c else "home" if "C8" in c else "ward" for c in table["codes"].to_pylist()])
+    table = table.set_column(table.schema.get_field_index("label"), "label", label)
+    samples = SampleSet.build(table, inputs={"codes": "codes", "age": "numeric"}, label_type="multiclass")
+    runs.train_samples(samples, tmp_path / "run", model="mlp", epochs=1, n_boot=0, embedding_dim=8, hidden_dim=8)
+    sample = table["sample_id"][0].as_py()
+    r = explain(None, tmp_path / "run", sample, samples=samples)
+    assert r["label"] == label[0].as_py() and r["target"] in {"stay", "home", "ward"}
+    named = explain(None, tmp_path / "run", sample, samples=samples, target="home")
+    assert named["target"] == "home" and 0 < named["prediction"] < 1
+    with pytest.raises(ParameterError, match="unknown target class 'icu'"):
+        explain(None, tmp_path / "run", sample, samples=samples, target="icu")

@@ -115,15 +115,15 @@ def _target_index(enc, logits: torch.Tensor, target: str | None) -> int | None:
 
 
 def _label_text(label, enc) -> str | None:
+    """The sample's label as text: encoded rows hold class ids (multiclass) and lists of them (multilabel)."""
     if label is None:
         return None
-    if enc.label_type == "multiclass" and enc.label_encoder and not isinstance(label, str):
-        return str(enc.label_encoder.classes[int(label)]) if enc.label_is_index else str(label)
-    if isinstance(label, float) and enc.label_type == "binary":
+    if enc.label_type == "multiclass":
+        return str(enc.label_encoder.classes[int(label)])
+    if enc.label_type == "multilabel":
+        return ", ".join(str(enc.label_encoder.classes[int(i)]) for i in label)
+    if enc.label_type == "binary":
         return str(int(label))
-    if isinstance(label, list):
-        classes = enc.label_encoder.classes if enc.label_encoder else None
-        return ", ".join(str(classes[i]) if classes and isinstance(i, int) else str(i) for i in label)
     return str(label)
 
 
