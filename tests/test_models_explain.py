@@ -53,7 +53,7 @@ def test_the_causal_code_ranks_first(causal, model, method):
         r = explain(None, out / model, sample, method=method, samples=samples, top=None)
         codes = r["codes"].to_pylist()
         assert codes[0]["code"] == "C7" and codes[0]["attribution"] > 0, (sample, codes[:3])
-        assert r["label"] == "1" and r["target"] == "binary" and 0 < r["prediction"] < 1
+        assert r["label"] == "1" and r["target"] == "1" and 0 < r["prediction"] < 1
         # every code of the sample once, plus the age for Integrated Gradients
         held = samples.encoded.filter(pa.compute.equal(samples.encoded["sample_id"], sample))["codes"][0].as_py()
         own = samples.encoders.vocabularies["codes"].decode_ids(np.array(held)).tolist()

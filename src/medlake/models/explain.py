@@ -79,7 +79,8 @@ def explain(lake, run_dir: str | Path, sample_id, *, method: str = "integrated_g
     return {"sample_id": row.column("sample_id")[0].as_py(), "split": row.column("split")[0].as_py()
             if "split" in row.column_names else None,
             "label": _label_text(row.column("label")[0].as_py(), enc), "method": method,
-            "target": classes[index] if classes and index is not None else enc.label_type,
+            "target": classes[index] if classes and index is not None else
+            "1" if enc.label_type == "binary" else "prediction",
             "prediction": prediction, "delta": delta, "codes": codes}
 
 
