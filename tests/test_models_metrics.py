@@ -7,8 +7,16 @@ import pytest
 from sklearn import metrics as skm
 
 from medlake.errors import ParameterError
-from medlake.models import ConformalLabel, HistogramBinning, TemperatureScaling, bootstrap_ci, compute_metrics
-from medlake.models.calibration import probabilities
+from medlake.models import (
+    ConformalLabel,
+    DirichletCalibration,
+    HistogramBinning,
+    KCal,
+    TemperatureScaling,
+    bootstrap_ci,
+    compute_metrics,
+)
+from medlake.models.calibration import log_loss, probabilities
 from medlake.models.metrics import ddi_rate, expected_calibration_error
 
 
@@ -132,6 +140,83 @@ def test_conformal_sets_reach_class_conditional_coverage(alpha):
     assert 1.0 < report["mean_set_size"] < 3.0
     sets = conformal.predict_sets(p[3000:])
     assert sets.shape == (3000, 3) and sets.dtype == bool
+
+
+def _miscalibrated_by_class(n, seed):
+    """Labels drawn from true probabilities; the model's logits are stretched and shifted class by class
+    (class 0 three times too sharp, class 1 too flat and favoured), which no single temperature undoes."""
+    rng = np.random.default_rng(seed)
+    true_logits = rng.normal(size=(n, 4)) * 1.5
+    p = probabilities(true_logits, "multiclass")
+    y = (rng.uniform(size=(n, 1)) > np.cumsum(p, axis=1)).sum(axis=1)
+    return true_logits * np.array([3.0, 0.6, 1.5, 2.0]) + np.array([0.0, 1.0, -0.5, 0.3]), y
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+@pytest.mark.parametrize("seed", [0, 1])
+def test_dirichlet_and_kcal_lower_log_loss_and_ece_of_a_miscalibrated_multiclass_model(seed):
+    logits, y = _miscalibrated_by_class(7000, seed)
+    p = probabilities(logits, "multiclass")
+    fit, test = slice(0, 2000), slice(2000, None)
+    before = (log_loss(y[test], p[test], "multiclass"), expected_calibration_error(y[test], p[test]))
+    temperature = TemperatureScaling("multiclass").fit(logits[fit], y[fit]).transform(logits[test])
+    dirichlet = DirichletCalibration("multiclass").fit(p[fit], y[fit])
+    kcal = KCal("multiclass").fit(p[fit], y[fit])
+    for cal in (dirichlet, kcal):
+        after = cal.transform(p[test])
+        assert np.allclose(after.sum(axis=1), 1.0) and after.shape == (5000, 4)
+        assert log_loss(y[test], after, "multiclass") < before[0] - 0.2
+        assert expected_calibration_error(y[test], after) < before[1] / 2
+    # a full linear map of the log-probabilities undoes what one temperature cannot
+    assert log_loss(y[test], dirichlet.transform(p[test]), "multiclass") < \
+        log_loss(y[test], temperature, "multiclass") - 0.03
+    assert dirichlet.state()["method"] == "dirichlet" and kcal.state()["bandwidth"] > 0
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_dirichlet_and_kcal_on_a_binary_label_and_bad_labels():
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=5000) * 1.5
+    y = (rng.uniform(size=5000) < 1 / (1 + np.exp(-z))).astype(int)
+    p = probabilities(4 * z - 1, "binary")                        # too sharp, shifted
+    for cal in (DirichletCalibration("binary"), KCal("binary")):
+        after = cal.fit(p[:2000], y[:2000]).transform(p[2000:])
+        assert after.shape == (3000,)
+        assert log_loss(y[2000:], after, "binary") < log_loss(y[2000:], p[2000:], "binary") - 0.1
+        assert expected_calibration_error(y[2000:], after) < expected_calibration_error(y[2000:], p[2000:]) / 2
+    for cls in (DirichletCalibration, KCal):
+        with pytest.raises(ParameterError, match="binary or multiclass"):
+            cls("multilabel")
+
+
+def test_label_conformal_sets_cover_every_class_on_20_seeds():
+    """LABEL's defining property: for each class k, P(k in set | y = k) >= 1 - alpha, and below
+    1 - alpha + 1 / (n_k + 1) for n_k calibration samples of the class. One threshold for all classes (marginal
+    split conformal) covers on average but leaves the hard, rare class under-covered."""
+    alpha, n_fit, n_test = 0.1, 2000, 20000
+    freq, signal = np.array([0.5, 0.35, 0.15]), np.array([3.0, 2.0, 0.5])
+    label, marginal, per_seed, fit_counts = [], [], [], []
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        y = rng.choice(3, n_fit + n_test, p=freq)
+        p = probabilities(np.eye(3)[y] * signal[y][:, None] + rng.normal(size=(len(y), 3)), "multiclass")
+        fit, test = slice(0, n_fit), slice(n_fit, None)
+        report = ConformalLabel("multiclass", alpha).fit(p[fit], y[fit]).report(p[test], y[test])
+        assert sum(report["class_samples"].values()) == n_test
+        per_seed.append([report["class_coverage"][k] for k in range(3)])
+        fit_counts.append(np.bincount(y[fit], minlength=3))
+        scores = 1 - p[fit][np.arange(n_fit), y[fit]]
+        q = np.sort(scores)[int(np.ceil((n_fit + 1) * (1 - alpha))) - 1]
+        covered = 1 - p[test][np.arange(n_test), y[test]] <= q
+        marginal.append([covered[y[test] == k].mean() for k in range(3)] + [covered.mean()])
+        label.append(report["coverage"])
+    per_seed, marginal = np.array(per_seed), np.array(marginal)
+    upper = 1 - alpha + 1 / (np.array(fit_counts).min(axis=0) + 1)
+    assert (per_seed.mean(axis=0) >= 1 - alpha - 0.005).all() and (per_seed.mean(axis=0) <= upper + 0.005).all()
+    assert per_seed.min() >= 1 - alpha - 0.05
+    assert abs(np.mean(label) - (1 - alpha)) < 0.02
+    # marginal conformal: the right coverage overall, far too little for the rare hard class
+    assert abs(marginal[:, 3].mean() - (1 - alpha)) < 0.01 and marginal[:, 2].mean() < 1 - alpha - 0.1
 
 
 def test_conformal_binary_and_bad_alpha():

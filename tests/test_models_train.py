@@ -85,7 +85,7 @@ def test_every_model_for_every_label_type(name, label_type):
 
 def test_model_names():
     assert set(MODELS) == {"linear", "mlp", "rnn", "transformer", "retain", "deepr", "gamenet", "cnn1d", "cnn2d",
-                           "tcn", "stagenet", "adacare", "concare"}
+                           "tcn", "stagenet", "adacare", "concare", "safedrug", "micron"}
     with pytest.raises(Exception, match="unknown model 'resnet'"):
         build_model("resnet", None)
 
@@ -179,7 +179,7 @@ def test_gamenet_trains_on_the_drug_recommendation_task(drug_lake, tmp_path):
     run = tmp_path / "run"
     result = CliRunner().invoke(main, ["train", "--db", str(drug_lake.path), "--task", "drug_recommendation",
                                        "--dataset", "mimic3", "--model", "gamenet", "--epochs", "2", "--split",
-                                       "0.6,0.2,0.2", "--embedding-dim", "8", "--hidden-dim", "8", "--silent",
+                                       "0.6,0.2,0.2", "--embedding-dim", "8", "--hidden-dim", "8", "--bootstrap", "0", "--silent",
                                        "--out", str(run)])
     assert result.exit_code == 0, result.output
     metrics = json.loads((run / "metrics.json").read_text())
@@ -366,8 +366,9 @@ def test_what_a_repl_shows_of_samples_and_training(binary_samples, capsys):
     assert fit(quiet=True)[3] == ""
 
 
-# networks of signal and image inputs train in tests/test_signal_tensors.py
-FILE_MODELS = {"cnn1d", "cnn2d"}
+# networks of signal and image inputs train in tests/test_signal_tensors.py, SafeDrug and MICRON on the demos
+# in tests/test_models_drugs.py
+OTHER_TESTS = {"cnn1d", "cnn2d", "safedrug", "micron"}
 DEMO_SPLIT = {"train": 0.6, "val": 0.2, "test": 0.2, "seed": 0}
 
 
@@ -387,7 +388,7 @@ def demo_samples(drug_lake):
 
 
 @pytest.mark.parametrize("dataset", ["mimic3", "mimic4"])
-@pytest.mark.parametrize("name", [*sorted(set(MODELS) - FILE_MODELS), "logistic_regression", "gbm"])
+@pytest.mark.parametrize("name", [*sorted(set(MODELS) - OTHER_TESTS), "logistic_regression", "gbm"])
 def test_every_model_trains_on_the_real_demos(drug_lake, demo_samples, tmp_path, name, dataset):
     """One epoch of every model on the MIMIC-III and MIMIC-IV demos, from the lake's task to test metrics and
     back from the run directory: in-hospital mortality at 48 h (labs as a series, drugs, the feature views),

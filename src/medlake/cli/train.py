@@ -65,9 +65,9 @@ def _show_reliability(before: dict, after: dict, width: int = 20) -> None:
 @click.option("--task", required=True, help="Task name (see `medlake tasks list`).")
 @click.option("--dataset", required=True, help="Dataset the task runs on.")
 @click.option("--model", default="transformer", show_default=True,
-              help="A network: linear, mlp, rnn (gru, lstm), transformer, retain, deepr, gamenet, tcn, stagenet, "
-                   "adacare, concare, cnn1d (signals) or cnn2d (images); or a scikit-learn baseline: "
-                   "logistic_regression or gbm.")
+              help="A network: linear, mlp, rnn (gru, lstm), transformer, retain, deepr, tcn, stagenet, adacare, "
+                   "concare; for drug recommendation gamenet, safedrug or micron; for signals cnn1d, for images "
+                   "cnn2d; or a scikit-learn baseline: logistic_regression or gbm.")
 @click.option("--epochs", default=5, show_default=True, type=int)
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Run directory to write.")
 @click.option("-p", "--param", "params", multiple=True, help="Task parameter NAME=VALUE (repeatable).")
@@ -160,8 +160,10 @@ def evaluate(run_dir, split, n_boot, device, db_path):
 
 @click.command()
 @click.argument("run_dir", type=click.Path(file_okay=False))
-@click.option("--method", type=click.Choice(["temperature", "histogram", "conformal"]), default="temperature",
-              show_default=True)
+@click.option("--method", type=click.Choice(["temperature", "histogram", "dirichlet", "kcal", "conformal"]),
+              default="temperature", show_default=True,
+              help="temperature, histogram (binning), dirichlet or kcal recalibrate the probabilities; conformal "
+                   "gives prediction sets with coverage per class (LABEL).")
 @click.option("--alpha", default=0.1, show_default=True, type=float, help="Conformal miscoverage level.")
 @click.option("--bins", default=15, show_default=True, type=int, help="Histogram bins.")
 @click.option("--device", default=None)
@@ -182,15 +184,19 @@ def calibrate(run_dir, method, alpha, bins, device, db_path):
         t.add_row("target coverage", f"{1 - r['alpha']:.3f}")
         t.add_row("coverage", f"{r['coverage']:.3f}")
         for k, v in r["class_coverage"].items():
-            t.add_row(f"coverage of class {k}", "nan" if v != v else f"{v:.3f}")
+            t.add_row(f"coverage of class {k} ({r['class_samples'][k]} samples)", "nan" if v != v else f"{v:.3f}")
         t.add_row("mean set size", f"{r['mean_set_size']:.3f}")
         t.add_row("empty sets", str(r["empty_sets"]))
     else:
         if "ece_before" in r:
             t.add_row("ECE before", f"{r['ece_before']:.4f}")
             t.add_row("ECE after", f"{r['ece_after']:.4f}")
+            t.add_row("log loss before", f"{r['log_loss_before']:.4f}")
+            t.add_row("log loss after", f"{r['log_loss_after']:.4f}")
         if method == "temperature":
             t.add_row("temperature", f"{r['state']['temperature']:.4f}")
+        if method == "kcal":
+            t.add_row("kernel bandwidth", f"{r['state']['bandwidth']:.4f}")
     stdout.print(t)
     if method != "conformal":
         _show_reliability(r["reliability_before"], r["reliability_after"])

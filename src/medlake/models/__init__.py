@@ -5,9 +5,10 @@
     Trainer(net, epochs=5).fit(samples.stream("train", shuffle=True), samples.stream("val"))
 """
 
-from .calibration import ConformalLabel, HistogramBinning, TemperatureScaling
+from .calibration import ConformalLabel, DirichletCalibration, HistogramBinning, KCal, TemperatureScaling
 from .metrics import bootstrap_ci, compute_metrics
 from .nets import (
+    MICRON,
     MLP,
     MODELS,
     RETAIN,
@@ -18,6 +19,7 @@ from .nets import (
     Deepr,
     GAMENet,
     LogisticRegression,
+    SafeDrug,
     StageNet,
     Transformer,
     build_model,
@@ -29,5 +31,5 @@ from .vocab import Encoders, LabelEncoder, Vocabulary
 __all__ = ["SampleSet", "SampleStream", "Encoders", "LabelEncoder", "Vocabulary", "Trainer", "Predictions",
            "save_checkpoint", "load_checkpoint", "seed_everything", "MODELS", "build_model", "LogisticRegression",
            "MLP", "RNN", "Transformer", "RETAIN", "Deepr", "GAMENet", "TCN", "StageNet", "AdaCare", "ConCare",
-           "compute_metrics", "bootstrap_ci",
-           "TemperatureScaling", "HistogramBinning", "ConformalLabel"]
+           "SafeDrug", "MICRON", "compute_metrics", "bootstrap_ci",
+           "TemperatureScaling", "HistogramBinning", "ConformalLabel", "DirichletCalibration", "KCal"]

@@ -12,6 +12,7 @@ Neither overwrites what training wrote.
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 
@@ -20,15 +21,15 @@ import pyarrow as pa
 
 from ..errors import InputError, ParameterError
 from .baselines import Baseline, baseline_name, fit_baseline
-from .calibration import ConformalLabel, HistogramBinning, TemperatureScaling
+from .calibration import ConformalLabel, DirichletCalibration, HistogramBinning, KCal, TemperatureScaling, log_loss
 from .metrics import bootstrap_ci, compute_metrics, expected_calibration_error
-from .nets import build_model, ddi_matrix
+from .nets import build_model, ddi_matrix, model_class
 from .plots import reliability, write_curves
 from .stream import SampleSet
 from .trainer import Trainer, load_checkpoint, seed_everything, write_json
 from .vocab import Encoders
 
-CALIBRATION_METHODS = ("temperature", "histogram", "conformal")
+CALIBRATION_METHODS = ("temperature", "histogram", "conformal", "dirichlet", "kcal")
 # feature-store views a baseline reads besides the task's own inputs when none are named
 BASELINE_FEATURES = ["demographics", "lab_stats", "prior_utilization"]
 
@@ -147,8 +148,8 @@ def train_samples(samples: SampleSet, out: str | Path, *, model: str = "transfor
         return _train_baseline(samples, out, baseline_name(model), seed=seed, monitor=monitor, n_boot=n_boot,
                                source=source)
     net_options = {"embedding_dim": embedding_dim, "hidden_dim": hidden_dim, "dropout": dropout}
-    if ddi_adjacency is not None:
-        net_options["ddi_adjacency"] = ddi_adjacency
+    if ddi_adjacency is not None and "ddi_adjacency" in inspect.signature(model_class(model)).parameters:
+        net_options["ddi_adjacency"] = ddi_adjacency    # the networks that learn from it; every one reports it
     net = build_model(model, samples, **net_options)
     metric_options = {"ddi_adjacency": ddi_adjacency} if ddi_adjacency is not None else {}
     trainer = Trainer(net, epochs=epochs, optimizer=optimizer, lr=lr, weight_decay=weight_decay, monitor=monitor,
@@ -308,9 +309,10 @@ def calibrate(lake, run_dir: str | Path, method: str = "temperature", alpha: flo
               device: str | None = None) -> dict:
     """Fit a calibration method on one split's predictions and report it on another.
 
-    temperature / histogram: ECE and metrics before and after, and the reliability curves
-    (calibration_<test_split>_<method>.png); conformal: coverage (overall and per class)
-    and mean set size at level 1 - alpha. Writes calibration_<method>.json."""
+    temperature / histogram / dirichlet / kcal: ECE, log loss (binary and multiclass) and
+    metrics before and after, and the reliability curves (calibration_<test_split>_<method>.png);
+    conformal: coverage (overall and per class, keyed by class name) and mean set size at
+    level 1 - alpha. Writes calibration_<method>.json."""
     if method not in CALIBRATION_METHODS:
         raise ParameterError(f"unknown calibration method '{method}' (expected {', '.join(CALIBRATION_METHODS)})")
     run_dir = Path(run_dir)
@@ -327,7 +329,11 @@ def calibrate(lake, run_dir: str | Path, method: str = "temperature", alpha: flo
               "fit_samples": int(len(fit.y_true)), "test_samples": int(len(test.y_true))}
     if method == "conformal":
         conformal = ConformalLabel(label_type, alpha).fit(fit.probs, fit.y_true)
-        result.update(conformal.report(test.probs, test.y_true))
+        report = conformal.report(test.probs, test.y_true)
+        names = samples.encoders.label_encoder.classes if label_type == "multiclass" else ["0", "1"]
+        for key in ("class_coverage", "class_samples"):
+            report[key] = {str(names[k]): v for k, v in report[key].items()}
+        result.update(report)
         result["state"] = conformal.state()
     else:
         if label_type == "regression":
@@ -336,12 +342,16 @@ def calibrate(lake, run_dir: str | Path, method: str = "temperature", alpha: flo
             cal = TemperatureScaling(label_type).fit(fit.logits, fit.y_true)
             after = cal.transform(test.logits)
         else:
-            cal = HistogramBinning(label_type, bins).fit(fit.probs, fit.y_true)
+            methods = {"histogram": lambda: HistogramBinning(label_type, bins), "kcal": lambda: KCal(label_type),
+                       "dirichlet": lambda: DirichletCalibration(label_type)}
+            cal = methods[method]().fit(fit.probs, fit.y_true)
             after = cal.transform(test.probs)
         result["state"] = cal.state()
         if label_type in ("binary", "multiclass"):
             result["ece_before"] = expected_calibration_error(test.y_true, test.probs)
             result["ece_after"] = expected_calibration_error(test.y_true, after)
+            result["log_loss_before"] = log_loss(test.y_true, test.probs, label_type)
+            result["log_loss_after"] = log_loss(test.y_true, after, label_type)
         result["reliability_before"] = reliability(test.y_true, test.probs, label_type)
         result["reliability_after"] = reliability(test.y_true, after, label_type)
         result["metrics_before"] = compute_metrics(label_type, test.y_true, test.probs)

@@ -198,6 +198,7 @@ def encode_rows(con: Database, table: pa.Table, enc: Encoders) -> pa.Table:
 
     def with_enum(codes_table: pa.Table):
         con.register("vocab_codes", codes_table)
+        _parse_stream_sql()     # with saved encoders this may be the file's first statement: parse it quietly
         con.run(STREAM_SQL, "make_code_enum")
 
     for col, kind in enc.inputs.items():

@@ -101,9 +101,7 @@ class Trainer:
         return torch.autocast(device_type="cuda", dtype=dtype)
 
     def _loss(self, logits, label):
-        loss = self.loss_fn(logits.float(), label)
-        extra = self.model.extra_loss(logits)
-        return loss + extra if extra is not None else loss
+        return self.model.loss(logits, label, self.loss_fn(logits.float(), label))
 
     def _better(self, score: float) -> bool:
         if math.isnan(score):
@@ -249,12 +247,12 @@ def load_checkpoint(path: str | Path, dataset=None, encoders=None, **build_optio
     # checkpoints written before these options existed were built the older way
     legacy = {"rnn": {"pool": "last"}, "transformer": {"norm_first": False}}.get(cls.name, {})
     options = {**legacy, **ckpt["options"], **build_options}
+    # the graphs are buffers in the checkpoint; shapes only are needed to build
+    k = (encoders or dataset.encoders).output_size
     if cls.name == "gamenet":
-        # the graphs are buffers in the checkpoint; shapes only are needed to build
-        k = (encoders or dataset.encoders).output_size
         options.setdefault("ehr_adjacency", np.zeros((k, k), np.float32))
-        if "ddi_adj" in ckpt["state_dict"]:
-            options.setdefault("ddi_adjacency", np.zeros((k, k), np.float32))
+    if "ddi_adj" in ckpt["state_dict"]:
+        options.setdefault("ddi_adjacency", np.zeros((k, k), np.float32))
     model = cls(dataset, encoders=encoders, **options)
     model.load_state_dict(ckpt["state_dict"])
     model.eval()

@@ -16,6 +16,12 @@ MODELS: dict[str, type[Net]] = {cls.name: cls for cls in
 # PyHealth 2.x's temporal models (nets/temporal.py, nets/concare.py)
 MODELS.update({cls.name: cls for cls in (TCN, StageNet, AdaCare, ConCare)})
 
+# drug recommendation beside GAMENet: SafeDrug (molecule-free, DDI-controlled loss) and MICRON
+from .micron import MICRON  # noqa: E402
+from .safedrug import SafeDrug  # noqa: E402
+
+MODELS |= {cls.name: cls for cls in (SafeDrug, MICRON)}
+
 
 def model_class(name: str) -> type[Net]:
     """The network class of a name (a key of MODELS; gru and lstm are rnn)."""
@@ -35,5 +41,5 @@ def build_model(name: str, dataset=None, **options) -> Net:
 
 
 __all__ = ["MODELS", "Net", "LogisticRegression", "MLP", "RNN", "Transformer", "RETAIN", "Deepr", "GAMENet", "CNN1D",
-           "CNN2D", "TCN", "StageNet", "AdaCare", "ConCare", "build_model", "model_class", "co_occurrence",
-           "ddi_matrix"]
+           "CNN2D", "TCN", "StageNet", "AdaCare", "ConCare", "SafeDrug", "MICRON", "build_model", "model_class",
+           "co_occurrence", "ddi_matrix"]

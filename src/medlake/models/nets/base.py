@@ -133,6 +133,12 @@ class Net(nn.Module):
         """A term added to the training loss (e.g. a DDI penalty); None by default."""
         return None
 
+    def loss(self, logits: torch.Tensor, label: torch.Tensor, base: torch.Tensor) -> torch.Tensor:
+        """The training loss, given `base`, the label type's loss of these logits: base plus extra_loss by
+        default; a network whose loss is not a sum (SafeDrug's DDI control) overrides this."""
+        extra = self.extra_loss(logits)
+        return base + extra if extra is not None else base
+
 
 def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean over valid positions: [B, L, D], [B, L] -> [B, D] (zeros for empty rows)."""

@@ -45,6 +45,49 @@ def ddi_matrix(pairs, classes: list[str]) -> np.ndarray:
     return adj
 
 
+def check_drug_inputs(model: str, enc, history: str | None) -> str | None:
+    """The drug-history input a drug-recommendation network reads (None when the samples lack it), after
+    checking that the label is multilabel and that every other input is a visit sequence (nested_codes)."""
+    if enc.label_type != "multilabel":
+        raise ParameterError(f"{model} recommends a set of drugs: it needs a multilabel label, "
+                             f"not {enc.label_type}")
+    if history is not None and history not in enc.inputs:
+        history = None
+    others = {c: k for c, k in enc.inputs.items() if c != history and k != "nested_codes"}
+    if others or len(enc.inputs) == (history is not None):
+        raise ParameterError(f"{model} reads visit sequences: it needs nested_codes inputs, and every input "
+                             f"but the drug history must be one (got {others or 'no visit sequence'})")
+    return history
+
+
+def read_history_as_sets(net: Net, history: str | None) -> list[str]:
+    """Drop the history input's embedding (it is read as drug sets, see history_sets) and map its ids to
+    label classes (-1: not a class); returns the visit inputs, every sequence input but the history."""
+    if history is not None:
+        del net.embeddings[history], net.sequence_encoders[history]
+        classes = {c: i for i, c in enumerate(net.encoders.label_encoder.classes)}
+        to_class = [classes.get(code, -1) for code in net.encoders.vocabularies[history].codes]
+        net.register_buffer("history_class", torch.tensor(to_class, dtype=torch.long), persistent=False)
+    return [c for c in net.sequence_inputs if c != history]
+
+
+def history_sets(net: Net, batch: dict) -> torch.Tensor:
+    """[B, V, K] 0/1: the label classes among each visit's drugs in `net.history` (see read_history_as_sets)."""
+    ids, mask = batch[net.history], batch[net.history + "_mask"]
+    k = net.encoders.output_size
+    classes = net.history_class[ids]
+    classes = torch.where(mask & (classes >= 0), classes, k)      # k: a bin for pads and unknown drugs
+    sets = torch.zeros(*ids.shape[:2], k + 1, device=ids.device)
+    return sets.scatter_(2, classes, 1.0)[..., :k]
+
+
+def aligned(sets: torch.Tensor, visits: int) -> torch.Tensor:
+    """Drug sets padded or cut to `visits` visits (histories are aligned with the visit inputs visit by visit)."""
+    if sets.shape[1] < visits:
+        sets = nn.functional.pad(sets, (0, 0, 0, visits - sets.shape[1]))
+    return sets[:, :visits]
+
+
 class _GCN(nn.Module):
     """Two graph convolutions over a fixed adjacency, from one learned vector per node."""
 
@@ -89,25 +132,11 @@ class GAMENet(Net):
         if kwargs.get("encoders") is None and dataset is None:
             raise ParameterError("GAMENet needs dataset=SampleSet (its drug graph comes from the training labels)")
         enc = kwargs.get("encoders") or dataset.encoders
-        if enc.label_type != "multilabel":
-            raise ParameterError("GAMENet recommends a set of drugs: it needs a multilabel label, "
-                                 f"not {enc.label_type}")
-        if history is not None and history not in enc.inputs:
-            history = None
-        others = {c: k for c, k in enc.inputs.items() if c != history and k != "nested_codes"}
-        if others or len(enc.inputs) == (history is not None):
-            raise ParameterError("GAMENet reads visit sequences: it needs nested_codes inputs, and every input "
-                                 f"but the drug history must be one (got {others or 'no visit sequence'})")
+        history = check_drug_inputs("GAMENet", enc, history)
         super().__init__(dataset, history=history, **kwargs)
         k, hidden = enc.output_size, self.options["hidden_dim"]
         self.history = history
-        self.visit_inputs = [c for c in self.sequence_inputs if c != history]
-        if history is not None:
-            # the history is read as drug sets, not embedded: map its ids to label classes (-1: none)
-            del self.embeddings[history], self.sequence_encoders[history]
-            classes = {c: i for i, c in enumerate(enc.label_encoder.classes)}
-            to_class = [classes.get(code, -1) for code in enc.vocabularies[history].codes]
-            self.register_buffer("history_class", torch.tensor(to_class, dtype=torch.long), persistent=False)
+        self.visit_inputs = read_history_as_sets(self, history)
         if ehr_adjacency is None:
             ehr_adjacency = co_occurrence(dataset)
         self.ehr = _GCN(np.asarray(ehr_adjacency), hidden)
@@ -127,12 +156,7 @@ class GAMENet(Net):
 
     def history_sets(self, batch) -> torch.Tensor:
         """[B, V, K] 0/1: the label classes among each visit's drugs in the history input."""
-        ids, mask = batch[self.history], batch[self.history + "_mask"]
-        k = self.encoders.output_size
-        classes = self.history_class[ids]
-        classes = torch.where(mask & (classes >= 0), classes, k)      # k: a bin for pads and unknown drugs
-        sets = torch.zeros(*ids.shape[:2], k + 1, device=ids.device)
-        return sets.scatter_(2, classes, 1.0)[..., :k]
+        return history_sets(self, batch)
 
     def forward(self, batch):
         states = []
@@ -149,10 +173,7 @@ class GAMENet(Net):
         static = torch.softmax(query @ memory.T, dim=-1) @ memory
         dynamic = torch.zeros_like(static)
         if self.history is not None:
-            sets = self.history_sets(batch)
-            if sets.shape[1] < queries.shape[1]:       # histories are aligned by visit; pad a short one
-                sets = nn.functional.pad(sets, (0, 0, 0, queries.shape[1] - sets.shape[1]))
-            sets = sets[:, :queries.shape[1]]
+            sets = aligned(self.history_sets(batch), queries.shape[1])
             earlier = torch.arange(queries.shape[1], device=query.device) < current[:, None]
             scores = torch.einsum("bh,bvh->bv", query, queries).masked_fill(~earlier, float("-inf"))
             # a first visit has no earlier visit to read: its weights are all zero

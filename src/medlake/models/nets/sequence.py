@@ -126,7 +126,8 @@ class _Retain(nn.Module):
         self.beta = nn.Linear(hidden_dim, embedding_dim)
         self.proj = nn.Linear(embedding_dim, hidden_dim)
 
-    def forward(self, x, mask):
+    def weights(self, x, mask):
+        """RETAIN's attention: alpha [B, L] over steps and beta [B, L, D] over dimensions."""
         lengths = lengths_of(mask)
         rev = _reverse_valid(x, lengths)
         g, _ = self.alpha_rnn(rev)
@@ -134,7 +135,10 @@ class _Retain(nn.Module):
         g, h = _reverse_valid(g, lengths), _reverse_valid(h, lengths)
         e = self.alpha(g).squeeze(-1).masked_fill(~mask, float("-inf"))
         alpha = torch.nan_to_num(torch.softmax(e, dim=1))   # an empty row gets zero weights
-        beta = torch.tanh(self.beta(h))
+        return alpha, torch.tanh(self.beta(h))
+
+    def forward(self, x, mask):
+        alpha, beta = self.weights(x, mask)
         context = (alpha.unsqueeze(-1) * beta * x).sum(dim=1)
         return self.proj(context)
 
