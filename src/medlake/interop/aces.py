@@ -11,13 +11,18 @@ Names from the config are quoted through sqlglot and values written as SQL
 literals; the compiled file holds no parameters.
 
 Supported: plain predicates (`code` as a string, `{regex: ...}` or `{any: [...]}`,
-`value_min` / `value_max` with their `_inclusive` flags, `other_cols`), derived
+`value_min` / `value_max` with their `_inclusive` flags, other columns of the
+MEDS rows given as further fields, as ACES reads them), derived
 predicates (`expr: and(...)` / `or(...)`), `patient_demographics` (static
 predicates that select subjects), `_ANY_EVENT`, the trigger, and windows whose `start` / `end` are
 `null`, `REF`, `REF + DELTA`, `REF - DELTA`, `REF -> PREDICATE` or
 `REF <- PREDICATE` (REF: trigger, start, end, WINDOW.start, WINDOW.end), with
 `start_inclusive` / `end_inclusive`, `has` count constraints, one `label`
 window and one `index_timestamp`.
+
+Beyond ACES (docs/meds.md): `expr: not(P)` (holds at a time with events at
+which P does not hold) and a count label, `label: {count: P}` (how often P
+holds in the label window; a regression task).
 """
 
 from __future__ import annotations
@@ -48,7 +53,8 @@ _DELTA_UNITS = {"y": 365 * 86400, "yr": 365 * 86400, "yrs": 365 * 86400, "year":
 _DELTA_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
 _BOUND = re.compile(r"^\s*(?P<ref>[A-Za-z_][\w]*(?:\.(?:start|end))?)\s*"
                     r"(?:(?P<arrow>->|<-)\s*(?P<pred>[A-Za-z_]\w*)|(?P<op>[+-])\s*(?P<delta>.+?))?\s*$")
-_EXPR = re.compile(r"^\s*(and|or)\s*\((.*)\)\s*$", re.I)
+_EXPR = re.compile(r"^\s*(and|or|not)\s*\((.*)\)\s*$", re.I)
+_PLAIN_FIELDS = {"code", "value_min", "value_max", "value_min_inclusive", "value_max_inclusive", "other_cols"}
 _COUNT = re.compile(r"^\s*\(\s*(None|null|\d+)\s*,\s*(None|null|\d+)\s*\)\s*$", re.I)
 
 
@@ -87,7 +93,7 @@ def compile_aces(config: str | os.PathLike | dict, *, name: str | None = None,
         "name": task_name,
         "description": description,
         "datasets": [],
-        "label": {"type": "binary"},
+        "label": {"type": "regression" if compiler.count_label else "binary"},
         "inputs": {},
         "retrospective": False,
         "aces": {"config": where, "compiled_by": f"medlake {__version__}"},
@@ -184,6 +190,7 @@ class _Compiler:
                            f"(fields: {', '.join(sorted(WINDOW_FIELDS))})")
         self.nodes: dict[str, tuple[str, str]] = {}   # node -> (kind, SQL)
         self.order: list[str] = []
+        self.count_label = False
 
     def _fail(self, message: str):
         raise InputError(message, path=self.where)
@@ -206,10 +213,12 @@ class _Compiler:
         if "expr" in decl:
             m = _EXPR.match(str(decl["expr"]))
             if not m:
-                self._fail(f"predicate '{name}': expr {decl['expr']!r} is not and(a, b, ...) or or(a, b, ...)")
+                self._fail(f"predicate '{name}': expr {decl['expr']!r} is not and(a, b, ...), or(a, b, ...) or not(a)")
             args = [a.strip() for a in m.group(2).split(",") if a.strip()]
             if not args or any(not a.isidentifier() for a in args):
                 self._fail(f"predicate '{name}': expr {decl['expr']!r} must list predicate names")
+            if m.group(1).lower() == "not" and len(args) != 1:
+                self._fail(f"predicate '{name}': not(...) takes one predicate name, got {decl['expr']!r}")
             self.derived[name] = (m.group(1).lower(), args)
             return
         self.plain[name] = self._condition(name, decl)
@@ -232,23 +241,26 @@ class _Compiler:
                 continue
             if isinstance(bound, bool) or not isinstance(bound, (int, float)):
                 self._fail(f"predicate '{name}': value_{side} must be a number, got {bound!r}")
-            inclusive = decl.get(f"value_{side}_inclusive", True)
+            inclusive = decl.get(f"value_{side}_inclusive")   # ACES 0.7.3: unset means exclusive
             parts.append(f"numeric_value {op_incl if inclusive else op} {_literal(float(bound))}")
-        for col, value in (decl.get("other_cols") or {}).items():
-            if col not in MEDS_COLUMNS:
-                self._fail(f"predicate '{name}': other_cols names '{col}', which the MEDS rows lack "
-                           f"(they have: {', '.join(MEDS_COLUMNS)})")
+        # ACES reads any further field of a plain predicate as a column of the MEDS rows to match
+        # (`unit: mg/dL`); `other_cols: {unit: mg/dL}` is read the same way
+        others = {k: v for k, v in decl.items() if k not in _PLAIN_FIELDS}
+        others.update(decl.get("other_cols") or {})
+        for col, value in others.items():
+            if col not in MEDS_COLUMNS or col in ("subject_id", "time", "code"):
+                self._fail(f"predicate '{name}': unknown field '{col}' (a predicate has code, value_min, value_max, "
+                           f"value_min_inclusive, value_max_inclusive, and columns of the MEDS rows to match: "
+                           f"{', '.join(MEDS_COLUMNS[3:])})")
             parts.append(f"{_ident(col)} = {_literal(value)}")
-        unknown = set(decl) - {"code", "value_min", "value_max", "value_min_inclusive", "value_max_inclusive",
-                               "other_cols"}
-        if unknown:
-            self._fail(f"predicate '{name}': unknown field '{sorted(unknown)[0]}'")
         return " AND ".join(parts)
 
     def _holds(self, name: str) -> str:
         """The condition that predicate `name` holds at one time (a row of `preds`)."""
         if name in self.derived:
             op, args = self.derived[name]
+            if op == "not":
+                return f"(NOT {self._holds(args[0])})"
             return "(" + f" {op.upper()} ".join(self._holds(a) for a in args) + ")"
         return f"p.{_ident(name)} > 0"
 
@@ -295,13 +307,16 @@ class _Compiler:
             if not self._known(pred):
                 self._fail(f"window '{wname}': {side} looks for predicate '{pred}', which is not defined")
             self._not_static(pred, f"window '{wname}': {side}")
+            # As ACES 0.7.3 computes it: a side that refers to the window's other side finds a P at the
+            # other side's own time when the window is closed at the side P falls on (`->`: end_inclusive,
+            # `<-`: start_inclusive); a side that refers to the trigger or another window never does.
             internal = ref.startswith(f"{wname}.")
             if m.group("arrow") == "->":
-                inclusive = w.get("start_inclusive", True) if internal else True
+                inclusive = internal and w.get("end_inclusive", True)
                 sql = (f"(SELECT min(p.time) FROM preds AS p WHERE p.subject_id = t.subject_id AND "
                        f"{self._holds(pred)} AND p.time {'>=' if inclusive else '>'} {col})")
             else:
-                inclusive = w.get("end_inclusive", True) if internal else True
+                inclusive = internal and w.get("start_inclusive", True)
                 sql = (f"(SELECT max(p.time) FROM preds AS p WHERE p.subject_id = t.subject_id AND "
                        f"{self._holds(pred)} AND p.time {'<=' if inclusive else '<'} {col})")
         else:
@@ -316,14 +331,13 @@ class _Compiler:
         return self.plain.get(self.trigger, "false")
 
     def _count(self, wname: str, pred: str) -> str:
-        """How often `pred` holds in window `wname` (its inclusive flags; an open side is unbounded): the rows
-        that satisfy a plain predicate, the times at which a derived one, a demographic or _ANY_EVENT holds."""
+        """How often `pred` holds in window `wname` (its inclusive flags; an open side is the subject's first or
+        last time, as in ACES): the rows that satisfy a plain predicate, the times at which a derived one, a
+        demographic or _ANY_EVENT holds."""
         w = self.windows[wname]
         cond = ["p.subject_id = t.subject_id"]
         for side, op, op_incl in (("start", ">", ">="), ("end", "<", "<=")):
             node = f"{wname}.{side}"
-            if self.nodes[node][0] == "open":
-                continue
             inclusive = w.get(f"{side}_inclusive", True)
             cond.append(f"p.time {op_incl if inclusive else op} t.{_ident(node)}")
         if pred in self.plain:
@@ -342,9 +356,14 @@ class _Compiler:
             self._fail(f"exactly one window needs a label; found {len(label)}")
         if len(index) != 1 or index[0][1] not in ("start", "end"):
             self._fail("exactly one window needs index_timestamp: start or end")
-        if not self._known(label[0][1]):
-            self._fail(f"window '{label[0][0]}': label '{label[0][1]}' is not a defined predicate")
-        self._not_static(label[0][1], f"window '{label[0][0]}': label")
+        lwin, lpred = label[0]
+        if isinstance(lpred, dict):
+            if set(lpred) != {"count"} or not isinstance(lpred["count"], str):
+                self._fail(f"window '{lwin}': label must be a predicate name or {{count: PREDICATE}}, got {lpred!r}")
+            lpred, self.count_label = lpred["count"], True
+        if not isinstance(lpred, str) or not self._known(lpred):
+            self._fail(f"window '{lwin}': label '{lpred}' is not a defined predicate")
+        self._not_static(lpred, f"window '{lwin}': label")
         checks = []
         for node in self.order:
             if node != "trigger" and self.nodes[node][0] == "point":
@@ -407,14 +426,15 @@ class _Compiler:
                       f"    FROM {previous} AS t",
                       ")"]
             previous = f"t{i}"
-        lwin, lpred = label[0]
         iwin, iside = index[0]
+        count = self._count(lwin, lpred)
+        label_sql = f"CAST({count} AS DOUBLE)" if self.count_label else f"CAST({count} > 0 AS INTEGER)"
         lines += ["SELECT",
                   "    concat(t.subject_id, '-', epoch_us(t.trigger_time)) AS sample_id,",
                   "    t.subject_id,",
                   "    t.trigger_visit_id AS visit_id,",
                   f"    t.{_ident(iwin + '.' + iside)} AS index_time,",
-                  f"    CAST({self._count(lwin, lpred)} > 0 AS INTEGER) AS label,",
+                  f"    {label_sql} AS label,",
                   "    t.trigger_time",
                   f"FROM {previous} AS t",
                   "WHERE " + "\n    AND ".join(checks),
