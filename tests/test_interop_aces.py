@@ -157,8 +157,8 @@ def test_a_value_bound_without_its_inclusive_flag_is_exclusive_as_in_aces():
     cfg["predicates"]["death"] = {"code": "X", "value_min": 5, "value_max": 7, "value_max_inclusive": True,
                                   "unit": "mg/dL", "text_value": "high"}
     sql = compile_aces(cfg).sql
-    assert "code = 'X' AND numeric_value > 5.0 AND numeric_value <= 7.0 AND \"unit\" = 'mg/dL' AND " \
-           "\"text_value\" = 'high'" in sql
+    assert "(e.vocab = 'MEDS' AND e.vcode IN ('X'))) AND e.numeric_value > 5.0 AND e.numeric_value <= 7.0 AND " \
+           "e.\"unit\" = 'mg/dL' AND e.\"text_value\" = 'high'" in sql
 
 
 def test_samples_carry_the_triggers_visit(demo_lake, tmp_path):

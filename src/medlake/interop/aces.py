@@ -136,6 +136,21 @@ def _literal(value) -> str:
     return exp.Literal.string(str(value)).sql(dialect="duckdb")
 
 
+def _codes_in(codes: list[str]) -> str:
+    """The MEDS rows whose code is one of `codes`, tested on the lake's vocab and vcode (the code is
+    `VOCAB//CODE`, or the code alone for vocabulary MEDS) so that no row's code string is built: a code
+    `A//B//C` is vocab A with code `B//C` (no vocabulary name holds `//`), or vocab MEDS with that code."""
+    by_vocab: dict[str, list[str]] = {}
+    for code in dict.fromkeys(codes):
+        by_vocab.setdefault("MEDS", []).append(code)
+        if "//" in code:
+            vocab, vcode = code.split("//", 1)
+            by_vocab.setdefault(vocab, []).append(vcode)
+    alts = [f"(e.vocab = {_literal(v)} AND e.vcode IN ({', '.join(_literal(c) for c in cs)}))"
+            for v, cs in by_vocab.items()]
+    return "(" + " OR ".join(alts) + ")"
+
+
 def _interval(text: str, where: str, window: str) -> str:
     """'24h', '2 days', '1d12h' -> an INTERVAL in the largest whole unit."""
     s = str(text).strip().lower().replace(",", " ")
@@ -162,12 +177,13 @@ class _Compiler:
         self.plain: dict[str, str] = {}        # name -> condition on one MEDS row
         self.derived: dict[str, tuple[str, list[str]]] = {}
         self.static: dict[str, str] = {}       # demographics: name -> condition on a static row
+        self.regexes: list[str] = []           # the regexes of plain predicates, matched once per distinct code
         for pname, decl in predicates.items():
             self._predicate(str(pname), decl)
         for pname, decl in demographics.items():
             if not isinstance(decl, dict) or "code" not in decl:
                 self._fail(f"patient_demographics '{pname}' needs a code")
-            self.static[str(pname)] = self._condition(str(pname), decl)
+            self.static[str(pname)] = self._condition(str(pname), decl, static=True)
             if pname in self.plain or pname in self.derived:
                 self._fail(f"'{pname}' is both a predicate and a patient demographic")
         for pname, (_, args) in self.derived.items():
@@ -190,6 +206,12 @@ class _Compiler:
                            f"(fields: {', '.join(sorted(WINDOW_FIELDS))})")
         self.nodes: dict[str, tuple[str, str]] = {}   # node -> (kind, SQL)
         self.order: list[str] = []
+        # node -> (never before the subject's first time, never after its last time), known from its form
+        self.within: dict[str, tuple[bool, bool]] = {}
+        self.referenced: set[str] = set()
+        self.all_times = False   # whether every time with a row must be in `preds` (_ANY_EVENT, not(...))
+        self.counted: dict[str, tuple[str, str]] = {}   # predicate -> (running count column, what it adds up)
+        self.count_windows: dict[str, None] = {}        # windows with a count, in order
         self.count_label = False
 
     def _fail(self, message: str):
@@ -223,16 +245,20 @@ class _Compiler:
             return
         self.plain[name] = self._condition(name, decl)
 
-    def _condition(self, name: str, decl: dict) -> str:
+    def _condition(self, name: str, decl: dict, static: bool = False) -> str:
         code = decl.get("code")
         if code == "???" or code is None:
             self._fail(f"predicate '{name}' is not defined for this dataset ('???'); give it with --predicates FILE")
         if isinstance(code, str):
-            parts = [f"code = {_literal(code)}"]
+            parts = [_codes_in([code])]
         elif isinstance(code, dict) and set(code) == {"regex"}:
-            parts = [f"regexp_matches(code, {_literal(code['regex'])})"]
+            if static:
+                parts = [f"regexp_matches(e.code, {_literal(code['regex'])})"]
+            else:   # a column of `code_matches`, joined to the rows (see select)
+                self.regexes.append(str(code["regex"]))
+                parts = [f"coalesce(c.r{len(self.regexes) - 1}, false)"]
         elif isinstance(code, dict) and set(code) == {"any"} and isinstance(code["any"], list) and code["any"]:
-            parts = [f"code IN ({', '.join(_literal(c) for c in code['any'])})"]
+            parts = [_codes_in([str(c) for c in code["any"]])]
         else:
             self._fail(f"predicate '{name}': code must be a string, {{regex: ...}} or {{any: [...]}}; got {code!r}")
         for side, op, op_incl in (("min", ">", ">="), ("max", "<", "<=")):
@@ -242,7 +268,7 @@ class _Compiler:
             if isinstance(bound, bool) or not isinstance(bound, (int, float)):
                 self._fail(f"predicate '{name}': value_{side} must be a number, got {bound!r}")
             inclusive = decl.get(f"value_{side}_inclusive")   # ACES 0.7.3: unset means exclusive
-            parts.append(f"numeric_value {op_incl if inclusive else op} {_literal(float(bound))}")
+            parts.append(f"e.numeric_value {op_incl if inclusive else op} {_literal(float(bound))}")
         # ACES reads any further field of a plain predicate as a column of the MEDS rows to match
         # (`unit: mg/dL`); `other_cols: {unit: mg/dL}` is read the same way
         others = {k: v for k, v in decl.items() if k not in _PLAIN_FIELDS}
@@ -252,14 +278,17 @@ class _Compiler:
                 self._fail(f"predicate '{name}': unknown field '{col}' (a predicate has code, value_min, value_max, "
                            f"value_min_inclusive, value_max_inclusive, and columns of the MEDS rows to match: "
                            f"{', '.join(MEDS_COLUMNS[3:])})")
-            parts.append(f"{_ident(col)} = {_literal(value)}")
+            parts.append(f"e.{_ident(col)} = {_literal(value)}")
         return " AND ".join(parts)
 
     def _holds(self, name: str) -> str:
         """The condition that predicate `name` holds at one time (a row of `preds`)."""
+        if name == ANY_EVENT:
+            self.all_times = True
         if name in self.derived:
             op, args = self.derived[name]
             if op == "not":
+                self.all_times = True
                 return f"(NOT {self._holds(args[0])})"
             return "(" + f" {op.upper()} ".join(self._holds(a) for a in args) + ")"
         return f"p.{_ident(name)} > 0"
@@ -273,6 +302,7 @@ class _Compiler:
             self._fail(f"windows refer to each other in a circle: {' -> '.join((*stack, node))}")
         if node == "trigger":
             self.nodes[node] = ("point", "t.trigger_time")
+            self.within[node] = (True, True)
             self.order.append(node)
             return node
         wname, side = node.rsplit(".", 1)
@@ -284,8 +314,8 @@ class _Compiler:
             other = w.get("end" if side == "start" else "start")
             if other is None:
                 self._fail(f"window '{wname}' has neither start nor end; one must refer to the trigger or a window")
-            agg = "min" if side == "start" else "max"
-            self.nodes[node] = ("open", f"(SELECT {agg}(q.time) FROM preds AS q WHERE q.subject_id = t.subject_id)")
+            self.nodes[node] = ("open", "first_time" if side == "start" else "last_time")
+            self.within[node] = (True, True)
             self.order.append(node)
             return node
         m = _BOUND.match(str(text))
@@ -299,9 +329,12 @@ class _Compiler:
         elif ref != "trigger" and not re.fullmatch(r"\w+\.(start|end)", ref):
             self._fail(f"window '{wname}': {side} refers to '{ref}'; expected trigger, start, end or WINDOW.start/end")
         ref = self._node(ref, (*stack, node))
+        self.referenced.add(ref)
         col = f"t.{_ident(ref)}"
+        after_first, before_last = self.within[ref]
         if m.group("op"):
             sql = f"{col} {m.group('op')} {_interval(m.group('delta'), self.where, wname)}"
+            self.within[node] = (after_first, False) if m.group("op") == "+" else (False, before_last)
         elif m.group("arrow"):
             pred = m.group("pred")
             if not self._known(pred):
@@ -312,15 +345,16 @@ class _Compiler:
             # `<-`: start_inclusive); a side that refers to the trigger or another window never does.
             internal = ref.startswith(f"{wname}.")
             if m.group("arrow") == "->":
-                inclusive = internal and w.get("end_inclusive", True)
-                sql = (f"(SELECT min(p.time) FROM preds AS p WHERE p.subject_id = t.subject_id AND "
-                       f"{self._holds(pred)} AND p.time {'>=' if inclusive else '>'} {col})")
+                op = ">=" if internal and w.get("end_inclusive", True) else ">"
             else:
-                inclusive = internal and w.get("start_inclusive", True)
-                sql = (f"(SELECT max(p.time) FROM preds AS p WHERE p.subject_id = t.subject_id AND "
-                       f"{self._holds(pred)} AND p.time {'<=' if inclusive else '<'} {col})")
+                op = "<=" if internal and w.get("start_inclusive", True) else "<"
+            self.nodes[node] = ("arrow", (self._holds(pred), op, col))
+            self.within[node] = (True, True)   # the time of a row
+            self.order.append(node)
+            return node
         else:
             sql = col
+            self.within[node] = (after_first, before_last)
         self.nodes[node] = ("point", sql)
         self.order.append(node)
         return node
@@ -331,20 +365,47 @@ class _Compiler:
         return self.plain.get(self.trigger, "false")
 
     def _count(self, wname: str, pred: str) -> str:
-        """How often `pred` holds in window `wname` (its inclusive flags; an open side is the subject's first or
-        last time, as in ACES): the rows that satisfy a plain predicate, the times at which a derived one, a
-        demographic or _ANY_EVENT holds."""
-        w = self.windows[wname]
-        cond = ["p.subject_id = t.subject_id"]
-        for side, op, op_incl in (("start", ">", ">="), ("end", "<", "<=")):
-            node = f"{wname}.{side}"
-            inclusive = w.get(f"{side}_inclusive", True)
-            cond.append(f"p.time {op_incl if inclusive else op} t.{_ident(node)}")
-        if pred in self.plain:
-            return f"(SELECT coalesce(sum(p.{_ident(pred)}), 0) FROM preds AS p WHERE {' AND '.join(cond)})"
-        if pred != ANY_EVENT:
-            cond.append(self._holds(pred))
-        return f"(SELECT count(*) FROM preds AS p WHERE {' AND '.join(cond)})"
+        """How often `pred` holds in window `wname`, with its inclusive flags: the rows that satisfy a plain
+        predicate, the times at which a derived one or _ANY_EVENT holds. It is the difference of the
+        predicate's running count (`running`, per subject in time order) at the window's end and at its start,
+        each found by an ASOF join (`_window_joins`)."""
+        if pred == ANY_EVENT:
+            self.all_times = True
+        if pred not in self.counted:
+            self.counted[pred] = (f"n{len(self.counted)}",
+                                  f"p.{_ident(pred)}" if pred in self.plain
+                                  else f"CASE WHEN {'true' if pred == ANY_EVENT else self._holds(pred)} THEN 1 ELSE 0 END")
+        self.count_windows.setdefault(wname, None)
+        col = self.counted[pred][0]
+        return (f"(coalesce(t.{_ident(f'{wname}.end#{col}')}, 0) - "
+                f"coalesce(t.{_ident(f'{wname}.start#{col}')}, 0))")
+
+    def _window_joins(self, previous: str, first: int) -> tuple[list[str], str]:
+        """CTEs that add, for every window with a count, each counted predicate's running count at the
+        window's end (rows up to it, or before it when the end is exclusive) and just before its start (rows
+        before it, or up to it when the start is exclusive); an unbounded start counts nothing before it."""
+        lines = []
+        i = first
+        for wname in self.count_windows:
+            w = self.windows[wname]
+            for side in ("end", "start"):
+                node = f"{wname}.{side}"
+                if side == "start" and node in self.unbounding:
+                    continue
+                inclusive = w.get(f"{side}_inclusive", True)
+                op = ("<=" if inclusive else "<") if side == "end" else ("<" if inclusive else "<=")
+                if node in self.unbounding:   # an open end that bounds nothing: the subject's last running count
+                    op = "<="
+                cols = ", ".join(f"r.{col} AS {_ident(f'{node}#{col}')}" for col, _ in self.counted.values())
+                lines += [f", t{i} AS (",
+                          f"    SELECT t.*, {cols}",
+                          f"    FROM {previous} AS t",
+                          "    ASOF LEFT JOIN running AS r",
+                          f"        ON t.subject_id = r.subject_id AND r.time {op} t.{_ident(node)}",
+                          ")"]
+                previous = f"t{i}"
+                i += 1
+        return lines, previous
 
     def select(self) -> str:
         for wname in self.windows:
@@ -364,13 +425,32 @@ class _Compiler:
         if not isinstance(lpred, str) or not self._known(lpred):
             self._fail(f"window '{lwin}': label '{lpred}' is not a defined predicate")
         self._not_static(lpred, f"window '{lwin}': label")
+        iwin, iside = index[0]
+        # An open (null) side that includes its end, facing a side that cannot pass the record's first (last)
+        # time, bounds nothing: every row of the window's side counts and the window is never empty-ended,
+        # so neither the record's first (last) time nor a bound on it is needed.
+        self.unbounding: set[str] = set()
+        for wname, w in self.windows.items():
+            for side, other, flag in (("start", "end", 0), ("end", "start", 1)):
+                node = f"{wname}.{side}"
+                if (self.nodes[node][0] == "open" and w.get(f"{side}_inclusive", True)
+                        and self.within[f"{wname}.{other}"][flag] and node not in self.referenced
+                        and node != f"{iwin}.{iside}"):
+                    self.unbounding.add(node)
+        for node in self.unbounding:
+            infinity = "-infinity" if node.endswith(".start") else "infinity"
+            self.nodes[node] = ("point", f"CAST('{infinity}' AS TIMESTAMP)")
+        trigger_holds = self._holds(self.trigger) if self.trigger != ANY_EVENT else "true"
+        if self.trigger == ANY_EVENT:
+            self.all_times = True
         checks = []
         for node in self.order:
-            if node != "trigger" and self.nodes[node][0] == "point":
+            if node != "trigger" and self.nodes[node][0] != "open" and node not in self.unbounding:
                 checks.append(f"t.{_ident(node)} IS NOT NULL")
         for wname in self.windows:
             s, e = f"t.{_ident(wname + '.start')}", f"t.{_ident(wname + '.end')}"
-            checks.append(f"{s} <= {e}")
+            if f"{wname}.start" not in self.unbounding and f"{wname}.end" not in self.unbounding:
+                checks.append(f"{s} <= {e}")
             for pred, bounds in (self.windows[wname].get("has") or {}).items():
                 if not self._known(pred):
                     self._fail(f"window '{wname}': has names predicate '{pred}', which is not defined")
@@ -381,9 +461,33 @@ class _Compiler:
                     checks.append(f"{count} >= {lo}")
                 if hi is not None:
                     checks.append(f"{count} <= {hi}")
+        count = self._count(lwin, lpred)
+        label_sql = f"CAST({count} AS DOUBLE)" if self.count_label else f"CAST({count} > 0 AS INTEGER)"
         plain_cols = [f"        sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS {_ident(n)}"
                       for n, cond in self.plain.items()]
-        lines = ["WITH events_per_time AS (",
+        # Without _ANY_EVENT or not(...), only the rows some predicate holds on matter: the others are left
+        # out before the rows are grouped by time (most rows of a large dataset).
+        rows = "e.time IS NOT NULL"
+        if not self.all_times and self.plain:
+            rows += " AND (" + " OR ".join(f"({c})" for c in self.plain.values()) + ")"
+        join = []
+        if self.regexes:
+            # a regex is matched against each distinct code once, not against every row's code
+            flags = ", ".join(f"regexp_matches(code, {_literal(r)}) AS r{k}" for k, r in enumerate(self.regexes))
+            lines = ["WITH code_matches AS (",
+                     "    SELECT * FROM (",
+                     f"        SELECT vocab, vcode, {flags}",
+                     "        FROM (SELECT DISTINCT vocab, vcode, "
+                     "CASE WHEN vocab = 'MEDS' THEN vcode ELSE vocab || '//' || vcode END AS code",
+                     "              FROM (SELECT DISTINCT vocab, vcode FROM meds_events))",
+                     "    )",
+                     "    WHERE " + " OR ".join(f"r{k}" for k in range(len(self.regexes))),
+                     ")",
+                     ", events_per_time AS ("]
+            join = ["    LEFT JOIN code_matches AS c ON c.vocab = e.vocab AND c.vcode = e.vcode"]
+        else:
+            lines = ["WITH events_per_time AS ("]
+        lines += [
                  "    SELECT",
                  "        e.subject_id,",
                  "        e.time,",
@@ -391,17 +495,25 @@ class _Compiler:
                                           f"        min(CASE WHEN {self._trigger_row()} THEN e.visit_id END) "
                                           "AS trigger_visit_id"]),
                  "    FROM meds_events AS e",
-                 "    WHERE e.time IS NOT NULL",
+                 *join,
+                 f"    WHERE {rows}",
                  "    GROUP BY e.subject_id, e.time",
                  ")"]
+        if any(self.nodes[n][0] == "open" for n in self.order):
+            source = "events_per_time" if self.all_times else "meds_events WHERE time IS NOT NULL"
+            lines += [", record AS (",
+                      "    SELECT subject_id, min(time) AS first_time, max(time) AS last_time",
+                      f"    FROM {source}",
+                      "    GROUP BY subject_id",
+                      ")"]
         if self.static:
             conds = ",\n".join(f"        max(CASE WHEN {c} THEN 1 ELSE 0 END) AS {_ident(n)}"
                                for n, c in self.static.items())
             lines += [", static_facts AS (",
-                      "    SELECT subject_id,", conds,
-                      "    FROM meds_events",
-                      "    WHERE time IS NULL",
-                      "    GROUP BY subject_id",
+                      "    SELECT e.subject_id,", conds,
+                      "    FROM meds_events AS e",
+                      "    WHERE e.time IS NULL",
+                      "    GROUP BY e.subject_id",
                       ")",
                       ", preds AS (",
                       "    SELECT p.*, " + ", ".join(f"coalesce(s.{_ident(n)}, 0) AS {_ident(n)}" for n in self.static),
@@ -413,22 +525,35 @@ class _Compiler:
         lines += [", t0 AS (",
                   "    SELECT p.subject_id, p.time AS trigger_time, p.trigger_visit_id",
                   "    FROM preds AS p",
-                  f"    WHERE {self._holds(self.trigger) if self.trigger != ANY_EVENT else 'true'}"]
+                  f"    WHERE {trigger_holds}"]
         if self.static:
             every = " AND ".join(f"{_ident(n)} > 0" for n in self.static)
             lines += [f"        AND p.subject_id IN (SELECT subject_id FROM static_facts WHERE {every})"]
         lines += [")"]
+        if self.counted:
+            sums = ",\n".join(f"        sum({what}) OVER w AS {col}" for col, what in self.counted.values())
+            lines += [", running AS (",
+                      "    SELECT p.subject_id, p.time,", sums,
+                      "    FROM preds AS p",
+                      "    WINDOW w AS (PARTITION BY p.subject_id ORDER BY p.time ROWS UNBOUNDED PRECEDING)",
+                      ")"]
         previous = "t0"
         for i, node in enumerate(self.order, start=1):
-            sql = self.nodes[node][1]
-            lines += [f", t{i} AS (",
-                      f"    SELECT t.*, {sql} AS {_ident(node)}",
-                      f"    FROM {previous} AS t",
-                      ")"]
+            kind, what = self.nodes[node]
+            if kind == "point":
+                body = [f"    SELECT t.*, {what} AS {_ident(node)}", f"    FROM {previous} AS t"]
+            elif kind == "open":
+                body = [f"    SELECT t.*, r.{what} AS {_ident(node)}", f"    FROM {previous} AS t",
+                        "    LEFT JOIN record AS r ON r.subject_id = t.subject_id"]
+            else:   # REF -> P / REF <- P: the nearest time at which P holds, by an ASOF join
+                holds, op, col = what
+                body = [f"    SELECT t.*, q.time AS {_ident(node)}", f"    FROM {previous} AS t",
+                        f"    ASOF LEFT JOIN (SELECT p.subject_id, p.time FROM preds AS p WHERE {holds}) AS q",
+                        f"        ON t.subject_id = q.subject_id AND q.time {op} {col}"]
+            lines += [f", t{i} AS (", *body, ")"]
             previous = f"t{i}"
-        iwin, iside = index[0]
-        count = self._count(lwin, lpred)
-        label_sql = f"CAST({count} AS DOUBLE)" if self.count_label else f"CAST({count} > 0 AS INTEGER)"
+        more, previous = self._window_joins(previous, len(self.order) + 1)
+        lines += more
         lines += ["SELECT",
                   "    concat(t.subject_id, '-', epoch_us(t.trigger_time)) AS sample_id,",
                   "    t.subject_id,",
