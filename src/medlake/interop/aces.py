@@ -372,9 +372,9 @@ class _Compiler:
         if pred == ANY_EVENT:
             self.all_times = True
         if pred not in self.counted:
-            self.counted[pred] = (f"n{len(self.counted)}",
-                                  f"p.{_ident(pred)}" if pred in self.plain
-                                  else f"CASE WHEN {'true' if pred == ANY_EVENT else self._holds(pred)} THEN 1 ELSE 0 END")
+            holds = "true" if pred == ANY_EVENT else self._holds(pred)
+            self.counted[pred] = (f"n{len(self.counted)}", f"p.{_ident(pred)}" if pred in self.plain
+                                  else f"CASE WHEN {holds} THEN 1 ELSE 0 END")
         self.count_windows.setdefault(wname, None)
         col = self.counted[pred][0]
         return (f"(coalesce(t.{_ident(f'{wname}.end#{col}')}, 0) - "
