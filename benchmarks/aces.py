@@ -6,8 +6,8 @@ export of the same events; wall time, peak memory and whether the samples agree,
 
 The synthetic export (`medlake synth FLAVOR`, default mimic3: 46,500 patients
 is MIMIC-III's size) is generated once into benchmarks/out/<flavor>-<patients>-seed<seed>
-(the folder benchmarks/etl.py uses too) and loaded into a fresh lake, or
---lake names a lake where it is loaded already (neither is timed). Timed: the
+(the folder benchmarks/etl.py uses too; --raw names another) and loaded into a
+fresh lake, or --lake names a lake where it is loaded already (neither is timed). Timed: the
 MEDS export (`lake.export_meds`, one shard), then for every config (default:
 the ACES configs of tests/fixtures/aces/) two child processes, one after the
 other, each on its own:
@@ -87,6 +87,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--patients", type=int, default=46500)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--flavor", choices=["mimic3", "mimic4"], default="mimic3")
+    parser.add_argument("--raw", default=None, help="the synthetic export, when it is somewhere else already")
     parser.add_argument("--lake", default=None, help="a lake with the synthetic export loaded as FLAVOR already")
     parser.add_argument("--aces-cli", default=None, help="aces-cli of an es-aces 0.7.3 environment")
     parser.add_argument("--config", action="append", default=None,
@@ -108,7 +109,7 @@ def main(argv=None) -> dict:
         lake_path = Path(args.lake).resolve() if args.lake else tmp / "lake.duckdb"
         if not args.lake:
             with medlake.connect(lake_path) as lake:
-                lake.load(args.flavor, raw_files(args.flavor, args.patients, args.seed))
+                lake.load(args.flavor, args.raw or raw_files(args.flavor, args.patients, args.seed))
         with medlake.connect(lake_path, read_only=True) as lake:
             started = time.perf_counter()
             export = lake.export_meds(args.flavor, tmp / "meds", subjects_per_shard=10**9)

@@ -289,6 +289,56 @@ def test_aces_refuses_not(aces_cli, tmp_path):
     assert ran.returncode != 0 and "must start with 'and(' or 'or('. Got: 'not(lab)'" in ran.stdout + ran.stderr
 
 
+# Where `->` and `<-` find a predicate at the time they start from, ACES 0.7.3 and the compile must agree:
+# each case's window side is placed by an arrow, and the index timestamp shows where it landed.
+ARROWS = {
+    # a side that refers to the trigger: never the trigger's own time
+    "external_next": "{start: trigger -> b, end: start + 1h, start_inclusive: true, end_inclusive: true}",
+    "external_previous": "{start: trigger <- b, end: start + 1h, start_inclusive: true, end_inclusive: true}",
+    # a side that refers to its own window: its own time when the window is closed at that end
+    "internal_next_closed": "{start: trigger, end: start -> b, start_inclusive: false, end_inclusive: true}",
+    "internal_next_open": "{start: trigger, end: start -> b, start_inclusive: true, end_inclusive: false}",
+    "internal_previous_closed": "{start: end <- b, end: trigger, start_inclusive: true, end_inclusive: false}",
+    "internal_previous_open": "{start: end <- b, end: trigger, start_inclusive: false, end_inclusive: true}",
+}
+
+
+def test_arrows_at_their_own_time_as_aces_places_them(aces_cli, fresh_lake, tmp_path):
+    t0 = dt.datetime(2030, 1, 1, 8)
+    # subject 1: a and b at t0, b an hour before and two hours after; subject 2: a alone at t0 and b around it
+    rows = [(1, t0, "A"), (1, t0, "B"), (1, t0 - H, "B"), (1, t0 + 2 * H, "B"), (1, t0 + 3 * H, "C"),
+            (2, t0 - 2 * H, "B"), (2, t0, "A"), (2, t0 + H, "B"), (2, t0 + 3 * H, "C")]
+    (tmp_path / "meds" / "data").mkdir(parents=True)
+    pq.write_table(pa.table({"subject_id": pa.array([r[0] for r in rows], pa.int64()),
+                             "time": pa.array([r[1] for r in rows], pa.timestamp("us")),
+                             "code": [r[2] for r in rows], "numeric_value": pa.array([None] * len(rows), pa.float32())}),
+                   tmp_path / "meds" / "data" / "0.parquet")
+    fresh_lake.load("meds", tmp_path / "meds", name="arrows")
+    (tmp_path / "cohorts").mkdir()
+    for name, window in ARROWS.items():
+        side = "end" if "internal_next" in name else "start"
+        (tmp_path / "cohorts" / f"{name}.yaml").write_text(
+            "predicates: {a: {code: A}, b: {code: B}, c: {code: C}}\ntrigger: a\nwindows:\n"
+            f"  w: {window[:-1]}, index_timestamp: {side}}}\n"
+            "  after: {start: trigger, end: null, start_inclusive: false, end_inclusive: true, label: c}\n")
+    ran = subprocess.run([aces_cli, "-m", f"data.path={tmp_path / 'meds' / 'data' / '0.parquet'}",
+                          "data.standard=meds", f"cohort_dir={tmp_path / 'cohorts'}",
+                          f"cohort_name={','.join(ARROWS)}"], capture_output=True, text=True, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout[-2000:] + ran.stderr[-2000:]
+    placed = {}
+    for name in ARROWS:
+        aces = sorted((r["subject_id"], r["prediction_time"], int(r["boolean_value"]))
+                      for r in pq.read_table(tmp_path / "cohorts" / f"{name}.parquet").to_pylist())
+        (tmp_path / name).mkdir()
+        ours = run_config(fresh_lake, (tmp_path / "cohorts" / f"{name}.yaml").read_text(), "arrows", tmp_path / name)
+        assert ours == aces, name
+        placed[name] = {r[0]: r[1] for r in ours}
+    assert placed["external_next"] == {1: t0 + 2 * H, 2: t0 + H}
+    assert placed["external_previous"] == {1: t0 - H, 2: t0 - 2 * H}
+    assert placed["internal_next_closed"][1] == t0 and placed["internal_next_open"][1] == t0 + 2 * H
+    assert placed["internal_previous_closed"][1] == t0 and placed["internal_previous_open"][1] == t0 - H
+
+
 def test_the_configs_give_both_labels_on_every_dataset(aces_samples):
     """The comparison above means something: on each dataset most configs have positive and negative samples."""
     for which in (*DATASETS, "synthetic"):
