@@ -212,6 +212,7 @@ class _Compiler:
         self.all_times = False   # whether every time with a row must be in `preds` (_ANY_EVENT, not(...))
         self.counted: dict[str, tuple[str, str]] = {}   # predicate -> (running count column, what it adds up)
         self.count_windows: dict[str, None] = {}        # windows with a count, in order
+        self.needs_record = False
         self.count_label = False
 
     def _fail(self, message: str):
@@ -380,6 +381,20 @@ class _Compiler:
         return (f"(coalesce(t.{_ident(f'{wname}.end#{col}')}, 0) - "
                 f"coalesce(t.{_ident(f'{wname}.start#{col}')}, 0))")
 
+    def _any_event_exists(self, wname: str) -> str | None:
+        """Whether a window with an open, inclusive side holds any time with a row: whether the subject's last
+        (first) time, the open side itself, lies in it. None for other windows (they count every time)."""
+        w = self.windows[wname]
+        for side, other, op_incl, op in (("end", "start", ">=", ">"), ("start", "end", "<=", "<")):
+            node = f"{wname}.{side}"
+            if (self.nodes[node][0] == "open" or node in self.unbounding) and w.get(f"{side}_inclusive", True):
+                self.needs_record = True
+                column = "last_time" if side == "end" else "first_time"
+                op = op_incl if w.get(f"{other}_inclusive", True) else op
+                return (f"(SELECT r.{column} FROM record AS r WHERE r.subject_id = t.subject_id) {op} "
+                        f"t.{_ident(f'{wname}.{other}')}")
+        return None
+
     def _window_joins(self, previous: str, first: int) -> tuple[list[str], str]:
         """CTEs that add, for every window with a count, each counted predicate's running count at the
         window's end (rows up to it, or before it when the end is exclusive) and just before its start (rows
@@ -456,6 +471,11 @@ class _Compiler:
                     self._fail(f"window '{wname}': has names predicate '{pred}', which is not defined")
                 self._not_static(pred, f"window '{wname}': has")
                 lo, hi = self._bounds(wname, pred, bounds)
+                exists = self._any_event_exists(wname) if pred == ANY_EVENT and hi is None else None
+                if exists and lo in (None, 0, 1):
+                    if lo == 1:
+                        checks.append(exists)
+                    continue
                 count = self._count(wname, pred)
                 if lo is not None:
                     checks.append(f"{count} >= {lo}")
@@ -499,7 +519,7 @@ class _Compiler:
                  f"    WHERE {rows}",
                  "    GROUP BY e.subject_id, e.time",
                  ")"]
-        if any(self.nodes[n][0] == "open" for n in self.order):
+        if self.needs_record or any(self.nodes[n][0] == "open" for n in self.order):
             source = "events_per_time" if self.all_times else "meds_events WHERE time IS NOT NULL"
             lines += [", record AS (",
                       "    SELECT subject_id, min(time) AS first_time, max(time) AS last_time",
