@@ -150,6 +150,11 @@ def test_not_and_a_count_label_beyond_aces_give_the_references_samples(demo_lake
     want = beyond_aces_reference(meds_rows[dataset][0], count)
     assert len(want) > 50 and {0.0, 1.0} < {w[2] for w in want} and max(w[2] for w in want) > 2
     assert got == want
+    # a count label is a regression task: its MEDS labels carry the count as float_value
+    assert demo_lake.export_labels(str(tmp_path / "task.sql"), dataset, tmp_path / "labels.parquet") == len(want)
+    labels = pq.read_table(tmp_path / "labels.parquet")
+    assert labels.column_names == ["subject_id", "prediction_time", "float_value"]
+    assert sorted((r["subject_id"], r["prediction_time"], r["float_value"]) for r in labels.to_pylist()) == want
 
 
 def test_a_value_bound_without_its_inclusive_flag_is_exclusive_as_in_aces():
