@@ -398,9 +398,12 @@ class _Compiler:
     def _window_joins(self, previous: str, first: int) -> tuple[list[str], str]:
         """CTEs that add, for every window with a count, each counted predicate's running count at the
         window's end (rows up to it, or before it when the end is exclusive) and just before its start (rows
-        before it, or up to it when the start is exclusive); an unbounded start counts nothing before it."""
-        lines = []
-        i = first
+        before it, or up to it when the start is exclusive); an unbounded start counts nothing before it.
+        All these points are looked up in `running` by one ASOF join (`before X` is `up to X - 1 microsecond`:
+        times are whole microseconds)."""
+        if not self.count_windows:
+            return [], previous
+        probes = []
         for wname in self.count_windows:
             w = self.windows[wname]
             for side in ("end", "start"):
@@ -408,19 +411,32 @@ class _Compiler:
                 if side == "start" and node in self.unbounding:
                     continue
                 inclusive = w.get(f"{side}_inclusive", True)
-                op = ("<=" if inclusive else "<") if side == "end" else ("<" if inclusive else "<=")
-                if node in self.unbounding:   # an open end that bounds nothing: the subject's last running count
-                    op = "<="
-                cols = ", ".join(f"r.{col} AS {_ident(f'{node}#{col}')}" for col, _ in self.counted.values())
-                lines += [f", t{i} AS (",
-                          f"    SELECT t.*, {cols}",
-                          f"    FROM {previous} AS t",
-                          "    ASOF LEFT JOIN running AS r",
-                          f"        ON t.subject_id = r.subject_id AND r.time {op} t.{_ident(node)}",
-                          ")"]
-                previous = f"t{i}"
-                i += 1
-        return lines, previous
+                before = (not inclusive) if side == "end" else inclusive
+                at = f"t.{_ident(node)}" + (" - INTERVAL 1 MICROSECOND" if before else "")
+                probes.append((node, at))
+        union = "\n    UNION ALL ".join(
+            f"SELECT t.subject_id, t.trigger_time, {k} AS probe, {at} AS at FROM {previous} AS t"
+            for k, (_, at) in enumerate(probes))
+        cols = ",\n".join(f"        max(CASE WHEN q.probe = {k} THEN q.{col} END) AS {_ident(f'{node}#{col}')}"
+                          for k, (node, _) in enumerate(probes) for col, _ in self.counted.values())
+        i = first
+        lines = [f", t{i} AS (",
+                 f"    {union}",
+                 ")",
+                 f", t{i + 1} AS (",
+                 "    SELECT q.subject_id, q.trigger_time,",
+                 cols,
+                 f"    FROM (SELECT p.*, {', '.join(f'r.{col}' for col, _ in self.counted.values())}",
+                 f"          FROM t{i} AS p ASOF LEFT JOIN running AS r",
+                 "              ON p.subject_id = r.subject_id AND r.time <= p.at) AS q",
+                 "    GROUP BY q.subject_id, q.trigger_time",
+                 ")",
+                 f", t{i + 2} AS (",
+                 "    SELECT t.*, c.* EXCLUDE (subject_id, trigger_time)",
+                 f"    FROM {previous} AS t",
+                 f"    LEFT JOIN t{i + 1} AS c ON c.subject_id = t.subject_id AND c.trigger_time = t.trigger_time",
+                 ")"]
+        return lines, f"t{i + 2}"
 
     def select(self) -> str:
         for wname in self.windows:
