@@ -19,7 +19,7 @@ other, each on its own:
 
 Each child's wall time is measured from its start to its end (Python start-up,
 imports and reading the events included, for both) and its peak memory is its
-own ru_maxrss (from wait4). `query_seconds` is medlake's task alone, inside
+own maximum resident set (GNU time's %M). `query_seconds` is medlake's task alone, inside
 its child. `same_samples` compares the (subject_id, prediction_time, label)
 rows of both.
 """
@@ -58,12 +58,18 @@ def raw_files(flavor: str, patients: int, seed: int) -> Path:
 
 
 def _run_measured(cmd: list[str], cwd: Path, log: Path) -> tuple[int, float, float]:
-    """Run a command to its end: (exit status, wall seconds, its own peak memory in GB from ru_maxrss)."""
+    """Run a command to its end: (exit status, wall seconds, its own peak memory in GB).
+
+    The peak is the command's maximum resident set as GNU time reports it. Not this process's wait4: the
+    ru_maxrss of a child counts the memory of the process that started it up to its exec, which here holds
+    the lake and the export."""
+    peak_file = log.with_suffix(".maxrss")
     started = time.perf_counter()
     with open(log, "w") as f:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=f, stderr=subprocess.STDOUT)
-        _, status, rusage = os.wait4(proc.pid, 0)
-    return os.waitstatus_to_exitcode(status), time.perf_counter() - started, rusage.ru_maxrss / 2**20
+        status = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(peak_file), *cmd], cwd=cwd, stdout=f,
+                                stderr=subprocess.STDOUT).returncode
+    seconds = time.perf_counter() - started
+    return status, seconds, int(peak_file.read_text().split()[-1]) / 2**20
 
 
 def child_task(lake_path: str, dataset: str, config: str, out: str) -> None:
