@@ -178,6 +178,7 @@ class _Compiler:
         self.derived: dict[str, tuple[str, list[str]]] = {}
         self.static: dict[str, str] = {}       # demographics: name -> condition on a static row
         self.regexes: list[str] = []           # the regexes of plain predicates, matched once per distinct code
+        self.literal_codes: list[str] = []     # the code conditions of the other plain predicates
         for pname, decl in predicates.items():
             self._predicate(str(pname), decl)
         for pname, decl in demographics.items():
@@ -252,14 +253,19 @@ class _Compiler:
             self._fail(f"predicate '{name}' is not defined for this dataset ('???'); give it with --predicates FILE")
         if isinstance(code, str):
             parts = [_codes_in([code])]
+            if not static:
+                self.literal_codes.append(parts[0])
         elif isinstance(code, dict) and set(code) == {"regex"}:
             if static:
                 parts = [f"regexp_matches(e.code, {_literal(code['regex'])})"]
             else:   # a column of `code_matches`, joined to the rows (see select)
-                self.regexes.append(str(code["regex"]))
-                parts = [f"coalesce(c.r{len(self.regexes) - 1}, false)"]
+                if str(code["regex"]) not in self.regexes:
+                    self.regexes.append(str(code["regex"]))
+                parts = [f"coalesce(e.r{self.regexes.index(str(code['regex']))}, false)"]
         elif isinstance(code, dict) and set(code) == {"any"} and isinstance(code["any"], list) and code["any"]:
             parts = [_codes_in([str(c) for c in code["any"]])]
+            if not static:
+                self.literal_codes.append(parts[0])
         else:
             self._fail(f"predicate '{name}': code must be a string, {{regex: ...}} or {{any: [...]}}; got {code!r}")
         for side, op, op_incl in (("min", ">", ">="), ("max", "<", "<=")):
@@ -501,42 +507,55 @@ class _Compiler:
         label_sql = f"CAST({count} AS DOUBLE)" if self.count_label else f"CAST({count} > 0 AS INTEGER)"
         plain_cols = [f"        sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS {_ident(n)}"
                       for n, cond in self.plain.items()]
-        # Without _ANY_EVENT or not(...), only the rows some predicate holds on matter: the others are left
-        # out before the rows are grouped by time (most rows of a large dataset).
-        rows = "e.time IS NOT NULL"
-        if not self.all_times and self.plain:
-            rows += " AND (" + " OR ".join(f"({c})" for c in self.plain.values()) + ")"
-        join = []
+        # Only the rows whose code some plain predicate names or matches are grouped by time: those whose code
+        # a literal names (found by the scan's own filters), and those whose code a regex matches (an inner join
+        # with the few matching codes, whose keys DuckDB pushes into the scan); each row is in one of them.
+        literal = " OR ".join(self.literal_codes) or "false"
+        flags = ", ".join(f"c.r{k}" for k in range(len(self.regexes)))
+        if not self.regexes:
+            rows = f"SELECT e.* FROM meds_events AS e WHERE e.time IS NOT NULL AND ({literal})"
+        else:
+            rows = (f"SELECT e.*, {flags} FROM meds_events AS e "
+                    "LEFT JOIN code_matches AS c ON c.vocab = e.vocab AND c.vcode = e.vcode "
+                    f"WHERE e.time IS NOT NULL AND ({literal})\n"
+                    f"        UNION ALL SELECT e.*, {flags} FROM meds_events AS e "
+                    "JOIN code_matches AS c ON c.vocab = e.vocab AND c.vcode = e.vcode "
+                    f"WHERE e.time IS NOT NULL AND NOT coalesce({literal}, false)")
         if self.regexes:
             # a regex is matched against each distinct code once, not against every row's code
-            flags = ", ".join(f"regexp_matches(code, {_literal(r)}) AS r{k}" for k, r in enumerate(self.regexes))
+            matches = ", ".join(f"regexp_matches(code, {_literal(r)}) AS r{k}" for k, r in enumerate(self.regexes))
             lines = ["WITH code_matches AS (",
                      "    SELECT * FROM (",
-                     f"        SELECT vocab, vcode, {flags}",
-                     "        FROM (SELECT DISTINCT vocab, vcode, "
+                     f"        SELECT vocab, vcode, {matches}",
+                     "        FROM (SELECT vocab, vcode, "
                      "CASE WHEN vocab = 'MEDS' THEN vcode ELSE vocab || '//' || vcode END AS code",
                      "              FROM (SELECT DISTINCT vocab, vcode FROM meds_events))",
                      "    )",
                      "    WHERE " + " OR ".join(f"r{k}" for k in range(len(self.regexes))),
                      ")",
                      ", events_per_time AS ("]
-            join = ["    LEFT JOIN code_matches AS c ON c.vocab = e.vocab AND c.vcode = e.vcode"]
         else:
             lines = ["WITH events_per_time AS ("]
         lines += [
                  "    SELECT",
                  "        e.subject_id,",
                  "        e.time,",
-                 ",\n".join(plain_cols + ["        1 AS " + _ident(ANY_EVENT),
-                                          f"        min(CASE WHEN {self._trigger_row()} THEN e.visit_id END) "
+                 ",\n".join(plain_cols + [f"        min(CASE WHEN {self._trigger_row()} THEN e.visit_id END) "
                                           "AS trigger_visit_id"]),
-                 "    FROM meds_events AS e",
-                 *join,
-                 f"    WHERE {rows}",
+                 f"    FROM ({rows}) AS e",
                  "    GROUP BY e.subject_id, e.time",
                  ")"]
+        if self.all_times:
+            # _ANY_EVENT or not(...): every time with a row, with the predicates' counts where they hold
+            sums = ", ".join(f"coalesce(p.{_ident(n)}, 0) AS {_ident(n)}" for n in self.plain)
+            lines += [", all_times AS (",
+                      f"    SELECT a.subject_id, a.time, {sums}{', ' if sums else ''}p.trigger_visit_id",
+                      "    FROM (SELECT DISTINCT subject_id, time FROM meds_events WHERE time IS NOT NULL) AS a",
+                      "    LEFT JOIN events_per_time AS p ON p.subject_id = a.subject_id AND p.time = a.time",
+                      ")"]
+        times = "all_times" if self.all_times else "events_per_time"
         if self.needs_record or any(self.nodes[n][0] == "open" for n in self.order):
-            source = "events_per_time" if self.all_times else "meds_events WHERE time IS NOT NULL"
+            source = "all_times" if self.all_times else "meds_events WHERE time IS NOT NULL"
             lines += [", record AS (",
                       "    SELECT subject_id, min(time) AS first_time, max(time) AS last_time",
                       f"    FROM {source}",
@@ -552,12 +571,13 @@ class _Compiler:
                       "    GROUP BY e.subject_id",
                       ")",
                       ", preds AS (",
-                      "    SELECT p.*, " + ", ".join(f"coalesce(s.{_ident(n)}, 0) AS {_ident(n)}" for n in self.static),
-                      "    FROM events_per_time AS p",
+                      f"    SELECT p.*, 1 AS {_ident(ANY_EVENT)}, "
+                      + ", ".join(f"coalesce(s.{_ident(n)}, 0) AS {_ident(n)}" for n in self.static),
+                      f"    FROM {times} AS p",
                       "    LEFT JOIN static_facts AS s ON s.subject_id = p.subject_id",
                       ")"]
         else:
-            lines += [", preds AS (SELECT * FROM events_per_time)"]
+            lines += [f", preds AS (SELECT *, 1 AS {_ident(ANY_EVENT)} FROM {times})"]
         lines += [", t0 AS (",
                   "    SELECT p.subject_id, p.time AS trigger_time, p.trigger_visit_id",
                   "    FROM preds AS p",
