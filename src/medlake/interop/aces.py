@@ -214,6 +214,7 @@ class _Compiler:
         self.counted: dict[str, tuple[str, str]] = {}   # predicate -> (running count column, what it adds up)
         self.count_windows: dict[str, None] = {}        # windows with a count, in order
         self.needs_record = False
+        self.first_times: dict[str, None] = {}   # windows whose first time with a row is looked up
         self.count_label = False
 
     def _fail(self, message: str):
@@ -387,9 +388,11 @@ class _Compiler:
         return (f"(coalesce(t.{_ident(f'{wname}.end#{col}')}, 0) - "
                 f"coalesce(t.{_ident(f'{wname}.start#{col}')}, 0))")
 
-    def _any_event_exists(self, wname: str) -> str | None:
-        """Whether a window with an open, inclusive side holds any time with a row: whether the subject's last
-        (first) time, the open side itself, lies in it. None for other windows (they count every time)."""
+    def _any_event_exists(self, wname: str) -> str:
+        """Whether a window holds any time with a row (`_ANY_EVENT: (1, None)`), without counting every time:
+        with an open, inclusive side, whether the subject's last (first) time, that side itself, lies in it;
+        else whether the first time with a row from its start on (an ASOF join on the distinct times,
+        `_window_joins`) comes before its end."""
         w = self.windows[wname]
         for side, other, op_incl, op in (("end", "start", ">=", ">"), ("start", "end", "<=", "<")):
             node = f"{wname}.{side}"
@@ -399,7 +402,9 @@ class _Compiler:
                 op = op_incl if w.get(f"{other}_inclusive", True) else op
                 return (f"(SELECT r.{column} FROM record AS r WHERE r.subject_id = t.subject_id) {op} "
                         f"t.{_ident(f'{wname}.{other}')}")
-        return None
+        self.first_times[wname] = None
+        return f"t.{_ident(f'{wname}#first_time')} {'<=' if w.get('end_inclusive', True) else '<'} " \
+               f"t.{_ident(f'{wname}.end')}"
 
     def _window_joins(self, previous: str, first: int) -> tuple[list[str], str]:
         """CTEs that add, for every window with a count, each counted predicate's running count at the
@@ -407,8 +412,21 @@ class _Compiler:
         before it, or up to it when the start is exclusive); an unbounded start counts nothing before it.
         All these points are looked up in `running` by one ASOF join (`before X` is `up to X - 1 microsecond`:
         times are whole microseconds)."""
+        lines = []
+        for wname in self.first_times:
+            w = self.windows[wname]
+            lines += [f", t{first} AS (",
+                      f"    SELECT t.*, q.time AS {_ident(f'{wname}#first_time')}",
+                      f"    FROM {previous} AS t",
+                      "    ASOF LEFT JOIN times AS q",
+                      f"        ON t.subject_id = q.subject_id "
+                      f"AND q.time {'>=' if w.get('start_inclusive', True) else '>'} "
+                      f"t.{_ident(f'{wname}.start')}",
+                      ")"]
+            previous = f"t{first}"
+            first += 1
         if not self.count_windows:
-            return [], previous
+            return lines, previous
         probes = []
         for wname in self.count_windows:
             w = self.windows[wname]
@@ -426,7 +444,7 @@ class _Compiler:
         cols = ",\n".join(f"        max(CASE WHEN q.probe = {k} THEN q.{col} END) AS {_ident(f'{node}#{col}')}"
                           for k, (node, _) in enumerate(probes) for col, _ in self.counted.values())
         i = first
-        lines = [f", t{i} AS (",
+        lines += [f", t{i} AS (",
                  f"    {union}",
                  ")",
                  f", t{i + 1} AS (",
@@ -493,10 +511,9 @@ class _Compiler:
                     self._fail(f"window '{wname}': has names predicate '{pred}', which is not defined")
                 self._not_static(pred, f"window '{wname}': has")
                 lo, hi = self._bounds(wname, pred, bounds)
-                exists = self._any_event_exists(wname) if pred == ANY_EVENT and hi is None else None
-                if exists and lo in (None, 0, 1):
+                if pred == ANY_EVENT and hi is None and lo in (None, 0, 1):
                     if lo == 1:
-                        checks.append(exists)
+                        checks.append(self._any_event_exists(wname))
                     continue
                 count = self._count(wname, pred)
                 if lo is not None:
@@ -508,19 +525,18 @@ class _Compiler:
         plain_cols = [f"        sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS {_ident(n)}"
                       for n, cond in self.plain.items()]
         # Only the rows whose code some plain predicate names or matches are grouped by time: those whose code
-        # a literal names (found by the scan's own filters), and those whose code a regex matches (an inner join
-        # with the few matching codes, whose keys DuckDB pushes into the scan); each row is in one of them.
+        # a regex matches (an inner join with the matching codes, whose keys DuckDB pushes into the scan), and
+        # the others whose code a literal names (found by the scan's own filters).
         literal = " OR ".join(self.literal_codes) or "false"
         flags = ", ".join(f"c.r{k}" for k in range(len(self.regexes)))
         if not self.regexes:
             rows = f"SELECT e.* FROM meds_events AS e WHERE e.time IS NOT NULL AND ({literal})"
         else:
             rows = (f"SELECT e.*, {flags} FROM meds_events AS e "
-                    "LEFT JOIN code_matches AS c ON c.vocab = e.vocab AND c.vcode = e.vcode "
-                    f"WHERE e.time IS NOT NULL AND ({literal})\n"
+                    "JOIN code_matches AS c ON c.vocab = e.vocab AND c.vcode = e.vcode WHERE e.time IS NOT NULL\n"
                     f"        UNION ALL SELECT e.*, {flags} FROM meds_events AS e "
-                    "JOIN code_matches AS c ON c.vocab = e.vocab AND c.vcode = e.vcode "
-                    f"WHERE e.time IS NOT NULL AND NOT coalesce({literal}, false)")
+                    "LEFT JOIN code_matches AS c ON c.vocab = e.vocab AND c.vcode = e.vcode "
+                    f"WHERE e.time IS NOT NULL AND ({literal}) AND c.vocab IS NULL")
         if self.regexes:
             # a regex is matched against each distinct code once, not against every row's code
             matches = ", ".join(f"regexp_matches(code, {_literal(r)}) AS r{k}" for k, r in enumerate(self.regexes))
@@ -553,6 +569,8 @@ class _Compiler:
                       "    FROM (SELECT DISTINCT subject_id, time FROM meds_events WHERE time IS NOT NULL) AS a",
                       "    LEFT JOIN events_per_time AS p ON p.subject_id = a.subject_id AND p.time = a.time",
                       ")"]
+        if self.first_times:
+            lines += [", times AS (SELECT DISTINCT subject_id, time FROM meds_events WHERE time IS NOT NULL)"]
         times = "all_times" if self.all_times else "events_per_time"
         if self.needs_record or any(self.nodes[n][0] == "open" for n in self.order):
             source = "all_times" if self.all_times else "meds_events WHERE time IS NOT NULL"
