@@ -1,17 +1,27 @@
-"""MEDS and ACES benchmark: export a synthetic MIMIC-IV lake as MEDS, load it back, run an ACES config compiled
-by medlake and, when given, ACES itself on the same export; seconds, rows/s and peak memory as JSON.
+"""ACES benchmark: each ACES config compiled by medlake and run on the lake, beside ACES itself on the MEDS
+export of the same events; wall time, peak memory and whether the samples agree, as JSON.
 
-    .venv/bin/python benchmarks/aces.py --patients 10000 [--aces-cli /tmp/aces-venv/bin/aces-cli]
+    flock /tmp/medlake-bench.lock .venv/bin/python benchmarks/aces.py --patients 46500 \\
+        --aces-cli /tmp/medlake-ci-aces-venv/bin/aces-cli --workdir /tmp/meds/bench
 
-The raw export is generated once (`medlake synth mimic4`, in a child process)
-into benchmarks/out/mimic4-<patients>-seed<seed> (the folder benchmarks/etl.py
-uses too) and loaded into a fresh lake (not timed). The timed steps:
-`lake.export_meds` (one shard), `lake.load("meds", ...)`, and the in-hospital
-mortality config below compiled by `lake.task_from_aces` and run
-(`lake.task(...).to_arrow()`). With --aces-cli, `aces-cli` (es-aces 0.7.3, in
-an environment of its own: it clashes with medlake's pins) runs the same
-config on the same export; the report gives its wall time, its peak memory
-(that child's own ru_maxrss, from wait4) and whether its samples equal medlake's.
+The synthetic export (`medlake synth FLAVOR`, default mimic3: 46,500 patients
+is MIMIC-III's size) is generated once into benchmarks/out/<flavor>-<patients>-seed<seed>
+(the folder benchmarks/etl.py uses too; --raw names another) and loaded into a
+fresh lake, or --lake names a lake where it is loaded already (neither is timed). Timed: the
+MEDS export (`lake.export_meds`, one shard), then for every config (default:
+the ACES configs of tests/fixtures/aces/) two child processes, one after the
+other, each on its own:
+
+- medlake: opens the lake read-only, compiles the config (`compile_aces`),
+  runs it (`lake.task(...).to_arrow()`) and writes the samples;
+- ACES: `aces-cli` (es-aces 0.7.3, in an environment of its own: it clashes
+  with medlake's pins) on the MEDS export.
+
+Each child's wall time is measured from its start to its end (Python start-up,
+imports and reading the events included, for both) and its peak memory is its
+own maximum resident set (GNU time's %M). `query_seconds` is medlake's task alone, inside
+its child. `same_samples` compares the (subject_id, prediction_time, label)
+rows of both.
 """
 
 from __future__ import annotations
@@ -30,97 +40,118 @@ import pyarrow.parquet as pq
 import medlake
 
 HERE = Path(__file__).resolve().parent
-
-# death in hospital, predicted 48 hours after admission (the shape of MEDS-DEV's in-ICU mortality config)
-CONFIG = """
-predicates:
-  admission: {code: VISIT//INPATIENT//START}
-  discharge: {code: VISIT//INPATIENT//END}
-  death: {code: {regex: ^MEDS_DEATH}}
-  discharge_or_death: {expr: "or(discharge, death)"}
-trigger: admission
-windows:
-  input: {start: null, end: trigger + 48h, start_inclusive: true, end_inclusive: true, index_timestamp: end}
-  gap:
-    start: trigger
-    end: start + 48h
-    start_inclusive: false
-    end_inclusive: true
-    has:
-      admission: (None, 0)
-      discharge_or_death: (None, 0)
-  target: {start: gap.end, end: start -> discharge_or_death, start_inclusive: false, end_inclusive: true, label: death}
-"""
+CONFIGS = HERE.parent / "tests" / "fixtures" / "aces"
+DEFAULT_CONFIGS = ("meds_dev_in_icu_mortality_first_24h", "meds_dev_in_hospital_mortality_first_48h", "ihm48",
+                   "creatinine", "sodium", "discharge_home", "readmission_30d")
 
 
-def raw_files(patients: int, seed: int) -> Path:
-    """The cached synthetic MIMIC-IV export, generated (in a child process) when missing."""
-    folder = HERE / "out" / f"mimic4-{patients}-seed{seed}"
+def raw_files(flavor: str, patients: int, seed: int) -> Path:
+    """The cached synthetic export, generated (in a child process) when missing."""
+    folder = HERE / "out" / f"{flavor}-{patients}-seed{seed}"
     done = folder / ".complete"
     if not done.exists():
         cli = Path(sys.executable).parent / "medlake"
-        subprocess.run([str(cli), "synth", "mimic4", str(folder), "--patients", str(patients), "--seed", str(seed),
+        subprocess.run([str(cli), "synth", flavor, str(folder), "--patients", str(patients), "--seed", str(seed),
                         "--silent"], check=True, stdout=subprocess.DEVNULL)
         done.write_text("")
     return folder
 
 
-def _run_measured(cmd: list[str], cwd: Path, log: Path):
-    """Run a command to its end; (exit status, its own resource usage: ru_maxrss is its peak memory in KiB)."""
-    with open(log, "w") as f:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=f, stderr=subprocess.STDOUT)
-        _, status, rusage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, rusage
+def _run_measured(cmd: list[str], cwd: Path, log: Path) -> tuple[int, float, float]:
+    """Run a command to its end: (exit status, wall seconds, its own peak memory in GB).
 
-
-def timed(fn):
+    The peak is the command's maximum resident set as GNU time reports it. Not this process's wait4: the
+    ru_maxrss of a child counts the memory of the process that started it up to its exec, which here holds
+    the lake and the export."""
+    peak_file = log.with_suffix(".maxrss")
     started = time.perf_counter()
-    out = fn()
-    return out, round(time.perf_counter() - started, 3)
+    with open(log, "w") as f:
+        status = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(peak_file), *cmd], cwd=cwd, stdout=f,
+                                stderr=subprocess.STDOUT).returncode
+    seconds = time.perf_counter() - started
+    return status, seconds, int(peak_file.read_text().split()[-1]) / 2**20
+
+
+def child_task(lake_path: str, dataset: str, config: str, out: str) -> None:
+    """The medlake child: compile `config`, run it on `dataset` of the lake (read-only), write the samples."""
+    started = time.perf_counter()
+    with medlake.connect(lake_path, read_only=True) as lake:
+        task_file = Path(out).with_suffix(".sql")
+        lake.task_from_aces(config, task_file)
+        samples = lake.task(str(task_file), dataset).to_arrow()
+        seconds = time.perf_counter() - started
+    pq.write_table(samples.select(["subject_id", "index_time", "label"]), out)
+    print(json.dumps({"query_seconds": round(seconds, 3)}))
+
+
+def _rows(path: Path, time_col: str, label_col: str) -> list[tuple]:
+    return sorted((r["subject_id"], r[time_col], bool(r[label_col])) for r in pq.read_table(path).to_pylist())
 
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--patients", type=int, default=10000)
+    parser.add_argument("--patients", type=int, default=46500)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--flavor", choices=["mimic3", "mimic4"], default="mimic3")
+    parser.add_argument("--raw", default=None, help="the synthetic export, when it is somewhere else already")
+    parser.add_argument("--lake", default=None, help="a lake with the synthetic export loaded as FLAVOR already")
     parser.add_argument("--aces-cli", default=None, help="aces-cli of an es-aces 0.7.3 environment")
+    parser.add_argument("--config", action="append", default=None,
+                        help="an ACES config to run (repeatable); default: the ACES configs of tests/fixtures/aces/")
+    parser.add_argument("--workdir", default=None, help="where the lake, the export and the outputs go "
+                        "(default: a temporary folder, removed at the end)")
+    parser.add_argument("--child-task", nargs=4, metavar=("LAKE", "DATASET", "CONFIG", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child_task:
+        child_task(*args.child_task)
+        return {}
 
-    folder = raw_files(args.patients, args.seed)
+    configs = [Path(c).resolve() for c in args.config] if args.config else [CONFIGS / f"{c}.yaml" for c in DEFAULT_CONFIGS]
     report: dict = {"command": " ".join([Path(sys.executable).name, "benchmarks/aces.py", *(argv or sys.argv[1:])]),
-                    "patients": args.patients, "seed": args.seed, "cpu_count": os.cpu_count(),
+                    "flavor": args.flavor, "patients": args.patients, "seed": args.seed, "cpu_count": os.cpu_count(),
                     "load_avg_1min": round(os.getloadavg()[0], 2)}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         tmp = Path(tmp)
-        with medlake.connect(tmp / "lake.duckdb") as lake:
-            lake.load("mimic4", folder)
-            export, seconds = timed(lambda: lake.export_meds("mimic4", tmp / "meds", subjects_per_shard=10**9))
-            report["export"] = {"seconds": seconds, "rows": export.rows, "rows_per_s": round(export.rows / seconds),
-                                "bytes": sum(p.stat().st_size for p in export.shards)}
-            loaded, seconds = timed(lambda: lake.load("meds", tmp / "meds", name="back"))
-            report["load_meds"] = {"seconds": seconds, "rows": loaded.row_counts["back_raw.data"],
-                                   "rows_per_s": round(loaded.row_counts["back_raw.data"] / seconds)}
-            (tmp / "cohorts").mkdir()
-            (tmp / "cohorts" / "ihm48.yaml").write_text(CONFIG)
-            lake.task_from_aces(tmp / "cohorts" / "ihm48.yaml", tmp / "ihm48.sql")
-            samples, seconds = timed(lambda: lake.task(str(tmp / "ihm48.sql"), "mimic4").to_arrow())
-            ours = sorted((r["subject_id"], r["index_time"], bool(r["label"])) for r in samples.to_pylist())
-            report["medlake_task"] = {"seconds": seconds, "samples": len(ours), "positive": sum(r[2] for r in ours),
-                                      "events": export.rows}
-        if args.aces_cli:
-            out = tmp / "aces.parquet"
-            cmd = [args.aces_cli, f"data.path={export.shards[0]}", "data.standard=meds",
-                   f"cohort_dir={tmp / 'cohorts'}", "cohort_name=ihm48", f"output_filepath={out}"]
-            log = tmp / "aces.log"
-            (status, rusage), seconds = timed(lambda: _run_measured(cmd, tmp, log))
+        lake_path = Path(args.lake).resolve() if args.lake else tmp / "lake.duckdb"
+        if not args.lake:
+            with medlake.connect(lake_path) as lake:
+                lake.load(args.flavor, args.raw or raw_files(args.flavor, args.patients, args.seed))
+        with medlake.connect(lake_path, read_only=True) as lake:
+            started = time.perf_counter()
+            export = lake.export_meds(args.flavor, tmp / "meds", subjects_per_shard=10**9)
+            seconds = time.perf_counter() - started
+        report["export"] = {"seconds": round(seconds, 2), "rows": export.rows, "subjects": export.subjects,
+                            "rows_per_s": round(export.rows / seconds),
+                            "bytes": sum(p.stat().st_size for p in export.shards)}
+        (tmp / "cohorts").mkdir()
+        report["configs"] = {}
+        for config in configs:
+            name = config.stem
+            (tmp / "cohorts" / config.name).write_text(config.read_text())
+            ours = tmp / f"{name}.medlake.parquet"
+            status, seconds, peak = _run_measured(
+                [sys.executable, __file__, "--child-task", str(lake_path), args.flavor, str(config), str(ours)],
+                tmp, tmp / f"{name}.medlake.log")
+            log = (tmp / f"{name}.medlake.log").read_text()
             if status != 0:
-                raise SystemExit(f"aces-cli failed:\n{log.read_text()[-3000:]}")
-            theirs = sorted((r["subject_id"], r["prediction_time"], r["boolean_value"])
-                            for r in pq.read_table(out).to_pylist())
-            report["aces"] = {"seconds": seconds, "samples": len(theirs),
-                              "peak_rss_gb": round(rusage.ru_maxrss / 2**20, 2),
-                              "same_samples_as_medlake": theirs == ours}
+                raise SystemExit(f"medlake failed on {name}:\n{log[-3000:]}")
+            mine = _rows(ours, "index_time", "label")
+            entry = {"samples": len(mine), "positive": sum(r[2] for r in mine),
+                     "medlake": {"seconds": round(seconds, 2), "peak_rss_gb": round(peak, 2),
+                                 **json.loads(log.strip().splitlines()[-1])}}
+            if args.aces_cli:
+                theirs = tmp / f"{name}.aces.parquet"
+                cmd = [args.aces_cli, f"data.path={export.shards[0]}", "data.standard=meds",
+                       f"cohort_dir={tmp / 'cohorts'}", f"cohort_name={name}", f"output_filepath={theirs}"]
+                status, seconds, peak = _run_measured(cmd, tmp, tmp / f"{name}.aces.log")
+                if status != 0:
+                    raise SystemExit(f"aces-cli failed on {name}:\n{(tmp / f'{name}.aces.log').read_text()[-3000:]}")
+                entry["aces"] = {"seconds": round(seconds, 2), "peak_rss_gb": round(peak, 2)}
+                entry["same_samples"] = _rows(theirs, "prediction_time", "boolean_value") == mine
+                entry["time_ratio"] = round(entry["aces"]["seconds"] / entry["medlake"]["seconds"], 1)
+                entry["memory_ratio"] = round(entry["aces"]["peak_rss_gb"] / entry["medlake"]["peak_rss_gb"], 1)
+            report["configs"][name] = entry
+            print(json.dumps({name: entry}), file=sys.stderr, flush=True)
     print(json.dumps(report, indent=2))
     return report
 

@@ -106,6 +106,18 @@ def _loaded_lake(tmp_path_factory, source: str, folder: Path):
 
 
 @pytest.fixture(scope="session")
+def synthetic_lake(tmp_path_factory):
+    """A synthetic MIMIC-IV export of 3,000 patients (`medlake synth mimic4 --seed 1`, about 2.7 M MEDS rows)
+    loaded as dataset mimic4, shared by the session. Do not modify it."""
+    from medlake.synth import synthesize
+
+    raw = tmp_path_factory.mktemp("synth3000") / "raw"
+    synthesize("mimic4", raw, patients=3000, seed=1)
+    with _loaded_lake(tmp_path_factory, "mimic4", raw) as lake:
+        yield lake
+
+
+@pytest.fixture(scope="session")
 def eicu_lake(tmp_path_factory, eicu_dir):
     """The eICU demo loaded, shared by the session. Do not modify it."""
     with _loaded_lake(tmp_path_factory, "eicu", eicu_dir) as lake:

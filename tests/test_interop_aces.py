@@ -1,10 +1,12 @@
-"""ACES task configs compiled into medlake task files: the samples they give on the MIMIC demos equal a
-plain-Python reading of each config over the MEDS export of the same dataset (docs/meds.md, "ACES").
+"""ACES task configs compiled into medlake task files (docs/meds.md, "ACES").
 
-The references below follow the ACES configuration language (windows, inclusive ends, `->` / `<-`, `has`
-counts) for these two configs only; they share no code with the compiler. ACES itself (es-aces, which
-clashes with medlake's pins and lives in an environment of its own) runs the same configs when
-MEDLAKE_ACES_CLI names its aces-cli; without it that comparison is skipped (MEDLAKE_REQUIRE_ACES=1 fails it)."""
+ACES itself (es-aces 0.7.3, which clashes with medlake's pins and lives in an environment of its own, built by
+.ci/run) runs the configs of tests/fixtures/aces/ (MEDS-DEV's two mortality tasks and five of ours that cover
+every window and predicate form) on the MEDS export, medlake runs them compiled on the lake, and the
+(subject_id, prediction_time, label) rows must be equal on the MIMIC-III and MIMIC-IV demos and on a synthetic
+set of 3,000 patients. MEDLAKE_ACES_CLI names ACES's aces-cli; without it that comparison is skipped
+(MEDLAKE_REQUIRE_ACES=1 fails it). Without ACES too: two configs, and what goes beyond ACES (not(...), a count
+label), against plain-Python readings over the MEDS export that share no code with the compiler."""
 
 from __future__ import annotations
 
@@ -27,46 +29,13 @@ from medlake.interop import compile_aces
 
 DATASETS = ("mimic3", "mimic4")
 H = dt.timedelta(hours=1)
-
-# in-hospital mortality after 48 hours, in the shape of MEDS-DEV's in-ICU mortality config
-MORTALITY = """
-metadata:
-  description: Death in hospital, predicted 48 hours after admission.
-predicates:
-  admission: {code: VISIT//INPATIENT//START}
-  discharge: {code: VISIT//INPATIENT//END}
-  death: {code: {regex: ^MEDS_DEATH}}
-  discharge_or_death: {expr: "or(discharge, death)"}
-trigger: admission
-windows:
-  input: {start: null, end: trigger + 48h, start_inclusive: true, end_inclusive: true, index_timestamp: end}
-  gap:
-    start: trigger
-    end: start + 2 days
-    start_inclusive: false
-    end_inclusive: true
-    has:
-      admission: (None, 0)
-      discharge_or_death: (None, 0)
-  target: {start: gap.end, end: start -> discharge_or_death, start_inclusive: false, end_inclusive: true, label: death}
-"""
-
-# a lab outcome: creatinine above 1.5 within two days after the first 24 hours, for men with at least five lab
-# results in those 24 hours and a lab result before the admission
-CREATININE = """
-predicates:
-  admission: {code: {any: [VISIT//INPATIENT//START]}}
-  lab: {code: {regex: _LAB//}}
-  high_creatinine: {code: LAB_CODE, value_min: 1.5, value_min_inclusive: false}
-patient_demographics:
-  male: {code: SEX//M}
-trigger: admission
-windows:
-  input: {start: trigger, end: start + 24h, start_inclusive: true, end_inclusive: true, has: {lab: "(5, None)"},
-          index_timestamp: end}
-  target: {start: input.end, end: start + 2d, start_inclusive: false, end_inclusive: true, label: high_creatinine}
-  before: {start: end <- lab, end: trigger, start_inclusive: true, end_inclusive: false}
-"""
+CONFIGS = Path(__file__).parent / "fixtures" / "aces"
+# run by ACES and by medlake on every dataset (tests/fixtures/aces/README.md says what each covers)
+ACES_CONFIGS = ("meds_dev_in_icu_mortality_first_24h", "meds_dev_in_hospital_mortality_first_48h", "ihm48",
+                "creatinine", "sodium", "discharge_home", "readmission_30d")
+MORTALITY = (CONFIGS / "ihm48.yaml").read_text()
+CREATININE = (CONFIGS / "creatinine.yaml").read_text()
+CREATININE_CODES = ("MIMIC3_LAB//50912", "MIMIC4_LAB//50912")
 
 
 @pytest.fixture(scope="module")
@@ -87,14 +56,12 @@ def meds_rows(demo_lake, tmp_path_factory):
     return out
 
 
-def run_config(lake, text: str, dataset: str, tmp_path: Path, **replace) -> list[tuple]:
-    for k, v in replace.items():
-        text = text.replace(k, v)
+def run_config(lake, text: str, dataset: str, tmp_path: Path, label_type: str = "binary") -> list[tuple]:
     config = tmp_path / "task.yaml"
     config.write_text(text)
     task = lake.task_from_aces(config, tmp_path / "task.sql")
     table = lake.task(str(tmp_path / "task.sql"), dataset).to_arrow().to_pylist()
-    assert task.spec.label_type == "binary"
+    assert task.spec.label_type == label_type
     return sorted((r["subject_id"], r["index_time"], r["label"]) for r in table)
 
 
@@ -117,18 +84,19 @@ def mortality_reference(rows) -> list[tuple]:
     return sorted(out)
 
 
-def creatinine_reference(rows, static, code: str) -> list[tuple]:
+def creatinine_reference(rows, static) -> list[tuple]:
     out = []
     for sid, events in rows.items():
         if "SEX//M" not in static[sid]:
             continue
         for t in sorted({e[0] for e in events if e[1] == "VISIT//INPATIENT//START"}):
             labs = [e for e in events if "_LAB//" in e[1]]
-            if not any(e[0] < t for e in labs):
+            # `start: end <- lab` with start_inclusive: a lab at the admission's own time starts the window too
+            if not any(e[0] <= t for e in labs):
                 continue
             if sum(1 for e in labs if t <= e[0] <= t + 24 * H) < 5:
                 continue
-            high = any(e[1] == code and e[2] is not None and np.float32(e[2]) > 1.5
+            high = any(e[1] in CREATININE_CODES and e[2] is not None and np.float32(e[2]) > 1.5
                        and t + 24 * H < e[0] <= t + 72 * H for e in events)
             out.append((sid, t + 24 * H, int(high)))
     return sorted(out)
@@ -145,11 +113,57 @@ def test_mortality_config_gives_the_references_samples(demo_lake, meds_rows, dat
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_value_bounds_demographics_and_backward_windows_give_the_references_samples(demo_lake, meds_rows, dataset,
                                                                                     tmp_path):
-    code = f"{dataset.upper()}_LAB//50912"
-    got = run_config(demo_lake, CREATININE, dataset, tmp_path, LAB_CODE=code)
-    want = creatinine_reference(*meds_rows[dataset], code)
+    got = run_config(demo_lake, CREATININE, dataset, tmp_path)
+    want = creatinine_reference(*meds_rows[dataset])
     assert len(want) > 10 and 0 < sum(w[2] for w in want) < len(want)
     assert got == want
+
+
+def beyond_aces_reference(rows, count: str) -> list[tuple]:
+    """tests/fixtures/aces/beyond_aces.yaml read by hand: admissions whose first 24 hours hold a time with events
+    but no lab result; label = how many creatinine rows (count="creatinine") or how many such no-lab times
+    (count="no_lab") fall in the two days after."""
+    out = []
+    for sid, events in rows.items():
+        codes = defaultdict(list)
+        for time, code, _ in events:
+            codes[time].append(code)
+        no_lab = {time for time, cs in codes.items() if not any("_LAB//" in c for c in cs)}
+        for t in sorted(time for time, cs in codes.items() if "VISIT//INPATIENT//START" in cs):
+            if not any(t <= time <= t + 24 * H for time in no_lab):
+                continue
+            after = [time for time in codes if t + 24 * H < time <= t + 72 * H]
+            if count == "creatinine":
+                n = sum(c in CREATININE_CODES for time in after for c in codes[time])
+            else:
+                n = sum(time in no_lab for time in after)
+            out.append((sid, t + 24 * H, float(n)))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+@pytest.mark.parametrize("count", ["creatinine", "no_lab"])
+def test_not_and_a_count_label_beyond_aces_give_the_references_samples(demo_lake, meds_rows, dataset, count,
+                                                                       tmp_path):
+    text = (CONFIGS / "beyond_aces.yaml").read_text().replace("{count: creatinine}", f"{{count: {count}}}")
+    got = run_config(demo_lake, text, dataset, tmp_path, label_type="regression")
+    want = beyond_aces_reference(meds_rows[dataset][0], count)
+    assert len(want) > 50 and {0.0, 1.0} < {w[2] for w in want} and max(w[2] for w in want) > 2
+    assert got == want
+    # a count label is a regression task: its MEDS labels carry the count as float_value
+    assert demo_lake.export_labels(str(tmp_path / "task.sql"), dataset, tmp_path / "labels.parquet") == len(want)
+    labels = pq.read_table(tmp_path / "labels.parquet")
+    assert labels.column_names == ["subject_id", "prediction_time", "float_value"]
+    assert sorted((r["subject_id"], r["prediction_time"], r["float_value"]) for r in labels.to_pylist()) == want
+
+
+def test_a_value_bound_without_its_inclusive_flag_is_exclusive_as_in_aces():
+    cfg = yaml.safe_load(MORTALITY)
+    cfg["predicates"]["death"] = {"code": "X", "value_min": 5, "value_max": 7, "value_max_inclusive": True,
+                                  "unit": "mg/dL", "text_value": "high"}
+    sql = compile_aces(cfg).sql
+    assert "(e.vocab = 'MEDS' AND e.vcode IN ('X'))) AND e.numeric_value > 5.0 AND e.numeric_value <= 7.0 AND " \
+           "e.\"unit\" = 'mg/dL' AND e.\"text_value\" = 'high'" in sql
 
 
 def test_samples_carry_the_triggers_visit(demo_lake, tmp_path):
@@ -184,6 +198,8 @@ def test_undefined_predicates_come_from_a_predicates_file(demo_lake, tmp_path):
     ({"windows.gap.start": "target.end", "windows.target.start": "gap.start"}, "in a circle"),
     ({"windows.gap.has": {"death": "(a, 1)"}}, "is not \\(MIN, MAX\\)"),
     ({"predicates.death": {"code": "X", "value_between": 3}}, "unknown field 'value_between'"),
+    ({"predicates.no_death": {"expr": "not(death, admission)"}}, "not\\(...\\) takes one predicate name"),
+    ({"windows.target.label": {"count": "death", "of": 2}}, "label must be a predicate name or \\{count: PREDICATE\\}"),
     ({"windows.gap.lable": "death"}, "window 'gap': unknown field 'lable'"),
     ({"patient_demographics": {"male": {"code": "SEX//M"}}, "windows.gap.has": {"male": "(1, None)"}},
      "window 'gap': has names the patient demographic 'male'"),
@@ -228,19 +244,109 @@ def aces_cli() -> str:
     return cli
 
 
-@pytest.mark.parametrize("dataset", DATASETS)
-@pytest.mark.parametrize("config", ["mortality", "creatinine"])
-def test_aces_itself_gives_the_same_samples(demo_lake, aces_cli, dataset, config, tmp_path):
-    text = (MORTALITY if config == "mortality" else CREATININE).replace("LAB_CODE", f"{dataset.upper()}_LAB//50912")
-    export = demo_lake.export_meds(dataset, tmp_path / "meds", subjects_per_shard=1000)
+@pytest.fixture(scope="module")
+def aces_samples(aces_cli, demo_lake, synthetic_lake, tmp_path_factory):
+    """ACES's samples of every config of ACES_CONFIGS on one dataset's MEDS export: run once per dataset (a
+    hydra multirun over the configs), then kept for the module. (lake, dataset) -> {config: rows}."""
+    done: dict = {}
+
+    def samples(which: str):
+        lake, dataset = (synthetic_lake, "mimic4") if which == "synthetic" else (demo_lake, which)
+        if which not in done:
+            tmp = tmp_path_factory.mktemp(f"aces_{which}")
+            export = lake.export_meds(dataset, tmp / "meds", subjects_per_shard=10**6)
+            (tmp / "cohorts").mkdir()
+            for name in ACES_CONFIGS:
+                (tmp / "cohorts" / f"{name}.yaml").write_text((CONFIGS / f"{name}.yaml").read_text())
+            ran = subprocess.run([aces_cli, "-m", f"data.path={export.shards[0]}", "data.standard=meds",
+                                  f"cohort_dir={tmp / 'cohorts'}", f"cohort_name={','.join(ACES_CONFIGS)}"],
+                                 capture_output=True, text=True, cwd=tmp)
+            assert ran.returncode == 0, ran.stdout[-2000:] + ran.stderr[-2000:]
+            done[which] = {name: sorted((r["subject_id"], r["prediction_time"], int(r["boolean_value"]))
+                                        for r in pq.read_table(tmp / "cohorts" / f"{name}.parquet").to_pylist())
+                           for name in ACES_CONFIGS}
+        return lake, dataset, done[which]
+
+    return samples
+
+
+@pytest.mark.parametrize("which", [*DATASETS, "synthetic"])
+@pytest.mark.parametrize("config", ACES_CONFIGS)
+def test_aces_itself_gives_the_same_samples(aces_samples, which, config, tmp_path):
+    lake, dataset, theirs = aces_samples(which)
+    aces = theirs[config]
+    assert len(aces) >= 10
+    assert run_config(lake, (CONFIGS / f"{config}.yaml").read_text(), dataset, tmp_path) == aces
+
+
+def test_aces_refuses_not(aces_cli, tmp_path):
+    """What docs/meds.md says ACES 0.7.3 cannot do: not(...) (and a count label, which its MEDS output casts to
+    a boolean)."""
     (tmp_path / "cohorts").mkdir()
-    (tmp_path / "cohorts" / f"{config}.yaml").write_text(text)
-    done = subprocess.run([aces_cli, f"data.path={export.shards[0]}", "data.standard=meds",
-                           f"cohort_dir={tmp_path / 'cohorts'}", f"cohort_name={config}",
-                           f"output_filepath={tmp_path / 'aces.parquet'}"], capture_output=True, text=True,
-                          cwd=tmp_path)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    aces = sorted((r["subject_id"], r["prediction_time"], int(r["boolean_value"]))
-                  for r in pq.read_table(tmp_path / "aces.parquet").to_pylist())
-    assert len(aces) > 10
-    assert run_config(demo_lake, text, dataset, tmp_path) == aces
+    text = (CONFIGS / "beyond_aces.yaml").read_text().replace("{count: creatinine}", "creatinine")
+    (tmp_path / "cohorts" / "beyond.yaml").write_text(text)
+    pq.write_table(pa.table({"subject_id": pa.array([1], pa.int64()), "time": pa.array([dt.datetime(2020, 1, 1)]),
+                             "code": ["VISIT//INPATIENT//START"], "numeric_value": pa.array([None], pa.float32())}),
+                   tmp_path / "data.parquet")
+    ran = subprocess.run([aces_cli, f"data.path={tmp_path / 'data.parquet'}", "data.standard=meds",
+                          f"cohort_dir={tmp_path / 'cohorts'}", "cohort_name=beyond"], capture_output=True, text=True,
+                         cwd=tmp_path)
+    assert ran.returncode != 0 and "must start with 'and(' or 'or('. Got: 'not(lab)'" in ran.stdout + ran.stderr
+
+
+# Where `->` and `<-` find a predicate at the time they start from, ACES 0.7.3 and the compile must agree:
+# each case's window side is placed by an arrow, and the index timestamp shows where it landed.
+ARROWS = {
+    # a side that refers to the trigger: never the trigger's own time
+    "external_next": "{start: trigger -> b, end: start + 1h, start_inclusive: true, end_inclusive: true}",
+    "external_previous": "{start: trigger <- b, end: start + 1h, start_inclusive: true, end_inclusive: true}",
+    # a side that refers to its own window: its own time when the window is closed at that end
+    "internal_next_closed": "{start: trigger, end: start -> b, start_inclusive: false, end_inclusive: true}",
+    "internal_next_open": "{start: trigger, end: start -> b, start_inclusive: true, end_inclusive: false}",
+    "internal_previous_closed": "{start: end <- b, end: trigger, start_inclusive: true, end_inclusive: false}",
+    "internal_previous_open": "{start: end <- b, end: trigger, start_inclusive: false, end_inclusive: true}",
+}
+
+
+def test_arrows_at_their_own_time_as_aces_places_them(aces_cli, fresh_lake, tmp_path):
+    t0 = dt.datetime(2030, 1, 1, 8)
+    # subject 1: a and b at t0, b an hour before and two hours after; subject 2: a alone at t0 and b around it
+    rows = [(1, t0, "A"), (1, t0, "B"), (1, t0 - H, "B"), (1, t0 + 2 * H, "B"), (1, t0 + 3 * H, "C"),
+            (2, t0 - 2 * H, "B"), (2, t0, "A"), (2, t0 + H, "B"), (2, t0 + 3 * H, "C")]
+    (tmp_path / "meds" / "data").mkdir(parents=True)
+    pq.write_table(pa.table({"subject_id": pa.array([r[0] for r in rows], pa.int64()),
+                             "time": pa.array([r[1] for r in rows], pa.timestamp("us")),
+                             "code": [r[2] for r in rows], "numeric_value": pa.array([None] * len(rows), pa.float32())}),
+                   tmp_path / "meds" / "data" / "0.parquet")
+    fresh_lake.load("meds", tmp_path / "meds", name="arrows")
+    (tmp_path / "cohorts").mkdir()
+    for name, window in ARROWS.items():
+        side = "end" if "internal_next" in name else "start"
+        (tmp_path / "cohorts" / f"{name}.yaml").write_text(
+            "predicates: {a: {code: A}, b: {code: B}, c: {code: C}}\ntrigger: a\nwindows:\n"
+            f"  w: {window[:-1]}, index_timestamp: {side}}}\n"
+            "  after: {start: trigger, end: null, start_inclusive: false, end_inclusive: true, label: c}\n")
+    ran = subprocess.run([aces_cli, "-m", f"data.path={tmp_path / 'meds' / 'data' / '0.parquet'}",
+                          "data.standard=meds", f"cohort_dir={tmp_path / 'cohorts'}",
+                          f"cohort_name={','.join(ARROWS)}"], capture_output=True, text=True, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout[-2000:] + ran.stderr[-2000:]
+    placed = {}
+    for name in ARROWS:
+        aces = sorted((r["subject_id"], r["prediction_time"], int(r["boolean_value"]))
+                      for r in pq.read_table(tmp_path / "cohorts" / f"{name}.parquet").to_pylist())
+        (tmp_path / name).mkdir()
+        ours = run_config(fresh_lake, (tmp_path / "cohorts" / f"{name}.yaml").read_text(), "arrows", tmp_path / name)
+        assert ours == aces, name
+        placed[name] = {r[0]: r[1] for r in ours}
+    assert placed["external_next"] == {1: t0 + 2 * H, 2: t0 + H}
+    assert placed["external_previous"] == {1: t0 - H, 2: t0 - 2 * H}
+    assert placed["internal_next_closed"][1] == t0 and placed["internal_next_open"][1] == t0 + 2 * H
+    assert placed["internal_previous_closed"][1] == t0 and placed["internal_previous_open"][1] == t0 - H
+
+
+def test_the_configs_give_both_labels_on_every_dataset(aces_samples):
+    """The comparison above means something: on each dataset most configs have positive and negative samples."""
+    for which in (*DATASETS, "synthetic"):
+        _, _, theirs = aces_samples(which)
+        mixed = [name for name, rows in theirs.items() if 0 < sum(r[2] for r in rows) < len(rows)]
+        assert len(mixed) >= 6, (which, mixed)

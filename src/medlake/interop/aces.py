@@ -11,13 +11,18 @@ Names from the config are quoted through sqlglot and values written as SQL
 literals; the compiled file holds no parameters.
 
 Supported: plain predicates (`code` as a string, `{regex: ...}` or `{any: [...]}`,
-`value_min` / `value_max` with their `_inclusive` flags, `other_cols`), derived
+`value_min` / `value_max` with their `_inclusive` flags, other columns of the
+MEDS rows given as further fields, as ACES reads them), derived
 predicates (`expr: and(...)` / `or(...)`), `patient_demographics` (static
 predicates that select subjects), `_ANY_EVENT`, the trigger, and windows whose `start` / `end` are
 `null`, `REF`, `REF + DELTA`, `REF - DELTA`, `REF -> PREDICATE` or
 `REF <- PREDICATE` (REF: trigger, start, end, WINDOW.start, WINDOW.end), with
 `start_inclusive` / `end_inclusive`, `has` count constraints, one `label`
 window and one `index_timestamp`.
+
+Beyond ACES (docs/meds.md): `expr: not(P)` (holds at a time with events at
+which P does not hold) and a count label, `label: {count: P}` (how often P
+holds in the label window; a regression task).
 """
 
 from __future__ import annotations
@@ -48,7 +53,8 @@ _DELTA_UNITS = {"y": 365 * 86400, "yr": 365 * 86400, "yrs": 365 * 86400, "year":
 _DELTA_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
 _BOUND = re.compile(r"^\s*(?P<ref>[A-Za-z_][\w]*(?:\.(?:start|end))?)\s*"
                     r"(?:(?P<arrow>->|<-)\s*(?P<pred>[A-Za-z_]\w*)|(?P<op>[+-])\s*(?P<delta>.+?))?\s*$")
-_EXPR = re.compile(r"^\s*(and|or)\s*\((.*)\)\s*$", re.I)
+_EXPR = re.compile(r"^\s*(and|or|not)\s*\((.*)\)\s*$", re.I)
+_PLAIN_FIELDS = {"code", "value_min", "value_max", "value_min_inclusive", "value_max_inclusive", "other_cols"}
 _COUNT = re.compile(r"^\s*\(\s*(None|null|\d+)\s*,\s*(None|null|\d+)\s*\)\s*$", re.I)
 
 
@@ -87,7 +93,7 @@ def compile_aces(config: str | os.PathLike | dict, *, name: str | None = None,
         "name": task_name,
         "description": description,
         "datasets": [],
-        "label": {"type": "binary"},
+        "label": {"type": "regression" if compiler.count_label else "binary"},
         "inputs": {},
         "retrospective": False,
         "aces": {"config": where, "compiled_by": f"medlake {__version__}"},
@@ -130,6 +136,21 @@ def _literal(value) -> str:
     return exp.Literal.string(str(value)).sql(dialect="duckdb")
 
 
+def _codes_in(codes: list[str]) -> str:
+    """The MEDS rows whose code is one of `codes`, tested on the lake's vocab and vcode (the code is
+    `VOCAB//CODE`, or the code alone for vocabulary MEDS) so that no row's code string is built: a code
+    `A//B//C` is vocab A with code `B//C` (no vocabulary name holds `//`), or vocab MEDS with that code."""
+    by_vocab: dict[str, list[str]] = {}
+    for code in dict.fromkeys(codes):
+        by_vocab.setdefault("MEDS", []).append(code)
+        if "//" in code:
+            vocab, vcode = code.split("//", 1)
+            by_vocab.setdefault(vocab, []).append(vcode)
+    alts = [f"(e.vocab = {_literal(v)} AND e.vcode IN ({', '.join(_literal(c) for c in cs)}))"
+            for v, cs in by_vocab.items()]
+    return "(" + " OR ".join(alts) + ")"
+
+
 def _interval(text: str, where: str, window: str) -> str:
     """'24h', '2 days', '1d12h' -> an INTERVAL in the largest whole unit."""
     s = str(text).strip().lower().replace(",", " ")
@@ -156,12 +177,14 @@ class _Compiler:
         self.plain: dict[str, str] = {}        # name -> condition on one MEDS row
         self.derived: dict[str, tuple[str, list[str]]] = {}
         self.static: dict[str, str] = {}       # demographics: name -> condition on a static row
+        self.regexes: list[str] = []           # the regexes of plain predicates, matched once per distinct code
+        self.literal_codes: list[str] = []     # the code conditions of the other plain predicates
         for pname, decl in predicates.items():
             self._predicate(str(pname), decl)
         for pname, decl in demographics.items():
             if not isinstance(decl, dict) or "code" not in decl:
                 self._fail(f"patient_demographics '{pname}' needs a code")
-            self.static[str(pname)] = self._condition(str(pname), decl)
+            self.static[str(pname)] = self._condition(str(pname), decl, static=True)
             if pname in self.plain or pname in self.derived:
                 self._fail(f"'{pname}' is both a predicate and a patient demographic")
         for pname, (_, args) in self.derived.items():
@@ -184,6 +207,15 @@ class _Compiler:
                            f"(fields: {', '.join(sorted(WINDOW_FIELDS))})")
         self.nodes: dict[str, tuple[str, str]] = {}   # node -> (kind, SQL)
         self.order: list[str] = []
+        # node -> (never before the subject's first time, never after its last time), known from its form
+        self.within: dict[str, tuple[bool, bool]] = {}
+        self.referenced: set[str] = set()
+        self.all_times = False   # whether every time with a row must be in `preds` (_ANY_EVENT, not(...))
+        self.counted: dict[str, tuple[str, str]] = {}   # predicate -> (running count column, what it adds up)
+        self.count_windows: dict[str, None] = {}        # windows with a count, in order
+        self.needs_record = False
+        self.first_times: dict[str, None] = {}   # windows whose first time with a row is looked up
+        self.count_label = False
 
     def _fail(self, message: str):
         raise InputError(message, path=self.where)
@@ -206,24 +238,35 @@ class _Compiler:
         if "expr" in decl:
             m = _EXPR.match(str(decl["expr"]))
             if not m:
-                self._fail(f"predicate '{name}': expr {decl['expr']!r} is not and(a, b, ...) or or(a, b, ...)")
+                self._fail(f"predicate '{name}': expr {decl['expr']!r} is not and(a, b, ...), or(a, b, ...) or not(a)")
             args = [a.strip() for a in m.group(2).split(",") if a.strip()]
             if not args or any(not a.isidentifier() for a in args):
                 self._fail(f"predicate '{name}': expr {decl['expr']!r} must list predicate names")
+            if m.group(1).lower() == "not" and len(args) != 1:
+                self._fail(f"predicate '{name}': not(...) takes one predicate name, got {decl['expr']!r}")
             self.derived[name] = (m.group(1).lower(), args)
             return
         self.plain[name] = self._condition(name, decl)
 
-    def _condition(self, name: str, decl: dict) -> str:
+    def _condition(self, name: str, decl: dict, static: bool = False) -> str:
         code = decl.get("code")
         if code == "???" or code is None:
             self._fail(f"predicate '{name}' is not defined for this dataset ('???'); give it with --predicates FILE")
         if isinstance(code, str):
-            parts = [f"code = {_literal(code)}"]
+            parts = [_codes_in([code])]
+            if not static:
+                self.literal_codes.append(parts[0])
         elif isinstance(code, dict) and set(code) == {"regex"}:
-            parts = [f"regexp_matches(code, {_literal(code['regex'])})"]
+            if static:
+                parts = [f"regexp_matches(e.code, {_literal(code['regex'])})"]
+            else:   # a column of `code_matches`, joined to the rows (see select)
+                if str(code["regex"]) not in self.regexes:
+                    self.regexes.append(str(code["regex"]))
+                parts = [f"coalesce(e.r{self.regexes.index(str(code['regex']))}, false)"]
         elif isinstance(code, dict) and set(code) == {"any"} and isinstance(code["any"], list) and code["any"]:
-            parts = [f"code IN ({', '.join(_literal(c) for c in code['any'])})"]
+            parts = [_codes_in([str(c) for c in code["any"]])]
+            if not static:
+                self.literal_codes.append(parts[0])
         else:
             self._fail(f"predicate '{name}': code must be a string, {{regex: ...}} or {{any: [...]}}; got {code!r}")
         for side, op, op_incl in (("min", ">", ">="), ("max", "<", "<=")):
@@ -232,23 +275,29 @@ class _Compiler:
                 continue
             if isinstance(bound, bool) or not isinstance(bound, (int, float)):
                 self._fail(f"predicate '{name}': value_{side} must be a number, got {bound!r}")
-            inclusive = decl.get(f"value_{side}_inclusive", True)
-            parts.append(f"numeric_value {op_incl if inclusive else op} {_literal(float(bound))}")
-        for col, value in (decl.get("other_cols") or {}).items():
-            if col not in MEDS_COLUMNS:
-                self._fail(f"predicate '{name}': other_cols names '{col}', which the MEDS rows lack "
-                           f"(they have: {', '.join(MEDS_COLUMNS)})")
-            parts.append(f"{_ident(col)} = {_literal(value)}")
-        unknown = set(decl) - {"code", "value_min", "value_max", "value_min_inclusive", "value_max_inclusive",
-                               "other_cols"}
-        if unknown:
-            self._fail(f"predicate '{name}': unknown field '{sorted(unknown)[0]}'")
+            inclusive = decl.get(f"value_{side}_inclusive")   # ACES 0.7.3: unset means exclusive
+            parts.append(f"e.numeric_value {op_incl if inclusive else op} {_literal(float(bound))}")
+        # ACES reads any further field of a plain predicate as a column of the MEDS rows to match
+        # (`unit: mg/dL`); `other_cols: {unit: mg/dL}` is read the same way
+        others = {k: v for k, v in decl.items() if k not in _PLAIN_FIELDS}
+        others.update(decl.get("other_cols") or {})
+        for col, value in others.items():
+            if col not in MEDS_COLUMNS or col in ("subject_id", "time", "code"):
+                self._fail(f"predicate '{name}': unknown field '{col}' (a predicate has code, value_min, value_max, "
+                           f"value_min_inclusive, value_max_inclusive, and columns of the MEDS rows to match: "
+                           f"{', '.join(MEDS_COLUMNS[3:])})")
+            parts.append(f"e.{_ident(col)} = {_literal(value)}")
         return " AND ".join(parts)
 
     def _holds(self, name: str) -> str:
         """The condition that predicate `name` holds at one time (a row of `preds`)."""
+        if name == ANY_EVENT:
+            self.all_times = True
         if name in self.derived:
             op, args = self.derived[name]
+            if op == "not":
+                self.all_times = True
+                return f"(NOT {self._holds(args[0])})"
             return "(" + f" {op.upper()} ".join(self._holds(a) for a in args) + ")"
         return f"p.{_ident(name)} > 0"
 
@@ -261,6 +310,7 @@ class _Compiler:
             self._fail(f"windows refer to each other in a circle: {' -> '.join((*stack, node))}")
         if node == "trigger":
             self.nodes[node] = ("point", "t.trigger_time")
+            self.within[node] = (True, True)
             self.order.append(node)
             return node
         wname, side = node.rsplit(".", 1)
@@ -272,8 +322,8 @@ class _Compiler:
             other = w.get("end" if side == "start" else "start")
             if other is None:
                 self._fail(f"window '{wname}' has neither start nor end; one must refer to the trigger or a window")
-            agg = "min" if side == "start" else "max"
-            self.nodes[node] = ("open", f"(SELECT {agg}(q.time) FROM preds AS q WHERE q.subject_id = t.subject_id)")
+            self.nodes[node] = ("open", "first_time" if side == "start" else "last_time")
+            self.within[node] = (True, True)
             self.order.append(node)
             return node
         m = _BOUND.match(str(text))
@@ -287,25 +337,32 @@ class _Compiler:
         elif ref != "trigger" and not re.fullmatch(r"\w+\.(start|end)", ref):
             self._fail(f"window '{wname}': {side} refers to '{ref}'; expected trigger, start, end or WINDOW.start/end")
         ref = self._node(ref, (*stack, node))
+        self.referenced.add(ref)
         col = f"t.{_ident(ref)}"
+        after_first, before_last = self.within[ref]
         if m.group("op"):
             sql = f"{col} {m.group('op')} {_interval(m.group('delta'), self.where, wname)}"
+            self.within[node] = (after_first, False) if m.group("op") == "+" else (False, before_last)
         elif m.group("arrow"):
             pred = m.group("pred")
             if not self._known(pred):
                 self._fail(f"window '{wname}': {side} looks for predicate '{pred}', which is not defined")
             self._not_static(pred, f"window '{wname}': {side}")
+            # As ACES 0.7.3 computes it: a side that refers to the window's other side finds a P at the
+            # other side's own time when the window is closed at the side P falls on (`->`: end_inclusive,
+            # `<-`: start_inclusive); a side that refers to the trigger or another window never does.
             internal = ref.startswith(f"{wname}.")
             if m.group("arrow") == "->":
-                inclusive = w.get("start_inclusive", True) if internal else True
-                sql = (f"(SELECT min(p.time) FROM preds AS p WHERE p.subject_id = t.subject_id AND "
-                       f"{self._holds(pred)} AND p.time {'>=' if inclusive else '>'} {col})")
+                op = ">=" if internal and w.get("end_inclusive", True) else ">"
             else:
-                inclusive = w.get("end_inclusive", True) if internal else True
-                sql = (f"(SELECT max(p.time) FROM preds AS p WHERE p.subject_id = t.subject_id AND "
-                       f"{self._holds(pred)} AND p.time {'<=' if inclusive else '<'} {col})")
+                op = "<=" if internal and w.get("start_inclusive", True) else "<"
+            self.nodes[node] = ("arrow", (self._holds(pred), op, col))
+            self.within[node] = (True, True)   # the time of a row
+            self.order.append(node)
+            return node
         else:
             sql = col
+            self.within[node] = (after_first, before_last)
         self.nodes[node] = ("point", sql)
         self.order.append(node)
         return node
@@ -316,21 +373,94 @@ class _Compiler:
         return self.plain.get(self.trigger, "false")
 
     def _count(self, wname: str, pred: str) -> str:
-        """How often `pred` holds in window `wname` (its inclusive flags; an open side is unbounded): the rows
-        that satisfy a plain predicate, the times at which a derived one, a demographic or _ANY_EVENT holds."""
+        """How often `pred` holds in window `wname`, with its inclusive flags: the rows that satisfy a plain
+        predicate, the times at which a derived one or _ANY_EVENT holds. It is the difference of the
+        predicate's running count (`running`, per subject in time order) at the window's end and at its start,
+        each found by an ASOF join (`_window_joins`)."""
+        if pred == ANY_EVENT:
+            self.all_times = True
+        if pred not in self.counted:
+            holds = "true" if pred == ANY_EVENT else self._holds(pred)
+            self.counted[pred] = (f"n{len(self.counted)}", f"p.{_ident(pred)}" if pred in self.plain
+                                  else f"CASE WHEN {holds} THEN 1 ELSE 0 END")
+        self.count_windows.setdefault(wname, None)
+        col = self.counted[pred][0]
+        return (f"(coalesce(t.{_ident(f'{wname}.end#{col}')}, 0) - "
+                f"coalesce(t.{_ident(f'{wname}.start#{col}')}, 0))")
+
+    def _any_event_exists(self, wname: str) -> str:
+        """Whether a window holds any time with a row (`_ANY_EVENT: (1, None)`), without counting every time:
+        with an open, inclusive side, whether the subject's last (first) time, that side itself, lies in it;
+        else whether the first time with a row from its start on (an ASOF join on the distinct times,
+        `_window_joins`) comes before its end."""
         w = self.windows[wname]
-        cond = ["p.subject_id = t.subject_id"]
-        for side, op, op_incl in (("start", ">", ">="), ("end", "<", "<=")):
+        for side, other, op_incl, op in (("end", "start", ">=", ">"), ("start", "end", "<=", "<")):
             node = f"{wname}.{side}"
-            if self.nodes[node][0] == "open":
-                continue
-            inclusive = w.get(f"{side}_inclusive", True)
-            cond.append(f"p.time {op_incl if inclusive else op} t.{_ident(node)}")
-        if pred in self.plain:
-            return f"(SELECT coalesce(sum(p.{_ident(pred)}), 0) FROM preds AS p WHERE {' AND '.join(cond)})"
-        if pred != ANY_EVENT:
-            cond.append(self._holds(pred))
-        return f"(SELECT count(*) FROM preds AS p WHERE {' AND '.join(cond)})"
+            if (self.nodes[node][0] == "open" or node in self.unbounding) and w.get(f"{side}_inclusive", True):
+                self.needs_record = True
+                column = "last_time" if side == "end" else "first_time"
+                op = op_incl if w.get(f"{other}_inclusive", True) else op
+                return (f"(SELECT r.{column} FROM record AS r WHERE r.subject_id = t.subject_id) {op} "
+                        f"t.{_ident(f'{wname}.{other}')}")
+        self.first_times[wname] = None
+        return f"t.{_ident(f'{wname}#first_time')} {'<=' if w.get('end_inclusive', True) else '<'} " \
+               f"t.{_ident(f'{wname}.end')}"
+
+    def _window_joins(self, previous: str, first: int) -> tuple[list[str], str]:
+        """CTEs that add, for every window with a count, each counted predicate's running count at the
+        window's end (rows up to it, or before it when the end is exclusive) and just before its start (rows
+        before it, or up to it when the start is exclusive); an unbounded start counts nothing before it.
+        All these points are looked up in `running` by one ASOF join (`before X` is `up to X - 1 microsecond`:
+        times are whole microseconds)."""
+        lines = []
+        for wname in self.first_times:
+            w = self.windows[wname]
+            lines += [f", t{first} AS (",
+                      f"    SELECT t.*, q.time AS {_ident(f'{wname}#first_time')}",
+                      f"    FROM {previous} AS t",
+                      "    ASOF LEFT JOIN times AS q",
+                      f"        ON t.subject_id = q.subject_id "
+                      f"AND q.time {'>=' if w.get('start_inclusive', True) else '>'} "
+                      f"t.{_ident(f'{wname}.start')}",
+                      ")"]
+            previous = f"t{first}"
+            first += 1
+        if not self.count_windows:
+            return lines, previous
+        probes = []
+        for wname in self.count_windows:
+            w = self.windows[wname]
+            for side in ("end", "start"):
+                node = f"{wname}.{side}"
+                if side == "start" and node in self.unbounding:
+                    continue
+                inclusive = w.get(f"{side}_inclusive", True)
+                before = (not inclusive) if side == "end" else inclusive
+                at = f"t.{_ident(node)}" + (" - INTERVAL 1 MICROSECOND" if before else "")
+                probes.append((node, at))
+        union = "\n    UNION ALL ".join(
+            f"SELECT t.subject_id, t.trigger_time, {k} AS probe, {at} AS at FROM {previous} AS t"
+            for k, (_, at) in enumerate(probes))
+        cols = ",\n".join(f"        max(CASE WHEN q.probe = {k} THEN q.{col} END) AS {_ident(f'{node}#{col}')}"
+                          for k, (node, _) in enumerate(probes) for col, _ in self.counted.values())
+        i = first
+        lines += [f", t{i} AS (",
+                 f"    {union}",
+                 ")",
+                 f", t{i + 1} AS (",
+                 "    SELECT q.subject_id, q.trigger_time,",
+                 cols,
+                 f"    FROM (SELECT p.*, {', '.join(f'r.{col}' for col, _ in self.counted.values())}",
+                 f"          FROM t{i} AS p ASOF LEFT JOIN running AS r",
+                 "              ON p.subject_id = r.subject_id AND r.time <= p.at) AS q",
+                 "    GROUP BY q.subject_id, q.trigger_time",
+                 ")",
+                 f", t{i + 2} AS (",
+                 "    SELECT t.*, c.* EXCLUDE (subject_id, trigger_time)",
+                 f"    FROM {previous} AS t",
+                 f"    LEFT JOIN t{i + 1} AS c ON c.subject_id = t.subject_id AND c.trigger_time = t.trigger_time",
+                 ")"]
+        return lines, f"t{i + 2}"
 
     def select(self) -> str:
         for wname in self.windows:
@@ -342,79 +472,168 @@ class _Compiler:
             self._fail(f"exactly one window needs a label; found {len(label)}")
         if len(index) != 1 or index[0][1] not in ("start", "end"):
             self._fail("exactly one window needs index_timestamp: start or end")
-        if not self._known(label[0][1]):
-            self._fail(f"window '{label[0][0]}': label '{label[0][1]}' is not a defined predicate")
-        self._not_static(label[0][1], f"window '{label[0][0]}': label")
+        lwin, lpred = label[0]
+        if isinstance(lpred, dict):
+            if set(lpred) != {"count"} or not isinstance(lpred["count"], str):
+                self._fail(f"window '{lwin}': label must be a predicate name or {{count: PREDICATE}}, got {lpred!r}")
+            lpred, self.count_label = lpred["count"], True
+        if not isinstance(lpred, str) or not self._known(lpred):
+            self._fail(f"window '{lwin}': label '{lpred}' is not a defined predicate")
+        self._not_static(lpred, f"window '{lwin}': label")
+        iwin, iside = index[0]
+        # An open (null) side that includes its end, facing a side that cannot pass the record's first (last)
+        # time, bounds nothing: every row of the window's side counts and the window is never empty-ended,
+        # so neither the record's first (last) time nor a bound on it is needed.
+        self.unbounding: set[str] = set()
+        for wname, w in self.windows.items():
+            for side, other, flag in (("start", "end", 0), ("end", "start", 1)):
+                node = f"{wname}.{side}"
+                if (self.nodes[node][0] == "open" and w.get(f"{side}_inclusive", True)
+                        and self.within[f"{wname}.{other}"][flag] and node not in self.referenced
+                        and node != f"{iwin}.{iside}"):
+                    self.unbounding.add(node)
+        for node in self.unbounding:
+            infinity = "-infinity" if node.endswith(".start") else "infinity"
+            self.nodes[node] = ("point", f"CAST('{infinity}' AS TIMESTAMP)")
+        trigger_holds = self._holds(self.trigger) if self.trigger != ANY_EVENT else "true"
+        if self.trigger == ANY_EVENT:
+            self.all_times = True
         checks = []
         for node in self.order:
-            if node != "trigger" and self.nodes[node][0] == "point":
+            if node != "trigger" and self.nodes[node][0] != "open" and node not in self.unbounding:
                 checks.append(f"t.{_ident(node)} IS NOT NULL")
         for wname in self.windows:
             s, e = f"t.{_ident(wname + '.start')}", f"t.{_ident(wname + '.end')}"
-            checks.append(f"{s} <= {e}")
+            if f"{wname}.start" not in self.unbounding and f"{wname}.end" not in self.unbounding:
+                checks.append(f"{s} <= {e}")
             for pred, bounds in (self.windows[wname].get("has") or {}).items():
                 if not self._known(pred):
                     self._fail(f"window '{wname}': has names predicate '{pred}', which is not defined")
                 self._not_static(pred, f"window '{wname}': has")
                 lo, hi = self._bounds(wname, pred, bounds)
+                if pred == ANY_EVENT and hi is None and lo in (None, 0, 1):
+                    if lo == 1:
+                        checks.append(self._any_event_exists(wname))
+                    continue
                 count = self._count(wname, pred)
                 if lo is not None:
                     checks.append(f"{count} >= {lo}")
                 if hi is not None:
                     checks.append(f"{count} <= {hi}")
+        count = self._count(lwin, lpred)
+        label_sql = f"CAST({count} AS DOUBLE)" if self.count_label else f"CAST({count} > 0 AS INTEGER)"
         plain_cols = [f"        sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS {_ident(n)}"
                       for n, cond in self.plain.items()]
-        lines = ["WITH events_per_time AS (",
+        # Only the rows whose code some plain predicate names or matches are grouped by time: those whose code
+        # a regex matches (an inner join with the matching codes, whose keys DuckDB pushes into the scan), and
+        # the others whose code a literal names (found by the scan's own filters).
+        literal = " OR ".join(self.literal_codes) or "false"
+        flags = ", ".join(f"c.r{k}" for k in range(len(self.regexes)))
+        if not self.regexes:
+            rows = f"SELECT e.* FROM meds_events AS e WHERE e.time IS NOT NULL AND ({literal})"
+        else:
+            rows = (f"SELECT e.*, {flags} FROM meds_events AS e "
+                    "JOIN code_matches AS c ON c.vocab = e.vocab AND c.vcode = e.vcode WHERE e.time IS NOT NULL\n"
+                    f"        UNION ALL SELECT e.*, {flags} FROM meds_events AS e "
+                    "LEFT JOIN code_matches AS c ON c.vocab = e.vocab AND c.vcode = e.vcode "
+                    f"WHERE e.time IS NOT NULL AND ({literal}) AND c.vocab IS NULL")
+        if self.regexes:
+            # a regex is matched against each distinct code once, not against every row's code
+            matches = ", ".join(f"regexp_matches(code, {_literal(r)}) AS r{k}" for k, r in enumerate(self.regexes))
+            lines = ["WITH code_matches AS (",
+                     "    SELECT * FROM (",
+                     f"        SELECT vocab, vcode, {matches}",
+                     "        FROM (SELECT vocab, vcode, "
+                     "CASE WHEN vocab = 'MEDS' THEN vcode ELSE vocab || '//' || vcode END AS code",
+                     "              FROM (SELECT DISTINCT vocab, vcode FROM meds_events))",
+                     "    )",
+                     "    WHERE " + " OR ".join(f"r{k}" for k in range(len(self.regexes))),
+                     ")",
+                     ", events_per_time AS ("]
+        else:
+            lines = ["WITH events_per_time AS ("]
+        lines += [
                  "    SELECT",
                  "        e.subject_id,",
                  "        e.time,",
-                 ",\n".join(plain_cols + ["        1 AS " + _ident(ANY_EVENT),
-                                          f"        min(CASE WHEN {self._trigger_row()} THEN e.visit_id END) "
+                 ",\n".join(plain_cols + [f"        min(CASE WHEN {self._trigger_row()} THEN e.visit_id END) "
                                           "AS trigger_visit_id"]),
-                 "    FROM meds_events AS e",
-                 "    WHERE e.time IS NOT NULL",
+                 f"    FROM ({rows}) AS e",
                  "    GROUP BY e.subject_id, e.time",
                  ")"]
+        if self.all_times:
+            # _ANY_EVENT or not(...): every time with a row, with the predicates' counts where they hold
+            sums = ", ".join(f"coalesce(p.{_ident(n)}, 0) AS {_ident(n)}" for n in self.plain)
+            lines += [", all_times AS (",
+                      f"    SELECT a.subject_id, a.time, {sums}{', ' if sums else ''}p.trigger_visit_id",
+                      "    FROM (SELECT DISTINCT subject_id, time FROM meds_events WHERE time IS NOT NULL) AS a",
+                      "    LEFT JOIN events_per_time AS p ON p.subject_id = a.subject_id AND p.time = a.time",
+                      ")"]
+        if self.first_times:
+            lines += [", times AS (SELECT DISTINCT subject_id, time FROM meds_events WHERE time IS NOT NULL)"]
+        times = "all_times" if self.all_times else "events_per_time"
+        if self.needs_record or any(self.nodes[n][0] == "open" for n in self.order):
+            source = "all_times" if self.all_times else "meds_events WHERE time IS NOT NULL"
+            lines += [", record AS (",
+                      "    SELECT subject_id, min(time) AS first_time, max(time) AS last_time",
+                      f"    FROM {source}",
+                      "    GROUP BY subject_id",
+                      ")"]
         if self.static:
             conds = ",\n".join(f"        max(CASE WHEN {c} THEN 1 ELSE 0 END) AS {_ident(n)}"
                                for n, c in self.static.items())
             lines += [", static_facts AS (",
-                      "    SELECT subject_id,", conds,
-                      "    FROM meds_events",
-                      "    WHERE time IS NULL",
-                      "    GROUP BY subject_id",
+                      "    SELECT e.subject_id,", conds,
+                      "    FROM meds_events AS e",
+                      "    WHERE e.time IS NULL",
+                      "    GROUP BY e.subject_id",
                       ")",
                       ", preds AS (",
-                      "    SELECT p.*, " + ", ".join(f"coalesce(s.{_ident(n)}, 0) AS {_ident(n)}" for n in self.static),
-                      "    FROM events_per_time AS p",
+                      f"    SELECT p.*, 1 AS {_ident(ANY_EVENT)}, "
+                      + ", ".join(f"coalesce(s.{_ident(n)}, 0) AS {_ident(n)}" for n in self.static),
+                      f"    FROM {times} AS p",
                       "    LEFT JOIN static_facts AS s ON s.subject_id = p.subject_id",
                       ")"]
         else:
-            lines += [", preds AS (SELECT * FROM events_per_time)"]
+            lines += [f", preds AS (SELECT *, 1 AS {_ident(ANY_EVENT)} FROM {times})"]
         lines += [", t0 AS (",
                   "    SELECT p.subject_id, p.time AS trigger_time, p.trigger_visit_id",
                   "    FROM preds AS p",
-                  f"    WHERE {self._holds(self.trigger) if self.trigger != ANY_EVENT else 'true'}"]
+                  f"    WHERE {trigger_holds}"]
         if self.static:
             every = " AND ".join(f"{_ident(n)} > 0" for n in self.static)
             lines += [f"        AND p.subject_id IN (SELECT subject_id FROM static_facts WHERE {every})"]
         lines += [")"]
+        if self.counted:
+            sums = ",\n".join(f"        sum({what}) OVER w AS {col}" for col, what in self.counted.values())
+            lines += [", running AS (",
+                      "    SELECT p.subject_id, p.time,", sums,
+                      "    FROM preds AS p",
+                      "    WINDOW w AS (PARTITION BY p.subject_id ORDER BY p.time ROWS UNBOUNDED PRECEDING)",
+                      ")"]
         previous = "t0"
         for i, node in enumerate(self.order, start=1):
-            sql = self.nodes[node][1]
-            lines += [f", t{i} AS (",
-                      f"    SELECT t.*, {sql} AS {_ident(node)}",
-                      f"    FROM {previous} AS t",
-                      ")"]
+            kind, what = self.nodes[node]
+            if kind == "point":
+                body = [f"    SELECT t.*, {what} AS {_ident(node)}", f"    FROM {previous} AS t"]
+            elif kind == "open":
+                body = [f"    SELECT t.*, r.{what} AS {_ident(node)}", f"    FROM {previous} AS t",
+                        "    LEFT JOIN record AS r ON r.subject_id = t.subject_id"]
+            else:   # REF -> P / REF <- P: the nearest time at which P holds, by an ASOF join
+                holds, op, col = what
+                body = [f"    SELECT t.*, q.time AS {_ident(node)}", f"    FROM {previous} AS t",
+                        f"    ASOF LEFT JOIN (SELECT p.subject_id, p.time FROM preds AS p WHERE {holds}) AS q",
+                        f"        ON t.subject_id = q.subject_id AND q.time {op} {col}"]
+            lines += [f", t{i} AS (", *body, ")"]
             previous = f"t{i}"
-        lwin, lpred = label[0]
-        iwin, iside = index[0]
+        more, previous = self._window_joins(previous, len(self.order) + 1)
+        lines += more
         lines += ["SELECT",
                   "    concat(t.subject_id, '-', epoch_us(t.trigger_time)) AS sample_id,",
                   "    t.subject_id,",
                   "    t.trigger_visit_id AS visit_id,",
                   f"    t.{_ident(iwin + '.' + iside)} AS index_time,",
-                  f"    CAST({self._count(lwin, lpred)} > 0 AS INTEGER) AS label,",
+                  f"    {label_sql} AS label,",
                   "    t.trigger_time",
                   f"FROM {previous} AS t",
                   "WHERE " + "\n    AND ".join(checks),

@@ -25,6 +25,9 @@ from .spec import CONTRACT_COLUMNS, TaskSpec
 
 LIBRARY_DIR = "tasks/_lib"
 LIBRARY = f"{LIBRARY_DIR}/common.sql"
+# blocks written NOT MATERIALIZED: DuckDB would otherwise copy a block that a query reads more than once, and
+# meds_events is every row of the dataset (a compiled ACES task reads it several times, each time filtered)
+INLINED = {"meds_events"}
 # the canonical tables of a dataset: the EHR core, and the signal and image tables
 CANONICAL = ("subjects", "visits", "events", "recordings", "recording_channels", "recording_annotations", "images",
              "image_labels")
@@ -67,7 +70,8 @@ def with_library(tree: exp.Expression, source: str | None = None) -> exp.Express
     if not needed:
         return tree
     tree = tree.copy()
-    ctes = [exp.CTE(this=lib[n].copy(), alias=exp.TableAlias(this=exp.to_identifier(n))) for n in lib if n in needed]
+    ctes = [exp.CTE(this=lib[n].copy(), alias=exp.TableAlias(this=exp.to_identifier(n)),
+                    materialized=False if n in INLINED else None) for n in lib if n in needed]
     existing = _with(tree)
     if existing is not None:
         existing.set("expressions", ctes + list(existing.expressions))
