@@ -31,8 +31,9 @@ from sqlglot import exp
 
 from ..database import Database
 from ..errors import MedlakeError
-from ..sqlfiles import render, render_checked
+from ..sqlfiles import load_sql, render, render_checked
 from ..tasks import literal_task_query
+from . import portable
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres", "bigquery", "snowflake")
 
@@ -106,6 +107,9 @@ def rewrite(tree: exp.Expression, dialect: str) -> exp.Expression:
             return exp.Avg(this=node.expressions[0])
         return node
 
+    if dialect in portable.PORTABLE:
+        tree = _bottom_up(tree.copy(), lambda node: portable.edit(edit(node), dialect))
+        return portable.type_structs(tree, _schema(tree)) if dialect == "trino" else tree
     return _bottom_up(tree.copy(), edit)
 
 
@@ -179,6 +183,23 @@ def rename_tables(tree: exp.Expression, names: dict[tuple[str, str], str]) -> ex
         table.set("db", None)
         table.set("this", exp.to_identifier(new, quoted=True))
     return tree
+
+
+def _schema(tree: exp.Expression) -> dict:
+    """{schema: {table: {column: type}}} of the canonical and code tables a tree reads (sqlglot's
+    type annotation needs it), from their CREATE TABLE statements."""
+    tables = {}
+    for relpath in ("schema/core.sql", "vocab/schema.sql"):
+        for st in load_sql(relpath).statements:
+            if isinstance(st.tree, exp.Create) and st.tree.kind == "TABLE":
+                table = st.tree.this
+                tables[table.this.name] = {c.name: c.args["kind"].sql("duckdb") for c in table.expressions
+                                           if isinstance(c, exp.ColumnDef)}
+    found: dict = {}
+    for t in tree.find_all(exp.Table):
+        if t.db and t.name in tables:
+            found.setdefault(t.db, {})[t.name] = tables[t.name]
+    return found
 
 
 # -- pieces ---------------------------------------------------------------------------
