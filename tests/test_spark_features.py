@@ -17,8 +17,9 @@ CASES = [
     ("demo_lake", "mimic4", "in_hospital_mortality_48h",
      "demographics,prior_utilization,lab_stats.glucose_last_24h,lab_stats.potassium_mean_7d,lab_stats.wbc_max_7d"),
     ("eicu_lake", "eicu", "length_of_stay", "demographics,prior_utilization"),
-    # a view over the code tables (NDC/GSN -> ATC), with a histogram feature
-    ("drug_lake", "mimic3", "readmission", "drug_classes"),
+    # the views over the code tables (NDC/GSN -> ATC, ICD-9-CM and ICD-10-CM -> CCS), with histogram features
+    ("drug_lake", "mimic3", "readmission", "drug_classes,diagnosis_ccs"),
+    ("drug_lake", "mimic4", "mortality", "diagnosis_ccs"),
 ]
 
 
