@@ -15,8 +15,8 @@ Then, in one run, the report gives as JSON:
   process that opens the lake read-only and runs only that task
   (`lake.task(...).to_arrow()`, each task in a child process so that each
   peak is its own; `rss_before_mb` is the process before the task);
-- per Spark master (--masters, local[2] and local[1] by default), in a child
-  process each: the session's start-up, a first full read of events (JVM and
+- per Spark master (--masters, local[2] and local[1] by default; after the
+  first only --scaling-tasks, when given), in a child process each: the session's start-up, a first full read of events (JVM and
   file cache warm-up), then per task seconds and samples
   (`medlake.spark.run_task(...).collect()`, all rows to the driver).
 
@@ -140,6 +140,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--driver-memory", default="4g")
     ap.add_argument("--memory-limit", default=None, help="DuckDB's memory_limit for the task runs (e.g. 1GB)")
     ap.add_argument("--task", action="append", help="only these tasks (repeatable)")
+    ap.add_argument("--scaling-tasks", default=None,
+                    help="the tasks run on the masters after the first, comma-separated (default: all)")
     ap.add_argument("--child-duckdb", nargs=2, metavar=("LAKE", "TASK"), help=argparse.SUPPRESS)
     ap.add_argument("--child-spark", nargs=3, metavar=("EXPORT", "MASTER", "TASKS"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -178,9 +180,11 @@ def main(argv=None) -> dict:
     for task in tasks:
         report["duckdb"]["tasks"][task] = _child("--child-duckdb", str(db), task, *limit)
         print(f"duckdb {task}: {report['duckdb']['tasks'][task]}", file=sys.stderr, flush=True)
-    report["spark"] = [_child("--child-spark", str(export), master, ",".join(tasks),
-                              "--driver-memory", args.driver_memory)
-                       for master in args.masters.split(",")]
+    report["spark"] = []
+    for i, master in enumerate(args.masters.split(",")):
+        run_tasks = tasks if i == 0 or not args.scaling_tasks else args.scaling_tasks.split(",")
+        report["spark"].append(_child("--child-spark", str(export), master, ",".join(run_tasks),
+                                      "--driver-memory", args.driver_memory))
     print(json.dumps(report, indent=2))
     return report
 

@@ -19,6 +19,12 @@ carries over wrongly):
   and `filter` over `collect_list(x)`, made a map (NULL when there are none);
 - `favg(x)` (DuckDB's order-independent mean) -> `avg(x)`.
 
+For trino, postgres, bigquery and snowflake, which lack list lambdas and
+struct lists, portable.py rewrites the remaining idioms (sorted struct lists,
+any_value, histogram, arg_max over a struct, ...); for Trino the tree is
+then typed from the canonical tables' schema, so that its structs become
+typed ROWs.
+
 Parameters are bound as literals (`bind`): the engines the SQL goes to do
 not share DuckDB's `$name` parameters.
 """
@@ -140,8 +146,9 @@ def task_sql(db: Database, name: str, dataset: str, dialect: str, pretty: bool =
     """A task's SQL on a dataset for `dialect`, parameters bound as literals, tables named
     <dataset>.<table> (vocab.<table> for the code tables); returns (text, sqlglot's warnings).
 
-    duckdb and spark are checked against DuckDB's samples by the tests; the other
-    dialects are sqlglot's translation, with its warnings where it knows it fails."""
+    duckdb, spark and postgres are checked against DuckDB's samples by the tests (postgres:
+    every task but drug_recommendation); trino, bigquery and snowflake are checked to parse
+    back in their dialect. The warnings say where sqlglot knows it cannot write a construct."""
     check_dialect(dialect)
     _, _, tree = literal_task_query(db, name, dataset, registered, **params)
     return transpile_checked(tree, dialect, pretty=pretty)
