@@ -22,7 +22,8 @@ result:
 - `ends_with(s, t)` -> `substring(s, length(s) - length(t) + 1) = t` (Trino
   and PostgreSQL have no ends_with; a shorter s never equals t);
 - `list_sort(list_distinct(list(x)))` (NULLs dropped) -> PostgreSQL
-  `array_agg(DISTINCT x ORDER BY x) FILTER (WHERE x IS NOT NULL)`; Trino gets
+  `array_agg(DISTINCT x ORDER BY x) FILTER (WHERE x IS NOT NULL)` (NULL, not
+  an empty list, when there is none: the `nullif(..., [])` around it goes); Trino gets
   the FILTER too (its array_distinct keeps one NULL);
 - `arg_max(v, {t, v})` / `arg_min` (the key perhaps under CASE WHEN c, the
   feature store's conditional aggregates) -> Trino `max_by(v, ROW(t, v))`;
@@ -36,7 +37,9 @@ result:
   OBJECT through `object_agg` over `flatten(array_agg(x))`;
 - ORDER BY x (DuckDB sorts NULLs last) -> BigQuery `ORDER BY x IS NULL, x`
   (NULLs come first there, and NULLS LAST is refused under windows and aggregates);
-- `CAST([] AS STRUCT(...)[])` -> PostgreSQL `CAST('[]' AS JSONB)`;
+- `CAST([] AS STRUCT(...)[])` -> PostgreSQL `CAST('[]' AS JSONB)`; `CAST(x AS
+  MAP(K, V))` (a histogram feature's type) -> PostgreSQL JSONB, BigQuery
+  `ARRAY<STRUCT<key K, value V>>`;
 - `HUGEINT` (DECIMAL(38, 0) elsewhere) -> BigQuery `BIGNUMERIC`;
 - a subquery in FROM without an alias gets one (`__q0`, `__q1`, ...: PostgreSQL 15
   requires it).
@@ -80,10 +83,15 @@ def edit(node: exp.Expression, dialect: str) -> exp.Expression:
     if (isinstance(node, exp.ArraySort) and isinstance(node.this, exp.ArrayDistinct)
             and isinstance(node.this.this, exp.ArrayAgg) and dialect in ("trino", "postgres")):
         return _distinct_sorted(node.this.this.this, dialect)
+    if (dialect == "postgres" and isinstance(node, exp.Nullif) and isinstance(node.this, exp.Filter)
+            and isinstance(node.expression, exp.Array) and not node.expression.expressions):
+        return node.this  # the distinct list below is NULL already where DuckDB's is empty
     if isinstance(node, (exp.ArgMax, exp.ArgMin)) and _struct_key(node):
         return _arg_extreme(node, dialect)
     if name == "histogram" and len(node.expressions) == 1 and dialect != "trino":
         return _histogram(node.expressions[0], dialect)
+    if isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.MAP and dialect in ("postgres", "bigquery"):
+        return _map_cast(node, dialect)
     if isinstance(node, exp.Cast) and dialect == "postgres" and _is_struct_list(node.to):
         return exp.Cast(this=exp.Literal.string("[]"), to=exp.DataType.build("JSONB", dialect="postgres"))
     if isinstance(node, exp.Cast) and dialect == "bigquery" and node.to.this == exp.DataType.Type.DECIMAL \
@@ -258,6 +266,18 @@ def _histogram(value: exp.Expression, dialect: str) -> exp.Expression:
     pairs.set("kind", "STRUCT")
     array = exp.Array(expressions=[pairs])
     return exp.Nullif(this=array, expression=exp.Array(expressions=[]))
+
+
+def _map_cast(node: exp.Cast, dialect: str) -> exp.Expression:
+    """CAST(x AS MAP(K, V)) where the engine has no MAP: PostgreSQL's histogram is JSONB already,
+    BigQuery's an array of (key, value) structs."""
+    if dialect == "postgres":
+        return exp.Cast(this=node.this, to=exp.DataType.build("JSONB", dialect="postgres"))
+    key, value = node.to.expressions
+    entry = exp.DataType(this=exp.DataType.Type.STRUCT, nested=True, expressions=[
+        exp.ColumnDef(this=exp.to_identifier("key"), kind=key), exp.ColumnDef(this=exp.to_identifier("value"),
+                                                                              kind=value)])
+    return exp.Cast(this=node.this, to=exp.DataType(this=exp.DataType.Type.ARRAY, nested=True, expressions=[entry]))
 
 
 def _is_struct_list(to: exp.DataType) -> bool:
