@@ -175,11 +175,13 @@ def test_postgres_gives_duckdbs_samples(postgres, pg_datasets, dataset, task):
 
 
 def test_postgres_readmission_parameter_forms(postgres, pg_datasets):
-    lake = pg_datasets["mimic3"]
-    for params in ({"window_days": 30, "anchor": "admission"}, {"min_age": 60, "uncertain_order": "keep"}):
-        expected = lake.task("readmission", "mimic3", **params).to_arrow().to_pylist()
-        text, _ = task_sql(lake.db, "readmission", "mimic3", "postgres", **params)
-        assert same_rows(pg_rows(postgres, text)) == same_rows(expected)
+    forms = [("mimic3", {"window_days": 30, "anchor": "admission"}), ("mimic3", {"min_age": 60, "uncertain_order": "keep"}),
+             ("eicu", {"uncertain_order": "keep"}), ("omop", {"window_days": 60, "uncertain_order": "keep"})]
+    for dataset, params in forms:
+        lake = pg_datasets[dataset]
+        expected = lake.task("readmission", dataset, **params).to_arrow().to_pylist()
+        text, _ = task_sql(lake.db, "readmission", dataset, "postgres", **params)
+        assert same_rows(pg_rows(postgres, text)) == same_rows(expected), (dataset, params)
 
 
 @pytest.mark.parametrize("view", ["demographics", "prior_utilization", "lab_stats"])
