@@ -64,7 +64,7 @@ def edit(node: exp.Expression, dialect: str) -> exp.Expression:
         return _nulls_last(node)
     if isinstance(node, exp.Subquery) and not node.alias and isinstance(node.parent, (exp.From, exp.Join)):
         # PostgreSQL before 16 requires an alias; the position in the FROM clause keeps it unique there
-        joins = node.parent.parent.args.get("joins") or [] if isinstance(node.parent, exp.Join) else []
+        joins = (node.parent.parent.args.get("joins") or []) if isinstance(node.parent, exp.Join) else []
         position = next((i + 1 for i, j in enumerate(joins) if j is node.parent), 0)
         node.set("alias", exp.TableAlias(this=exp.to_identifier(f"__q{position}")))
         return node
