@@ -15,6 +15,8 @@ Then, in one run, the report gives as JSON:
   process that opens the lake read-only and runs only that task
   (`lake.task(...).to_arrow()`, each task in a child process so that each
   peak is its own; `rss_before_mb` is the process before the task);
+- the same DuckDB runs again with memory_limit --small-memory (1GB), below
+  the peaks: DuckDB spills to disk rather than fail (out of core);
 - per Spark master (--masters, local[2] and local[1] by default; after the
   first only --scaling-tasks, when given), in a child process each: the session's start-up, a first full read of events (JVM and
   file cache warm-up), then per task seconds and samples
@@ -139,6 +141,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--buckets", type=int, default=8)
     ap.add_argument("--driver-memory", default="4g")
     ap.add_argument("--memory-limit", default=None, help="DuckDB's memory_limit for the task runs (e.g. 1GB)")
+    ap.add_argument("--small-memory", default="1GB",
+                    help="run the DuckDB tasks again with this memory_limit (out of core); '' skips it")
     ap.add_argument("--task", action="append", help="only these tasks (repeatable)")
     ap.add_argument("--scaling-tasks", default=None,
                     help="the tasks run on the masters after the first, comma-separated (default: all)")
@@ -180,6 +184,12 @@ def main(argv=None) -> dict:
     for task in tasks:
         report["duckdb"]["tasks"][task] = _child("--child-duckdb", str(db), task, *limit)
         print(f"duckdb {task}: {report['duckdb']['tasks'][task]}", file=sys.stderr, flush=True)
+    if args.small_memory:
+        report["duckdb_small_memory"] = {"memory_limit": args.small_memory, "tasks": {}}
+        for task in tasks:
+            got = _child("--child-duckdb", str(db), task, "--memory-limit", args.small_memory)
+            report["duckdb_small_memory"]["tasks"][task] = got
+            print(f"duckdb {args.small_memory} {task}: {got}", file=sys.stderr, flush=True)
     report["spark"] = []
     for i, master in enumerate(args.masters.split(",")):
         run_tasks = tasks if i == 0 or not args.scaling_tasks else args.scaling_tasks.split(",")
