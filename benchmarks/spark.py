@@ -118,6 +118,8 @@ def child_spark(export: str, master: str, tasks: list[str], driver_memory: str) 
     started = time.perf_counter()
     report["events_rows"] = spark.table("events").count()
     report["warmup_read_events_s"] = round(time.perf_counter() - started, 2)
+    print(f"spark {master}: start {report['start_s']} s, first read of {report['events_rows']} events "
+          f"{report['warmup_read_events_s']} s", file=sys.stderr, flush=True)
     report["tasks"] = {}
     for task in tasks:
         started = time.perf_counter()
