@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import medlake
-from helpers import add_missing_visits, load_ndc_atc_maps
+from helpers import add_missing_visits, load_maps
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -146,12 +146,13 @@ def omop_visits_lake(tmp_path_factory, omop_dir):
 
 @pytest.fixture(scope="session")
 def drug_lake(demo_lake, tmp_path_factory, codes_dir):
-    """A copy of the demo lake with the NDC/GSN -> ATC maps that drug recommendation needs."""
+    """A copy of the demo lake with the NDC/GSN -> ATC maps that drug recommendation needs, and the
+    ICD-9-CM/ICD-10-CM -> CCS maps of the diagnosis_ccs feature view."""
     demo_lake.execute("CHECKPOINT")
     path = tmp_path_factory.mktemp("drugs") / "lake.duckdb"
     path.write_bytes(Path(demo_lake.path).read_bytes())
     lake = medlake.connect(path, read_only=False)
-    load_ndc_atc_maps(lake, codes_dir)
+    load_maps(lake, codes_dir, "ndc_gsn_atc", "ccs_dx")
     yield lake
     lake.close()
 

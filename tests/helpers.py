@@ -119,6 +119,12 @@ def distinct_in_order(items):
 def load_ndc_atc_maps(lake, codes_dir: Path) -> None:
     """Add to a lake the NDC/GSN -> ATC maps of codes_dir (ndc_gsn_atc.csv.gz), which drug recommendation
     needs. Only that part of the code tables is loaded: a full `lake.codes.load` takes half a minute."""
+    load_maps(lake, codes_dir, "ndc_gsn_atc")
+
+
+def load_maps(lake, codes_dir: Path, *prefixes: str) -> None:
+    """Add to a lake the cross-maps read from the files of codes_dir whose names start with one of
+    `prefixes` (e.g. "ccs_dx" for ICD -> CCS), into a new vocab schema."""
     from medlake.ontology.readers import READERS
     from medlake.ontology.sources import resolve
     from medlake.ontology.staging import Staging
@@ -126,7 +132,7 @@ def load_ndc_atc_maps(lake, codes_dir: Path) -> None:
     found, _ = resolve(codes_dir)
     staging = Staging()
     for res in found:
-        if res.path.name.startswith("ndc_gsn_atc"):
+        if res.path.name.startswith(prefixes):
             READERS[res.input](res, staging)
     lake.db.run("vocab/schema.sql")
     with lake.db.registered("staged_maps", staging.arrow()[2]):

@@ -11,14 +11,16 @@ from medlake.errors import MedlakeError
 from medlake.spark import run as spark_run
 from medlake.spark.transpile import view_sql
 
-# (lake fixture, dataset, task, features): the built-in views that need no code tables, and drug_classes
+# (lake fixture, dataset, task, features): every built-in view
 CASES = [
     ("demo_lake", "mimic3", "mortality", "demographics,prior_utilization,lab_stats"),
-    ("demo_lake", "mimic4", "in_hospital_mortality_48h",
-     "demographics,prior_utilization,lab_stats.glucose_last_24h,lab_stats.potassium_mean_7d,lab_stats.wbc_max_7d"),
+    # with diagnosis_ccs over the ICD-10-CM -> CCS maps (drug_lake: the demo lake with code maps)
+    ("drug_lake", "mimic4", "in_hospital_mortality_48h",
+     "demographics,prior_utilization,lab_stats.glucose_last_24h,lab_stats.potassium_mean_7d,lab_stats.wbc_max_7d,"
+     "diagnosis_ccs"),
     ("eicu_lake", "eicu", "length_of_stay", "demographics,prior_utilization"),
-    # a view over the code tables (NDC/GSN -> ATC), with a histogram feature
-    ("drug_lake", "mimic3", "readmission", "drug_classes"),
+    # the views over the code tables (NDC/GSN -> ATC, ICD-9-CM -> CCS), with histogram features
+    ("drug_lake", "mimic3", "readmission", "drug_classes,diagnosis_ccs"),
 ]
 
 

@@ -23,6 +23,7 @@ CASES = [
     ("drug_lake", "mimic3", "drug_recommendation", {}),
     ("drug_lake", "mimic4", "drug_recommendation", {}),
     *[("eicu_lake", "eicu", task, {}) for task in TASKS],
+    ("eicu_lake", "eicu", "readmission", {"uncertain_order": "keep"}),  # the eICU variant's one parameter
     *[("omop_visits_lake", "omop", task, {}) for task in TASKS[:4]],
     ("omop_visits_lake", "omop", "readmission", {"window_days": 60, "uncertain_order": "keep"}),
 ]

@@ -19,6 +19,12 @@ carries over wrongly):
   and `filter` over `collect_list(x)`, made a map (NULL when there are none);
 - `favg(x)` (DuckDB's order-independent mean) -> `avg(x)`.
 
+For trino, postgres, bigquery and snowflake, which lack list lambdas and
+struct lists, portable.py rewrites the remaining idioms (sorted struct lists,
+any_value, histogram, arg_max over a struct, ...); for Trino the tree is
+then typed from the canonical tables' schema, so that its structs become
+typed ROWs.
+
 Parameters are bound as literals (`bind`): the engines the SQL goes to do
 not share DuckDB's `$name` parameters.
 """
@@ -31,8 +37,9 @@ from sqlglot import exp
 
 from ..database import Database
 from ..errors import MedlakeError
-from ..sqlfiles import render, render_checked
+from ..sqlfiles import load_sql, render, render_checked
 from ..tasks import literal_task_query
+from . import portable
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres", "bigquery", "snowflake")
 
@@ -106,6 +113,9 @@ def rewrite(tree: exp.Expression, dialect: str) -> exp.Expression:
             return exp.Avg(this=node.expressions[0])
         return node
 
+    if dialect in portable.PORTABLE:
+        tree = _bottom_up(tree.copy(), lambda node: portable.edit(edit(node), dialect))
+        return portable.type_structs(tree, _schema(tree)) if dialect == "trino" else tree
     return _bottom_up(tree.copy(), edit)
 
 
@@ -136,8 +146,9 @@ def task_sql(db: Database, name: str, dataset: str, dialect: str, pretty: bool =
     """A task's SQL on a dataset for `dialect`, parameters bound as literals, tables named
     <dataset>.<table> (vocab.<table> for the code tables); returns (text, sqlglot's warnings).
 
-    duckdb and spark are checked against DuckDB's samples by the tests; the other
-    dialects are sqlglot's translation, with its warnings where it knows it fails."""
+    duckdb, spark and postgres are checked against DuckDB's samples by the tests (postgres:
+    every task but drug_recommendation); trino, bigquery and snowflake are checked to parse
+    back in their dialect. The warnings say where sqlglot knows it cannot write a construct."""
     check_dialect(dialect)
     _, _, tree = literal_task_query(db, name, dataset, registered, **params)
     return transpile_checked(tree, dialect, pretty=pretty)
@@ -179,6 +190,23 @@ def rename_tables(tree: exp.Expression, names: dict[tuple[str, str], str]) -> ex
         table.set("db", None)
         table.set("this", exp.to_identifier(new, quoted=True))
     return tree
+
+
+def _schema(tree: exp.Expression) -> dict:
+    """{schema: {table: {column: type}}} of the canonical and code tables a tree reads (sqlglot's
+    type annotation needs it), from their CREATE TABLE statements."""
+    tables = {}
+    for relpath in ("schema/core.sql", "vocab/schema.sql"):
+        for st in load_sql(relpath).statements:
+            if isinstance(st.tree, exp.Create) and st.tree.kind == "TABLE":
+                table = st.tree.this
+                tables[table.this.name] = {c.name: c.args["kind"].sql("duckdb") for c in table.expressions
+                                           if isinstance(c, exp.ColumnDef)}
+    found: dict = {}
+    for t in tree.find_all(exp.Table):
+        if t.db and t.name in tables:
+            found.setdefault(t.db, {})[t.name] = tables[t.name]
+    return found
 
 
 # -- pieces ---------------------------------------------------------------------------
