@@ -22,7 +22,7 @@ def run_tutorial(name: str, *args) -> str:
 def test_every_tutorial_is_run_here():
     assert sorted(p.name for p in TUTORIALS.glob("*.py")) == [
         "01_ehr_prediction.py", "02_code_systems.py", "03_feature_store.py", "04_signals.py", "05_images.py",
-        "06_calibration.py", "08_coming_from_pyhealth.py"]
+        "06_calibration.py", "07_scaling_out.py", "08_coming_from_pyhealth.py"]
 
 
 def test_ehr_prediction(tmp_path):
@@ -60,6 +60,14 @@ def test_calibration(tmp_path):
     assert "temperature: ECE on test" in out and "['calibration_test_temperature.png']" in out
     assert "conformal, target coverage 0.80: coverage" in out
     assert (tmp_path / "run" / "calibration_test_histogram.png").exists() and (tmp_path / "run" / "roc.png").exists()
+
+
+def test_scaling_out(mimic4_dir, tmp_path):
+    out = run_tutorial("07_scaling_out.py", mimic4_dir, tmp_path)
+    assert "events: {'mimic4': 301971, 'mimic4_meds': 301971}" in out
+    assert "<TaskResult ihm48 on mimic4: 220 samples of 99 subjects; labels: 0 211, 1 9>" in out
+    assert "exported: subjects 100, visits 1,649, events 301,971" in out
+    assert "readmission on Spark: 108 samples, the same as DuckDB's: True" in out
 
 
 def test_coming_from_pyhealth(mimic3_dir, codes_dir):

@@ -82,6 +82,8 @@ class Database:
         if read_only and self.path != ":memory:" and not Path(self.path).exists():
             raise UnknownNameError(f"no lake at '{self.path}'; create one with `medlake load` "
                                    "(or medlake.connect(path) in Python)")
+        if not read_only and self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)   # a new lake's folder, as the CLI's outputs
         self._con = self._open(read_only)
         self._in_transaction = False
 
