@@ -124,6 +124,7 @@ def broken_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "codes map": (["ICD9CM", "ICD10CM", "401"], lake), "codes stats": ([], lake),
         "demo": (["--out", str(tmp / "a-file")], "Error: Invalid value for '--out'"),
         "evaluate": ([str(tmp / "empty")], lake),
+        "explain": ([str(tmp / "empty"), "--sample", "1-2"], lake),
         "export labels": (["mortality", out + ".parquet", "--dataset", "x"], lake),
         "export meds": (["x", out], lake), "export parquet": (["x", out], lake),
         "features build": (["--out", out], lake), "features get": (["f", "--ids", "1"], lake),
