@@ -37,6 +37,7 @@ from click.testing import CliRunner
 import medlake
 from helpers import ROOT, copy_of_lake
 from medlake.cli import main
+from medlake.demo import Demo
 from medlake.synth import synthesize
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -168,9 +169,9 @@ def test_commands_are_in_shell_blocks(doc):
 @pytest.fixture(scope="module")
 def prepared_lake(demo_lake, tmp_path_factory) -> dict[str, Path]:
     """The lakes a reader already has, copied for each document: `medlake.duckdb` with the MIMIC-III and
-    MIMIC-IV demos, and `demo-out/demo.duckdb` as `make demo` leaves it (a synthetic MIMIC-III, smaller)."""
+    MIMIC-IV demos, and `demo-out/demo.duckdb` as `make demo` leaves it (a synthetic MIMIC-III)."""
     folder = tmp_path_factory.mktemp("docs-lake")
-    synthesize("mimic3", folder / "raw", patients=400, seed=0)
+    synthesize(Demo.dataset, folder / "raw", patients=Demo.patients, seed=Demo.seed)   # what make demo writes
     demo = medlake.connect(folder / "demo.duckdb", read_only=False)
     demo.load("mimic3", folder / "raw")
     demo.close()
