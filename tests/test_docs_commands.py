@@ -197,7 +197,7 @@ def run(command: Command, work: Path) -> tuple[int, str]:
     """Exit code and output (stdout and stderr) of one command run in `work`."""
     argv = shlex.split(command.text, comments=True)
     if argv[0] != "medlake":
-        done = subprocess.run(["bash", "-c", command.text], cwd=work, capture_output=True, text=True, timeout=300,
+        done = subprocess.run(["bash", "-c", command.text], cwd=work, capture_output=True, text=True, timeout=900,
                               env={**os.environ, "PATH": _scripts_path()})
         return done.returncode, done.stdout + done.stderr
     result = CliRunner().invoke(main, argv[1:], catch_exceptions=True)
