@@ -45,7 +45,7 @@ from ..version import __version__
 ANY_EVENT = "_ANY_EVENT"
 WINDOW_FIELDS = {"start", "end", "start_inclusive", "end_inclusive", "has", "label", "index_timestamp"}
 MEDS_COLUMNS = ("subject_id", "time", "code", "numeric_value", "text_value", "unit", "visit_id", "parent_visit_id",
-                "end_time")
+                "end_time", "chart_time")
 _DELTA_UNITS = {"y": 365 * 86400, "yr": 365 * 86400, "yrs": 365 * 86400, "year": 365 * 86400, "years": 365 * 86400,
                 "d": 86400, "day": 86400, "days": 86400, "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600,
                 "hours": 3600, "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60, "s": 1, "sec": 1,
