@@ -466,6 +466,24 @@ def test_the_whole_record_is_exported_notes_and_visits_of_every_kind(full_lake, 
     assert any(r["end_time"] is not None for r in rows if r["code"].startswith(f"{prefix}_INPUT//"))
 
 
+def test_meds_reader_reads_back_the_whole_record(full_round_trip, tmp_path):
+    """meds_reader converts the export with notes and its reader gives every subject's rows, the notes' text too."""
+    first = full_round_trip[1]["mimic4"][0]
+    done = subprocess.run([str(CONVERT), str(first.out), str(tmp_path / "reader"), "--num_threads", "1"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    database = meds_reader.SubjectDatabase(str(tmp_path / "reader"))
+    want = defaultdict(list)
+    for r in read_data(first.out).to_pylist():
+        want[r["subject_id"]].append((r["time"], r["code"], r["text_value"], r["chart_time"]))
+    assert sorted(database) == sorted(want) and len(want) == 30
+    key = lambda r: (r[0] is not None, r[0] or 0, r[1], r[2] or "")  # noqa: E731
+    for sid, rows in want.items():
+        got = [(e.time, e.code, e.text_value, e.chart_time) for e in database[sid].events]
+        assert sorted(got, key=key) == sorted(rows, key=key), f"subject {sid}"
+    assert sum(e.code.startswith("NOTE//") for sid in want for e in database[sid].events) == 61
+
+
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_the_whole_record_comes_back_from_meds(full_lake, full_round_trip, dataset):
     """export -> load gives back every canonical table (events but for what docs/meds.md says is lost),
