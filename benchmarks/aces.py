@@ -2,7 +2,7 @@
 export of the same events; wall time, peak memory and whether the samples agree, as JSON.
 
     flock /tmp/medlake-bench.lock .venv/bin/python benchmarks/aces.py --patients 46500 \\
-        --aces-cli /tmp/medlake-ci-aces-venv/bin/aces-cli --workdir /tmp/meds/bench
+        --aces-cli /tmp/medlake-ci-aces-venv/bin/aces-cli --workdir /tmp/meds-bench
 
 The synthetic export (`medlake synth FLAVOR`, default mimic3: 46,500 patients
 is MIMIC-III's size) is generated once into benchmarks/out/<flavor>-<patients>-seed<seed>

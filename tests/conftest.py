@@ -118,6 +118,22 @@ def synthetic_lake(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def full_lake(tmp_path_factory):
+    """Synthetic MIMIC-III and MIMIC-IV exports of 30 patients with the whole record (`medlake synth FLAVOR
+    --patients 30 --seed 1 --full`: charted vitals, infusions, outputs, cultures, transfers, services and notes)
+    loaded as datasets mimic3 and mimic4, shared by the session. Do not modify it."""
+    from medlake.synth import synthesize
+
+    root = tmp_path_factory.mktemp("synth_full")
+    lake = medlake.connect(root / "lake.duckdb")
+    for flavor in ("mimic3", "mimic4"):
+        synthesize(flavor, root / flavor, patients=30, seed=1, full=True)
+        lake.load(flavor, root / flavor)
+    yield lake
+    lake.close()
+
+
+@pytest.fixture(scope="session")
 def eicu_lake(tmp_path_factory, eicu_dir):
     """The eICU demo loaded, shared by the session. Do not modify it."""
     with _loaded_lake(tmp_path_factory, "eicu", eicu_dir) as lake:

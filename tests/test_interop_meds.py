@@ -410,5 +410,95 @@ def test_eicu_and_omop_export_validate_and_come_back(request, source, tmp_path):
     assert read_data(first.out).equals(read_data(second.out))
     assert first.rows == lake.sql(f"SELECT count(*) AS n FROM {source}.events").to_pylist()[0]["n"] + \
         2 * lake.sql(f"SELECT count(*) AS n FROM {source}.visits").to_pylist()[0]["n"] + \
+        lake.sql(f"SELECT count(*) AS n FROM {source}.notes").to_pylist()[0]["n"] + \
         lake.sql(f"SELECT count(sex) + count(race) + count(birth_time) + count(death_time) AS n "
                  f"FROM {source}.subjects").to_pylist()[0]["n"]
+
+
+# -- the whole record: notes and visits of every kind -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def full_round_trip(full_lake, tmp_path_factory):
+    """The 30-patient synthetic lakes with the whole record (conftest's full_lake) exported, loaded into a lake
+    of their own and exported again: (that lake, {dataset: (first export, second export)})."""
+    root = tmp_path_factory.mktemp("full_meds")
+    lake = medlake.connect(root / "lake.duckdb")
+    exports = {}
+    for d in DATASETS:
+        first = full_lake.export_meds(d, root / f"{d}_a", subjects_per_shard=10)
+        lake.load("meds", first.out, name=d)
+        exports[d] = (first, lake.export_meds(d, root / f"{d}_b", subjects_per_shard=10))
+    yield lake, exports
+    lake.close()
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_the_whole_record_is_exported_notes_and_visits_of_every_kind(full_lake, full_round_trip, dataset):
+    first = full_round_trip[1][dataset][0]
+    assert len(first.shards) == 3
+    for shard in first.shards:
+        meds.DataSchema.align(pq.read_table(shard))
+    rows = read_data(first.out).to_pylist()
+    # a note: NOTE//<category> at the time it could first be read, its text, its own time as chart_time
+    notes = full_lake.sql(f"SELECT * FROM {dataset}.notes").to_pylist()
+    assert len(notes) == 61 and all(n["available_time"] > n["time"] for n in notes)
+    got = sorted((r["subject_id"], r["visit_id"], r["time"], r["chart_time"], r["code"], r["text_value"])
+                 for r in rows if r["code"].startswith("NOTE"))
+    want = sorted((n["subject_id"], n["visit_id"], n["available_time"], n["time"], "NOTE//" + n["category"], n["text"])
+                  for n in notes)
+    assert got == want
+    # visits of every kind the loaders make, each with its start and end row
+    kinds = {r["kind"]: r["n"] for r in full_lake.sql(
+        f"SELECT kind, count(*) AS n FROM {dataset}.visits GROUP BY kind").to_pylist()}
+    assert set(kinds) == {"inpatient", "icu", "ward", "service"}
+    for kind, n in kinds.items():
+        for edge in ("START", "END"):
+            assert sum(r["code"] == f"VISIT//{kind.upper()}//{edge}" for r in rows) == n, (kind, edge)
+    count = lambda sql: full_lake.sql(sql).to_pylist()[0]["n"]  # noqa: E731
+    assert first.rows == len(rows) == count(f"SELECT count(*) AS n FROM {dataset}.events") + \
+        2 * sum(kinds.values()) + len(notes) + \
+        count(f"SELECT count(sex) + count(race) + count(birth_time) + count(death_time) AS n FROM {dataset}.subjects")
+    # charted vitals, infusions (with an end time), outputs and cultures are events like any other
+    prefix = dataset.upper()
+    for vocab in ("CHART", "INPUT", "OUTPUT", "MICRO"):
+        assert sum(r["code"].startswith(f"{prefix}_{vocab}//") for r in rows) > 50, vocab
+    assert any(r["end_time"] is not None for r in rows if r["code"].startswith(f"{prefix}_INPUT//"))
+
+
+def test_meds_reader_reads_back_the_whole_record(full_round_trip, tmp_path):
+    """meds_reader converts the export with notes and its reader gives every subject's rows, the notes' text too."""
+    first = full_round_trip[1]["mimic4"][0]
+    done = subprocess.run([str(CONVERT), str(first.out), str(tmp_path / "reader"), "--num_threads", "1"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    database = meds_reader.SubjectDatabase(str(tmp_path / "reader"))
+    want = defaultdict(list)
+    for r in read_data(first.out).to_pylist():
+        want[r["subject_id"]].append((r["time"], r["code"], r["text_value"], r["chart_time"]))
+    assert sorted(database) == sorted(want) and len(want) == 30
+    key = lambda r: (r[0] is not None, r[0] or 0, r[1], r[2] or "")  # noqa: E731
+    for sid, rows in want.items():
+        got = [(e.time, e.code, e.text_value, e.chart_time) for e in database[sid].events]
+        assert sorted(got, key=key) == sorted(rows, key=key), f"subject {sid}"
+    assert sum(e.code.startswith("NOTE//") for sid in want for e in database[sid].events) == 61
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_the_whole_record_comes_back_from_meds(full_lake, full_round_trip, dataset):
+    """export -> load gives back every canonical table (events but for what docs/meds.md says is lost),
+    the notes' search index, and export -> load -> export the same files."""
+    lake, exports = full_round_trip
+    first, second = exports[dataset]
+    for table, cols in (("subjects", "*"), ("visits", "*"), ("notes", "*"), ("note_docs", "*"), ("note_terms", "*"),
+                        ("events", "subject_id, visit_id, time, vocab, code, CAST(numeric_value AS FLOAT) AS value, "
+                                   "text_value, unit, end_time")):
+        want = full_lake.sql(f"SELECT {cols} FROM {dataset}.{table} ORDER BY ALL")
+        got = lake.sql(f"SELECT {cols} FROM {dataset}.{table} ORDER BY ALL")
+        assert want.num_rows > 0 and got.equals(want), table
+    assert read_data(first.out).equals(read_data(second.out))
+    for name in ("codes.parquet", "subject_splits.parquet"):
+        assert pq.read_table(first.out / "metadata" / name).equals(pq.read_table(second.out / "metadata" / name))
+    # the notes' search works on the loaded dataset as on the lake's: the same notes, the same scores
+    hits = lake.notes.search("chest pain", dataset, limit=5)
+    assert hits.num_rows == 5 and hits.equals(full_lake.notes.search("chest pain", dataset, limit=5))

@@ -27,6 +27,7 @@ from ..database import Database, LoadRecord
 from ..errors import InputError, MedlakeError, ParameterError
 from ..etl import LoadResult, check_dataset_name
 from ..etl.integrity import StagedFile, check_canonical, check_raw
+from ..etl.load import CANONICAL, NOTE_INDEX_SQL
 from ..etl.settings import load_settings
 from ..etl.staging_checks import count_rows
 from ..files import file_facts
@@ -44,10 +45,10 @@ SPLITS = ("train", "tuning", "held_out")
 REQUIRED = ("subject_id", "time", "code")
 # columns a MEDS dataset may lack (a NULL column of this type is put in their place when loading)
 OPTIONAL = {"numeric_value": "DOUBLE", "text_value": "VARCHAR", "unit": "VARCHAR", "visit_id": "BIGINT",
-            "parent_visit_id": "BIGINT", "end_time": "TIMESTAMP"}
+            "parent_visit_id": "BIGINT", "end_time": "TIMESTAMP", "chart_time": "TIMESTAMP"}
 # what each column beyond the MEDS core is, for metadata/dataset.json
 EXTENSION_COLUMNS = {"code_modifier_columns": ["unit"], "raw_source_id_columns": ["visit_id", "parent_visit_id"],
-                     "other_extension_columns": ["end_time"]}
+                     "other_extension_columns": ["end_time", "chart_time"]}
 # label column of the MEDS label schema per task label type, and the cast that gives it
 LABEL_COLUMNS = {"binary": ("boolean_value", "BOOLEAN"), "multiclass": ("integer_value", "BIGINT"),
                  "regression": ("float_value", "FLOAT")}
@@ -187,10 +188,11 @@ def load_meds(db: Database, directory: str | os.PathLike, name: str | None = Non
                 bar.advance(task)
                 with Timer() as t:
                     db.run("schema/core.sql", schemas={None: dataset})
-                    for table in ("subjects", "visits", "events"):
+                    for table in CANONICAL:
                         db.run(LOAD_SQL, table, schemas=schemas)
                     issues += check_canonical(db, dataset, strict)
-                    for table in ("subjects", "visits", "events"):
+                    db.run(NOTE_INDEX_SQL, schemas={None: dataset})  # after the integrity step dropped any orphan notes
+                    for table in CANONICAL:
                         counts[f"{dataset}.{table}"] = count_rows(db, dataset, table)
                 seconds["canonical"] = t.seconds
                 bar.advance(task)

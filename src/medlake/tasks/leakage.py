@@ -97,6 +97,8 @@ def check(db: Database, spec: TaskSpec, file: SqlFile, dataset: str, params: dic
         _drop_tables(db)
         try:
             steps = ["subjects", "visit_map", "visits", "events"]
+            if db.table_exists(dataset, "notes"):
+                steps.append("notes")
             if db.table_exists(dataset, "recordings"):
                 steps += ["recordings", "recording_channels", "recording_annotations"]
             if db.table_exists(dataset, "images"):

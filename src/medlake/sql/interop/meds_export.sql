@@ -17,13 +17,14 @@ ORDER BY shard;
 
 -- name: write_shard
 -- one shard: its subjects' rows, each subject's contiguous, in time order (rows without time first);
--- among rows of one time: static facts, birth, visit starts, events (in their order in the lake), visit ends, death
+-- among rows of one time: static facts, birth, visit starts, events (in their order in the lake), notes (in note_id
+-- order), visit ends, death
 COPY (
-    SELECT subject_id, time, code, numeric_value, text_value, unit, visit_id, parent_visit_id, end_time
+    SELECT subject_id, time, code, numeric_value, text_value, unit, visit_id, parent_visit_id, end_time, chart_time
     FROM meds_rows
     WHERE subject_id BETWEEN $lo AND $hi
     ORDER BY subject_id, time NULLS FIRST, tie_rank, seq NULLS FIRST, code, visit_id NULLS FIRST, numeric_value NULLS FIRST,
-             text_value NULLS FIRST, unit NULLS FIRST, end_time NULLS FIRST
+             text_value NULLS FIRST, unit NULLS FIRST, end_time NULLS FIRST, chart_time NULLS FIRST
 ) TO $path (FORMAT parquet, COMPRESSION zstd);
 
 -- name: write_codes

@@ -11,8 +11,9 @@ description: >
   times, static (time-less) SEX//x, GENDER//x and RACE//x rows their sex and
   race; VISIT//<KIND>//START and //END rows that name a visit_id give visits
   (died from the END row's numeric_value, else from a death time within the visit);
-  every other row is an event (source 'meds', seq = its row position in its
-  shard, 1-based).
+  NOTE//<category> and NOTE rows give notes (text from text_value, available_time
+  from the row's time, time from chart_time when given); every other row is an
+  event (source 'meds', seq = its row position in its shard, 1-based).
 */
 -- name: stage_data
 CREATE TABLE target AS
@@ -103,10 +104,31 @@ FROM (
         file_row_number + 1 AS seq
     FROM raw.data
 )
-WHERE code NOT IN ('MEDS_BIRTH', 'MEDS_DEATH')
+WHERE code NOT IN ('MEDS_BIRTH', 'MEDS_DEATH', 'NOTE')
+    AND vocab <> 'NOTE'
     AND NOT (time IS NULL AND vocab IN ('SEX', 'GENDER', 'RACE'))
     AND NOT (visit_id IS NOT NULL AND regexp_matches(code, '^VISIT//(.+)//(START|END)$'))
 ORDER BY subject_id, time, seq;
+
+-- name: notes
+-- NOTE//<category> rows (NOTE: no category); note_id 1.. in (subject, time) order, rows of one time in their
+-- shard order, as the loaders number them
+INSERT INTO notes
+SELECT subject_id, visit_id, coalesce(chart_time, time) AS note_time, category, text, time AS available_time,
+       row_number() OVER (ORDER BY subject_id, coalesce(chart_time, time), time, seq) AS note_id
+FROM (
+    SELECT
+        CAST(subject_id AS BIGINT) AS subject_id,
+        CAST(visit_id AS BIGINT) AS visit_id,
+        CAST(time AS TIMESTAMP) AS time,
+        CAST(chart_time AS TIMESTAMP) AS chart_time,
+        CASE WHEN code = 'NOTE' THEN NULL ELSE substr(code, 7) END AS category,
+        CAST(text_value AS VARCHAR) AS text,
+        file_row_number + 1 AS seq
+    FROM raw.data
+    WHERE code = 'NOTE' OR starts_with(code, 'NOTE//')
+)
+ORDER BY subject_id, note_time, note_id;
 
 -- name: null_keys
 -- rows the canonical tables cannot hold: no subject or no code

@@ -84,35 +84,43 @@ LEFT JOIN (
 -- MEDS alone); subjects give MEDS_BIRTH, MEDS_DEATH and static (time-less) SEX//x
 -- and RACE//x rows; a visit gives VISIT//<KIND>//START at its start and
 -- VISIT//<KIND>//END at its end (numeric_value 1 when the subject died during the
--- visit, 0 when not; text_value the discharge location). vocab and vcode are the
--- lake's vocabulary and code; tie_rank and seq order the rows of one time (static
--- facts, birth, visit starts, events in their lake order, visit ends, death).
+-- visit, 0 when not; text_value the discharge location); a note gives
+-- NOTE//<category> (NOTE when it has none) at the time it could first be read
+-- (available_time), its text as text_value and its own time as chart_time.
+-- vocab and vcode are the lake's vocabulary and code; tie_rank and seq order the
+-- rows of one time (static facts, birth, visit starts, events in their lake
+-- order, notes in note_id order, visit ends, death).
 SELECT subject_id, CAST(NULL AS TIMESTAMP) AS time, 'SEX//' || sex AS code, CAST(NULL AS FLOAT) AS numeric_value,
        CAST(NULL AS VARCHAR) AS text_value, CAST(NULL AS VARCHAR) AS unit, CAST(NULL AS BIGINT) AS visit_id,
        CAST(NULL AS BIGINT) AS parent_visit_id, CAST(NULL AS TIMESTAMP) AS end_time,
-       'SEX' AS vocab, sex AS vcode, 0 AS tie_rank, CAST(NULL AS BIGINT) AS seq
+       CAST(NULL AS TIMESTAMP) AS chart_time, 'SEX' AS vocab, sex AS vcode, 0 AS tie_rank, CAST(NULL AS BIGINT) AS seq
 FROM subjects WHERE sex IS NOT NULL
 UNION ALL
-SELECT subject_id, NULL, 'RACE//' || race, NULL, NULL, NULL, NULL, NULL, NULL, 'RACE', race, 1, NULL
+SELECT subject_id, NULL, 'RACE//' || race, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'RACE', race, 1, NULL
 FROM subjects WHERE race IS NOT NULL
 UNION ALL
-SELECT subject_id, birth_time, 'MEDS_BIRTH', NULL, NULL, NULL, NULL, NULL, NULL, 'MEDS', 'MEDS_BIRTH', 2, NULL
+SELECT subject_id, birth_time, 'MEDS_BIRTH', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'MEDS', 'MEDS_BIRTH', 2, NULL
 FROM subjects WHERE birth_time IS NOT NULL
 UNION ALL
 SELECT subject_id, start_time, 'VISIT//' || upper(kind) || '//START', NULL, NULL, NULL, visit_id, parent_visit_id,
-       NULL, 'VISIT', upper(kind) || '//START', 3, NULL
+       NULL, NULL, 'VISIT', upper(kind) || '//START', 3, NULL
 FROM visits WHERE start_time IS NOT NULL
 UNION ALL
 SELECT subject_id, time, CASE WHEN vocab = 'MEDS' THEN code ELSE vocab || '//' || code END, CAST(numeric_value AS FLOAT),
-       text_value, unit, visit_id, NULL, end_time, vocab, code, 4, seq
+       text_value, unit, visit_id, NULL, end_time, NULL, vocab, code, 4, seq
 FROM events
+UNION ALL
+SELECT subject_id, coalesce(available_time, time), CASE WHEN category IS NULL THEN 'NOTE' ELSE 'NOTE//' || category END,
+       NULL, text, NULL, visit_id, NULL, NULL, time, CASE WHEN category IS NULL THEN 'MEDS' ELSE 'NOTE' END,
+       coalesce(category, 'NOTE'), 5, note_id
+FROM notes
 UNION ALL
 SELECT subject_id, end_time, 'VISIT//' || upper(kind) || '//END', CASE WHEN died THEN 1 WHEN NOT died THEN 0 END,
        discharge_location, NULL, visit_id,
-       parent_visit_id, NULL, 'VISIT', upper(kind) || '//END', 5, NULL
+       parent_visit_id, NULL, NULL, 'VISIT', upper(kind) || '//END', 6, NULL
 FROM visits WHERE end_time IS NOT NULL
 UNION ALL
-SELECT subject_id, death_time, 'MEDS_DEATH', NULL, NULL, NULL, NULL, NULL, NULL, 'MEDS', 'MEDS_DEATH', 6, NULL
+SELECT subject_id, death_time, 'MEDS_DEATH', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'MEDS', 'MEDS_DEATH', 7, NULL
 FROM subjects WHERE death_time IS NOT NULL;
 
 -- name: image_finding_values

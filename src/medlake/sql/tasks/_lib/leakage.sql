@@ -2,8 +2,9 @@
 description: >
   The leakage check's truncated world. Each sampled sample k becomes its own
   subject (subject_id = k) whose timeline is cut at the sample's index time:
-  events after it are removed (and end times after it cleared), visits keep
-  their start (they define which samples exist) but an end or outcome after
+  events after it are removed (and end times after it cleared), and notes not
+  yet available at it; visits keep their start (they define which samples
+  exist) but an end or outcome after
   the index time is cleared (an ongoing visit ends at the index time). Visit
   ids are renumbered per copy (check.visit_map). `dataset` and `check` are
   schema placeholders (qualified by medlake.tasks.leakage); `leak_samples` is
@@ -71,6 +72,16 @@ JOIN dataset.events AS e ON e.subject_id = s.subject_id
 LEFT JOIN check.visit_map AS m ON m.k = s.k AND m.original_visit_id = e.visit_id
 WHERE e.time <= s.index_time
 ORDER BY subject_id, e.time, e.source, e.seq;
+
+-- name: notes
+-- the notes that could be read by the index time (available_time; a note without one by its own time)
+CREATE TEMP TABLE check.notes AS
+SELECT s.k AS subject_id, m.visit_id, n.time, n.category, n.text, n.available_time, n.note_id
+FROM leak_samples AS s
+JOIN dataset.notes AS n ON n.subject_id = s.subject_id
+LEFT JOIN check.visit_map AS m ON m.k = s.k AND m.original_visit_id = n.visit_id
+WHERE coalesce(n.available_time, n.time) <= s.index_time
+ORDER BY subject_id, n.time, n.note_id;
 
 -- name: recordings
 -- signal datasets: a recording is its visit (recording_id = visit_id), cut at the index time like one
@@ -144,6 +155,7 @@ DROP TABLE IF EXISTS check.images;
 DROP TABLE IF EXISTS check.recording_annotations;
 DROP TABLE IF EXISTS check.recording_channels;
 DROP TABLE IF EXISTS check.recordings;
+DROP TABLE IF EXISTS check.notes;
 DROP TABLE IF EXISTS check.events;
 DROP TABLE IF EXISTS check.visits;
 DROP TABLE IF EXISTS check.visit_map;
