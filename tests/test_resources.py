@@ -56,6 +56,7 @@ def test_running_out_of_memory_is_said_plainly_and_changes_nothing(synthetic, tm
     assert bad.exit_code == 2 and "expected --memory-limit like 2GB" in bad.stderr
 
 
+DUCKDB_BLOCK = 262_144
 KILLED_LOAD = """
 import sys, medlake
 with medlake.connect(sys.argv[1]) as lake:
@@ -75,7 +76,7 @@ def test_a_killed_load_leaves_the_lake_as_it_was_and_is_reported(synthetic, tmp_
     deadline = time.time() + 60
     while not marker.exists() and time.time() < deadline:
         time.sleep(0.05)
-    while lake_path.stat().st_size <= size_before and time.time() < deadline:
+    while lake_path.stat().st_size <= size_before + 2 * DUCKDB_BLOCK and time.time() < deadline:
         time.sleep(0.02)  # killed once the load has written blocks to the file (staging the big tables)
     assert child.poll() is None, "the load finished before it could be killed"
     os.kill(child.pid, signal.SIGKILL)
@@ -92,7 +93,9 @@ def test_a_killed_load_leaves_the_lake_as_it_was_and_is_reported(synthetic, tmp_
     with medlake.connect(lake_path, read_only=False) as lake:  # a writer gives the file back its size, drops the marker
         assert lake.interrupted_load is not None
     assert not marker.exists()
-    assert lake_path.stat().st_size == size_before  # DuckDB alone would keep size_killed until a later write
+    # DuckDB alone would keep size_killed until a later write; its checkpoint may lay the same contents out in
+    # one more block than before (docs/reliability.md)
+    assert size_before <= lake_path.stat().st_size <= size_before + DUCKDB_BLOCK < size_killed
     assert snapshot(lake_path) == before
     with medlake.connect(lake_path) as lake:
         lake.load("mimic4", mimic4_dir, tables=["icustays", "diagnoses_icd"])
