@@ -13,11 +13,12 @@ from medlake.spark import run as spark_run
 from medlake.spark.transpile import DIALECTS, task_sql
 
 TASKS = ("mortality", "readmission", "length_of_stay", "los_gt_7d", "in_hospital_mortality_48h")
+MIMIC_TASKS = (*TASKS, "phenotyping", "decompensation")  # mimic3-benchmarks' tasks: MIMIC-III and MIMIC-IV only
 # (lake fixture, dataset, task, parameters): every built-in task on every source it supports, and
 # readmission's parameter forms (OMOP: GiBleed with the visits its records name, so that mortality
 # and readmission have samples)
 CASES = [
-    *[("demo_lake", ds, task, {}) for ds in ("mimic3", "mimic4") for task in TASKS],
+    *[("demo_lake", ds, task, {}) for ds in ("mimic3", "mimic4") for task in MIMIC_TASKS],
     ("demo_lake", "mimic3", "readmission", {"window_days": 30, "anchor": "admission"}),
     ("demo_lake", "mimic3", "readmission", {"min_age": 60, "uncertain_order": "keep"}),
     ("drug_lake", "mimic3", "drug_recommendation", {}),

@@ -17,7 +17,10 @@ carries over wrongly):
 - `any_value(x)` (which skips NULLs) -> Spark `any_value(x, true)`;
 - `histogram(x)` -> Spark: the distinct values' counts through `transform`
   and `filter` over `collect_list(x)`, made a map (NULL when there are none);
-- `favg(x)` (DuckDB's order-independent mean) -> `avg(x)`.
+- `favg(x)` (DuckDB's order-independent mean) -> `avg(x)`;
+- `generate_series(a, b)` as a list (not under unnest, which sqlglot
+  guards itself) -> Spark and Trino `IF(b < a, ARRAY(), SEQUENCE(a, b))`:
+  their `sequence` counts down when a > b, where DuckDB's list is empty.
 
 For trino, postgres, bigquery and snowflake, which lack list lambdas and
 struct lists, portable.py rewrites the remaining idioms (sorted struct lists,
@@ -111,6 +114,9 @@ def rewrite(tree: exp.Expression, dialect: str) -> exp.Expression:
             return _spark_histogram(node.expressions[0])
         if name == "favg" and len(node.expressions) == 1:
             return exp.Avg(this=node.expressions[0])
+        if dialect in ("spark", "trino") and _bare_series(node):
+            return exp.If(this=exp.LT(this=node.args["end"].copy(), expression=node.args["start"].copy()),
+                          true=exp.Array(), false=node.copy())
         return node
 
     if dialect in portable.PORTABLE:
@@ -210,6 +216,12 @@ def _schema(tree: exp.Expression) -> dict:
 
 
 # -- pieces ---------------------------------------------------------------------------
+
+def _bare_series(node: exp.Expression) -> bool:
+    """generate_series(a, b) (both ends included, no step) made a list, not unnested on the spot."""
+    return (isinstance(node, exp.GenerateSeries) and not node.args.get("is_end_exclusive")
+            and node.args.get("step") is None and not isinstance(node.parent, (exp.Unnest, exp.Explode)))
+
 
 def _micros(value: exp.Expression, spark: bool) -> exp.Expression:
     """Microseconds since the epoch of a timestamp, as a whole number."""
