@@ -1,6 +1,6 @@
 """Spark benchmark: export a MIMIC-III-sized lake as parquet, then every task on DuckDB and on Spark.
 
-    flock /tmp/medlake-bench.lock .venv/bin/python benchmarks/spark.py --patients 46500 --work /tmp/spark
+    flock /tmp/medlake-bench.lock .venv/bin/python benchmarks/spark.py --patients 46500 --seed 7 --work /tmp/spark
     .venv/bin/python benchmarks/spark.py --demo            # the MIMIC-III demo, in seconds
 
 The synthetic raw export (`medlake synth mimic3`, or --raw DIR when one exists
@@ -18,9 +18,11 @@ Then, in one run, the report gives as JSON:
 - the same DuckDB runs again with memory_limit --small-memory (1GB), below
   the peaks: DuckDB spills to disk rather than fail (out of core);
 - per Spark master (--masters, local[2] and local[1] by default; after the
-  first only --scaling-tasks, when given), in a child process each: the session's start-up, a first full read of events (JVM and
-  file cache warm-up), then per task seconds and samples
-  (`medlake.spark.run_task(...).collect()`, all rows to the driver).
+  first only --scaling-tasks, when given), in a child process each: the
+  session's start-up, a first full read of events (JVM and file cache
+  warm-up), then per task seconds, samples and the parquet's bytes: the task
+  run and its samples written as parquet under WORK/spark-samples/, what
+  `medlake spark run-task` does (the samples counted back from the files).
 
 The load average at the start says how shared the machine was. Everything is
 written under WORK; delete it when done.
@@ -121,10 +123,12 @@ def child_spark(export: str, master: str, tasks: list[str], driver_memory: str) 
     print(f"spark {master}: start {report['start_s']} s, first read of {report['events_rows']} events "
           f"{report['warmup_read_events_s']} s", file=sys.stderr, flush=True)
     report["tasks"] = {}
+    out = Path(export).parent / "spark-samples" / master.replace("[", "").replace("]", "")
     for task in tasks:
         started = time.perf_counter()
-        rows = len(run.run_task(spark, task, export).collect())
-        report["tasks"][task] = {"seconds": round(time.perf_counter() - started, 2), "samples": rows}
+        rows = run.write_parquet(run.run_task(spark, task, export), out / task, overwrite=True)
+        report["tasks"][task] = {"seconds": round(time.perf_counter() - started, 2), "samples": rows,
+                                 "samples_bytes": _folder_bytes(out / task)}
         print(f"spark {master} {task}: {report['tasks'][task]}", file=sys.stderr, flush=True)
     spark.stop()
     return report
