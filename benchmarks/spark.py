@@ -44,6 +44,14 @@ DATA = Path(os.environ.get("MEDLAKE_TEST_DATA", HERE.parents[1] / "shared" / "da
 
 
 def _peak_mb() -> float:
+    """This process's peak resident memory: VmHWM on Linux (ru_maxrss keeps the parent's peak across the
+    fork and exec of a child process, here the benchmark's own, which loaded the lake)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
@@ -197,7 +205,7 @@ def main(argv=None) -> dict:
             report["duckdb_small_memory"]["tasks"][task] = got
             print(f"duckdb {args.small_memory} {task}: {got}", file=sys.stderr, flush=True)
     report["spark"] = []
-    for i, master in enumerate(args.masters.split(",")):
+    for i, master in enumerate(m for m in args.masters.split(",") if m):  # --masters '': DuckDB only
         run_tasks = tasks if i == 0 or not args.scaling_tasks else args.scaling_tasks.split(",")
         report["spark"].append(_child("--child-spark", str(export), master, ",".join(run_tasks),
                                       "--driver-memory", args.driver_memory))

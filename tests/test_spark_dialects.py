@@ -22,12 +22,14 @@ from medlake.spark.transpile import task_sql, transpile_checked, view_sql
 from medlake.sqlfiles import load_sql, qualify, render
 from medlake.tasks import bound_query, list_tasks
 
-SOURCES = ("mimic3", "mimic4", "eicu", "omop")
+# edf: sleep_staging; the cxr tasks (dicom) number a study without a study_id by DuckDB's hash(), which
+# no other engine computes alike (test_spark_tasks.test_spark_refuses_duckdbs_hash)
+SOURCES = ("mimic3", "mimic4", "eicu", "omop", "edf")
 TASK_CASES = [(source, spec.name) for source in SOURCES for spec in list_tasks() if source in spec.datasets]
 VIEWS = sorted(builtin_views())
 # DuckDB functions that no other engine has under that name (sqlglot renames the ones that exist)
 DUCKDB_ONLY = ("LIST_TRANSFORM", "LIST_SORT", "LIST_SLICE", "LIST_CONCAT", "EPOCH_US", "TO_HOURS", "TO_DAYS",
-               "TO_YEARS", "FAVG", "ARG_MAX", "ARG_MIN", "HUGEINT", "STRUCT_PACK")
+               "TO_YEARS", "TO_MICROSECONDS", "FAVG", "ARG_MAX", "ARG_MIN", "HUGEINT", "STRUCT_PACK")
 # ... and those a given engine lacks although others have them
 LACKING = {"postgres": ("TRANSFORM(", "ARRAY_SORT", "ARRAY_DISTINCT", "ENDS_WITH", "HISTOGRAM", "ANY_VALUE",
                         "STRUCT(", "->", "IGNORE NULLS", "MAP<", "MAP("),
@@ -168,9 +170,9 @@ def pg_datasets(postgres, drug_lake, eicu_lake, omop_visits_lake):
     return lakes
 
 
-# every task but drug_recommendation: its drugs_hist (a list of lists of different lengths) has no
+# every task but drug_recommendation (and sleep_staging, whose EDF dataset is not copied): its drugs_hist (a list of lists of different lengths) has no
 # PostgreSQL type; in_hospital_mortality_48h's labs (structs) are JSONB objects there
-PG_CASES = [(s, t) for s, t in TASK_CASES if t != "drug_recommendation"]
+PG_CASES = [(s, t) for s, t in TASK_CASES if t != "drug_recommendation" and s != "edf"]
 
 
 @pytest.mark.parametrize(("dataset", "task"), PG_CASES, ids=[f"{s}-{t}" for s, t in PG_CASES])
@@ -182,6 +184,19 @@ def test_postgres_gives_duckdbs_samples(postgres, pg_datasets, dataset, task):
     got = pg_rows(postgres, text)
     assert len(got) == len(expected) > 0
     assert same_rows(got) == same_rows(expected)
+
+
+@pytest.mark.parametrize("classes", [5, 6])
+def test_postgres_gives_duckdbs_sleep_stages(postgres, media_lake, classes):
+    """sleep_staging over a signals dataset's tables: the same epochs, labels and signal windows (a
+    JSONB object there)."""
+    copy_to_postgres(postgres, media_lake, "sleep", ("recordings", "recording_annotations"), "signals/schema.sql")
+    expected = media_lake.task("sleep_staging", "sleep", classes=classes).to_arrow().to_pylist()
+    text, warnings = task_sql(media_lake.db, "sleep_staging", "sleep", "postgres", classes=classes)
+    assert warnings == []
+    got = pg_rows(postgres, text)
+    assert len(got) == len(expected) > 0
+    assert got == expected  # the task orders its rows fully
 
 
 def test_postgres_readmission_parameter_forms(postgres, pg_datasets):

@@ -41,6 +41,7 @@ result:
   OBJECT through `object_agg` over `flatten(array_agg(x))`;
 - ORDER BY x (DuckDB sorts NULLs last) -> BigQuery `ORDER BY x IS NULL, x`
   (NULLs come first there, and NULLS LAST is refused under windows and aggregates);
+- a struct column `{k: v, ...}` -> PostgreSQL `jsonb_build_object('k', v, ...)`;
 - `CAST([] AS STRUCT(...)[])` -> PostgreSQL `CAST('[]' AS JSONB)`; `CAST(x AS
   MAP(K, V))` (a histogram feature's type) -> PostgreSQL JSONB, BigQuery
   `ARRAY<STRUCT<key K, value V>>`;
@@ -64,6 +65,11 @@ def edit(node: exp.Expression, dialect: str) -> exp.Expression:
     """The node rewritten for `dialect` (one of PORTABLE), or the node itself."""
     if isinstance(node, exp.Transform):
         return _sorted_list(node, dialect) or node
+    if (dialect == "postgres" and isinstance(node, exp.Struct) and isinstance(node.parent, exp.Alias)
+            and all(isinstance(p, exp.PropertyEQ) for p in node.expressions)):
+        # a struct column (sleep_staging's signal): a JSONB object, as the structs in lists are
+        return _fn("JSONB_BUILD_OBJECT", *[x for p in node.expressions
+                                           for x in (exp.Literal.string(p.this.name), p.expression)])
     if isinstance(node, exp.Order) and dialect == "bigquery":
         return _nulls_last(node)
     if isinstance(node, exp.Subquery) and not node.alias and isinstance(node.parent, (exp.From, exp.Join)):

@@ -8,7 +8,7 @@ carries over wrongly):
 - `epoch_us(t)` -> microseconds since the epoch (Spark `unix_micros`);
 - `CAST(x AS HUGEINT)` -> `DECIMAL(38, 0)` (the sortable first-seen numbers
   of the task blocks need more than 64 bits);
-- `to_years/months/days/hours/minutes/seconds(n)` -> `INTERVAL 'n' UNIT` (n a
+- `to_years/months/days/hours/minutes/seconds/microseconds(n)` -> `INTERVAL 'n' UNIT` (n a
   literal; else `n * INTERVAL '1' UNIT`);
 - `epoch(a - b)` (seconds between two timestamps) -> the difference of their
   microseconds / 1e6 as DOUBLE, and `epoch(t)` -> microseconds / 1e6;
@@ -18,6 +18,11 @@ carries over wrongly):
 - `histogram(x)` -> Spark: the distinct values' counts through `transform`
   and `filter` over `collect_list(x)`, made a map (NULL when there are none);
 - `favg(x)` (DuckDB's order-independent mean) -> `avg(x)`;
+- `list(x ORDER BY x)` -> Spark `array_sort(collect_list(x))` (collect_list
+  keeps no order), a FILTER clause staying on collect_list;
+- `hash(x)` -> Spark `raise_error(...)`: DuckDB's hash has no Spark
+  equivalent, so a row that needs it (the number of a ChestX-ray14 study,
+  which has no study_id) fails with a message instead of a different number;
 - `generate_series(a, b)` as a list (not under unnest, which sqlglot
   guards itself) -> Spark and Trino `IF(b < a, ARRAY(), SEQUENCE(a, b))`:
   their `sequence` counts down when a > b, where DuckDB's list is empty.
@@ -46,8 +51,10 @@ from . import portable
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres", "bigquery", "snowflake")
 
+HASH_ERROR = ("medlake: this row needs DuckDB's hash(), which Spark computes differently (a ChestX-ray14 "
+              "study has no study_id and is numbered by it); run this task on DuckDB")
 _INTERVAL_UNITS = {"to_years": "YEAR", "to_months": "MONTH", "to_days": "DAY", "to_hours": "HOUR",
-                   "to_minutes": "MINUTE", "to_seconds": "SECOND"}
+                   "to_minutes": "MINUTE", "to_seconds": "SECOND", "to_microseconds": "MICROSECOND"}
 
 
 def check_dialect(dialect: str) -> str:
@@ -114,6 +121,16 @@ def rewrite(tree: exp.Expression, dialect: str) -> exp.Expression:
             return _spark_histogram(node.expressions[0])
         if name == "favg" and len(node.expressions) == 1:
             return exp.Avg(this=node.expressions[0])
+        if spark and isinstance(node, exp.ArrayAgg) and _sorted_by_itself(node) \
+                and not isinstance(node.parent, exp.Filter):
+            return exp.ArraySort(this=exp.ArrayAgg(this=node.this.this))
+        if spark and isinstance(node, exp.Filter) and isinstance(node.this, exp.ArrayAgg) \
+                and _sorted_by_itself(node.this):
+            return exp.ArraySort(this=exp.Filter(this=exp.ArrayAgg(this=node.this.this.this),
+                                                 expression=node.expression))
+        if spark and name == "hash":
+            return exp.Cast(this=exp.Anonymous(this="RAISE_ERROR", expressions=[exp.Literal.string(HASH_ERROR)]),
+                            to=exp.DataType.build("BIGINT"))
         if dialect in ("spark", "trino") and _bare_series(node):
             return exp.If(this=exp.LT(this=node.args["end"].copy(), expression=node.args["start"].copy()),
                           true=exp.Array(), false=node.copy())
@@ -202,7 +219,7 @@ def _schema(tree: exp.Expression) -> dict:
     """{schema: {table: {column: type}}} of the canonical and code tables a tree reads (sqlglot's
     type annotation needs it), from their CREATE TABLE statements."""
     tables = {}
-    for relpath in ("schema/core.sql", "vocab/schema.sql"):
+    for relpath in ("schema/core.sql", "vocab/schema.sql", "signals/schema.sql", "images/schema.sql"):
         for st in load_sql(relpath).statements:
             if isinstance(st.tree, exp.Create) and st.tree.kind == "TABLE":
                 table = st.tree.this
@@ -216,6 +233,13 @@ def _schema(tree: exp.Expression) -> dict:
 
 
 # -- pieces ---------------------------------------------------------------------------
+
+def _sorted_by_itself(node: exp.ArrayAgg) -> bool:
+    """list(x ORDER BY x) (ascending)."""
+    order = node.this
+    return (isinstance(order, exp.Order) and len(order.expressions) == 1
+            and not order.expressions[0].args.get("desc") and order.expressions[0].this == order.this)
+
 
 def _bare_series(node: exp.Expression) -> bool:
     """generate_series(a, b) (both ends included, no step) made a list, not unnested on the spot."""
