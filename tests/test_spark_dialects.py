@@ -34,7 +34,7 @@ DUCKDB_ONLY = ("LIST_TRANSFORM", "LIST_SORT", "LIST_SLICE", "LIST_CONCAT", "EPOC
 LACKING = {"postgres": ("TRANSFORM(", "ARRAY_SORT", "ARRAY_DISTINCT", "ENDS_WITH", "HISTOGRAM", "ANY_VALUE",
                         "STRUCT(", "->", "IGNORE NULLS", "MAP<", "MAP("),
            "trino": ("ENDS_WITH", "ANY_VALUE", "IGNORE NULLS"),
-           "bigquery": ("TRANSFORM(", "HISTOGRAM", "FILTER(", "ARRAY_SORT", "MAP<", "MAP("),
+           "bigquery": ("TRANSFORM(", "HISTOGRAM", "FILTER(", "TIME_TO_UNIX", "ARRAY_SORT", "MAP<", "MAP("),
            "snowflake": ("HISTOGRAM", "FILTER(", "LIST_", "IGNORE NULLS")}
 
 

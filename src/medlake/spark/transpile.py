@@ -5,7 +5,8 @@ renders a tree for another engine through `sqlfiles.render`, after small
 tree rewrites of the DuckDB constructs sqlglot 30 does not carry over (or
 carries over wrongly):
 
-- `epoch_us(t)` -> microseconds since the epoch (Spark `unix_micros`);
+- `epoch_us(t)` -> microseconds since the epoch (Spark `unix_micros`, BigQuery
+  `unix_micros(timestamp(t))`, the others epoch seconds x 10^6);
 - `CAST(x AS HUGEINT)` -> `DECIMAL(38, 0)` (the sortable first-seen numbers
   of the task blocks need more than 64 bits);
 - `to_years/months/days/hours/minutes/seconds/microseconds(n)` -> `INTERVAL 'n' UNIT` (n a
@@ -98,13 +99,13 @@ def rewrite(tree: exp.Expression, dialect: str) -> exp.Expression:
     def edit(node: exp.Expression) -> exp.Expression:
         name = node.name.lower() if isinstance(node, exp.Anonymous) else None
         if name == "epoch_us":
-            return _micros(node.expressions[0], spark)
+            return _micros(node.expressions[0], dialect)
         if name in _INTERVAL_UNITS and len(node.expressions) == 1:
             return _interval(node.expressions[0], _INTERVAL_UNITS[name])
         if isinstance(node, exp.ToDays):
             return _interval(node.this, "DAY")
         if isinstance(node, exp.TimeToUnix):
-            return _seconds(node.this, spark)
+            return _seconds(node.this, dialect)
         if isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.INT128:
             return exp.Cast(this=node.this, to=exp.DataType.build("DECIMAL(38, 0)"))
         if spark and name == "list_slice" and len(node.expressions) == 3:
@@ -247,23 +248,25 @@ def _bare_series(node: exp.Expression) -> bool:
             and node.args.get("step") is None and not isinstance(node.parent, (exp.Unnest, exp.Explode)))
 
 
-def _micros(value: exp.Expression, spark: bool) -> exp.Expression:
+def _micros(value: exp.Expression, dialect: str) -> exp.Expression:
     """Microseconds since the epoch of a timestamp, as a whole number."""
-    if spark:
+    if dialect == "spark":
         return exp.Anonymous(this="UNIX_MICROS", expressions=[value])
+    if dialect == "bigquery":  # a DuckDB TIMESTAMP is a BigQuery DATETIME; UNIX_MICROS takes a TIMESTAMP (UTC)
+        return exp.Anonymous(this="UNIX_MICROS", expressions=[exp.Anonymous(this="TIMESTAMP", expressions=[value])])
     seconds = exp.TimeToUnix(this=value)
     return exp.Cast(this=exp.Round(this=exp.Mul(this=seconds, expression=exp.Literal.number(1_000_000))),
                     to=exp.DataType.build("BIGINT"))
 
 
-def _seconds(value: exp.Expression, spark: bool) -> exp.Expression:
+def _seconds(value: exp.Expression, dialect: str) -> exp.Expression:
     """DuckDB's epoch(): seconds (DOUBLE) of a timestamp, or of the interval between two timestamps."""
     if isinstance(value, exp.Paren):
         value = value.this
     if isinstance(value, exp.Sub):
-        micros = exp.Sub(this=_micros(value.this, spark), expression=_micros(value.expression, spark))
+        micros = exp.Sub(this=_micros(value.this, dialect), expression=_micros(value.expression, dialect))
     else:
-        micros = _micros(value, spark)
+        micros = _micros(value, dialect)
     return exp.Div(this=exp.Cast(this=exp.paren(micros), to=exp.DataType.build("DOUBLE")),
                    expression=exp.Literal.number("1000000.0"))
 
