@@ -37,6 +37,7 @@ CASES = [
 # forms that Spark need not run again: DuckDB's SQL of them is checked, and the blocks they use run above
 DUCKDB_ONLY = [
     ("demo_lake", "mimic3", "in_hospital_mortality_48h", {"hours": 24}),
+    ("demo_lake", "mimic3", "decompensation", {"horizon_hours": 6, "window_hours": 4}),
     ("eicu_lake", "eicu", "mortality", {"uncertain_order": "keep"}),
     ("omop_lake", "omop", "length_of_stay", {}),
     ("media_lake", "nih", "cxr_classification", {}),
