@@ -1,6 +1,6 @@
 """Spark benchmark: export a MIMIC-III-sized lake as parquet, then every task on DuckDB and on Spark.
 
-    flock /tmp/medlake-bench.lock .venv/bin/python benchmarks/spark.py --patients 46500 --work /tmp/spark
+    flock /tmp/medlake-bench.lock .venv/bin/python benchmarks/spark.py --patients 46500 --seed 7 --work /tmp/spark
     .venv/bin/python benchmarks/spark.py --demo            # the MIMIC-III demo, in seconds
 
 The synthetic raw export (`medlake synth mimic3`, or --raw DIR when one exists
@@ -18,9 +18,11 @@ Then, in one run, the report gives as JSON:
 - the same DuckDB runs again with memory_limit --small-memory (1GB), below
   the peaks: DuckDB spills to disk rather than fail (out of core);
 - per Spark master (--masters, local[2] and local[1] by default; after the
-  first only --scaling-tasks, when given), in a child process each: the session's start-up, a first full read of events (JVM and
-  file cache warm-up), then per task seconds and samples
-  (`medlake.spark.run_task(...).collect()`, all rows to the driver).
+  first only --scaling-tasks, when given), in a child process each: the
+  session's start-up, a first full read of events (JVM and file cache
+  warm-up), then per task seconds, samples and the parquet's bytes: the task
+  run and its samples written as parquet under WORK/spark-samples/, what
+  `medlake spark run-task` does (the samples counted back from the files).
 
 The load average at the start says how shared the machine was. Everything is
 written under WORK; delete it when done.
@@ -42,6 +44,14 @@ DATA = Path(os.environ.get("MEDLAKE_TEST_DATA", HERE.parents[1] / "shared" / "da
 
 
 def _peak_mb() -> float:
+    """This process's peak resident memory: VmHWM on Linux (ru_maxrss keeps the parent's peak across the
+    fork and exec of a child process, here the benchmark's own, which loaded the lake)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
@@ -121,10 +131,12 @@ def child_spark(export: str, master: str, tasks: list[str], driver_memory: str) 
     print(f"spark {master}: start {report['start_s']} s, first read of {report['events_rows']} events "
           f"{report['warmup_read_events_s']} s", file=sys.stderr, flush=True)
     report["tasks"] = {}
+    out = Path(export).parent / "spark-samples" / master.replace("[", "").replace("]", "")
     for task in tasks:
         started = time.perf_counter()
-        rows = len(run.run_task(spark, task, export).collect())
-        report["tasks"][task] = {"seconds": round(time.perf_counter() - started, 2), "samples": rows}
+        rows = run.write_parquet(run.run_task(spark, task, export), out / task, overwrite=True)
+        report["tasks"][task] = {"seconds": round(time.perf_counter() - started, 2), "samples": rows,
+                                 "samples_bytes": _folder_bytes(out / task)}
         print(f"spark {master} {task}: {report['tasks'][task]}", file=sys.stderr, flush=True)
     spark.stop()
     return report
@@ -141,6 +153,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--codes", type=Path, default=DATA / "codes", help="code tables (drug_recommendation)")
     ap.add_argument("--masters", default="local[2],local[1]", help="Spark masters, comma-separated")
     ap.add_argument("--buckets", type=int, default=8)
+    ap.add_argument("--reuse-export", action="store_true", help="keep WORK/export when it is there (no export time)")
     ap.add_argument("--driver-memory", default="4g")
     ap.add_argument("--memory-limit", default=None, help="DuckDB's memory_limit for the task runs (e.g. 1GB)")
     ap.add_argument("--small-memory", default="1GB",
@@ -174,12 +187,17 @@ def main(argv=None) -> dict:
         counts = lake.db.arrow("tasks/_lib/stats.sql", "counts", schemas={None: "mimic3"}).to_pylist()[0]
         tasks = [t for t in _tasks("mimic3", lake.codes.loaded()) if not args.task or t in args.task]
         export = args.work / "export"
-        started = time.perf_counter()
-        manifest = lake.export_parquet("mimic3", export, buckets=args.buckets, overwrite=True)
-        report["export_s"] = round(time.perf_counter() - started, 2)
+        if args.reuse_export and (export / "manifest.json").exists():
+            from medlake.spark import read_manifest
+
+            manifest = read_manifest(export)
+        else:
+            started = time.perf_counter()
+            manifest = lake.export_parquet("mimic3", export, buckets=args.buckets, overwrite=True)
+            report["export_s"] = round(time.perf_counter() - started, 2)
     report["sizes"] = {"rows": counts, "lake_bytes": db.stat().st_size, "export_bytes": _folder_bytes(export),
                        "export_rows": {k: v["rows"] for k, v in manifest["tables"].items()}}
-    print(f"export: {report['export_s']} s, {report['sizes']}", file=sys.stderr, flush=True)
+    print(f"export: {report.get('export_s', 'reused')} s, {report['sizes']}", file=sys.stderr, flush=True)
 
     limit = ["--memory-limit", args.memory_limit] if args.memory_limit else []
     report["duckdb"] = {"memory_limit": args.memory_limit, "tasks": {}}
@@ -193,7 +211,7 @@ def main(argv=None) -> dict:
             report["duckdb_small_memory"]["tasks"][task] = got
             print(f"duckdb {args.small_memory} {task}: {got}", file=sys.stderr, flush=True)
     report["spark"] = []
-    for i, master in enumerate(args.masters.split(",")):
+    for i, master in enumerate(m for m in args.masters.split(",") if m):  # --masters '': DuckDB only
         run_tasks = tasks if i == 0 or not args.scaling_tasks else args.scaling_tasks.split(",")
         report["spark"].append(_child("--child-spark", str(export), master, ",".join(run_tasks),
                                       "--driver-memory", args.driver_memory))

@@ -173,6 +173,30 @@ def drug_lake(demo_lake, tmp_path_factory, codes_dir):
     lake.close()
 
 
+@pytest.fixture(scope="session")
+def media_lake(tmp_path_factory):
+    """Small synthetic image and signal datasets in one lake: `nih` (20 ChestX-ray14 studies), `cxr` (30
+    MIMIC-CXR studies) and `sleep` (2 Sleep-EDF nights of 60 epochs). Do not modify it."""
+    import warnings
+
+    from medlake.synth.dicom import synthesize_dicom
+    from medlake.synth.sleep import synthesize_sleep_edf
+
+    root = tmp_path_factory.mktemp("media")
+    synthesize_dicom(root / "nih", studies=20, layout="chestxray14", seed=1)
+    synthesize_dicom(root / "cxr", studies=30, layout="mimic-cxr", seed=4, patients=60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        synthesize_sleep_edf(root / "sleep", subjects=2, seed=5, epochs=60)
+    lake = medlake.connect(root / "lake.duckdb")
+    for kind, name, layout in (("dicom", "nih", "chestxray14"), ("dicom", "cxr", "mimic-cxr"),
+                               ("edf", "sleep", "sleep-edf")):
+        extra = {"workers": 1} if kind == "dicom" else {}
+        assert lake.load(kind, root / name, layout=layout, name=name, **extra).errors == []
+    yield lake
+    lake.close()
+
+
 @pytest.fixture()
 def one_torch_thread():
     """Small models on 2 shared cores run several times faster on one intra-op thread."""

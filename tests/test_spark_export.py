@@ -106,3 +106,21 @@ def test_cli_export(demo_lake, tmp_path):
     again = runner.invoke(main, ["--db", lake_copy, "export", "parquet", "mimic4", str(tmp_path / "m4")])
     assert again.exit_code == 2
     assert again.stderr.startswith("error: cannot export to") and "Traceback" not in again.output
+
+
+@pytest.mark.parametrize(("dataset", "tables"), [
+    ("sleep", ("recordings", "recording_channels", "recording_annotations")),
+    ("cxr", ("images", "image_labels")),
+])
+def test_signal_and_image_tables_are_exported(media_lake, tmp_path, dataset, tables):
+    """An EDF or DICOM dataset: its signal or image tables too, and events (which it lacks) as one
+    empty file whose columns a reader still sees."""
+    manifest = media_lake.export_parquet(dataset, tmp_path / dataset, buckets=2)
+    assert list(manifest["tables"]) == [*TABLES, *tables]
+    for table in (*TABLES, *tables):
+        n = media_lake.sql(f"SELECT count(*) AS n FROM {dataset}.{table}")["n"][0].as_py()
+        assert manifest["tables"][table]["rows"] == n
+        assert (n > 0) == (table != "events"), table
+    events = media_lake.sql(f"SELECT * FROM {_parquet(media_lake, tmp_path / dataset / 'events')}", allow_files=True)
+    assert events.num_rows == 0
+    assert events.column_names == [c["name"] for c in manifest["tables"]["events"]["columns"]] + ["bucket"]

@@ -13,11 +13,12 @@ from medlake.spark import run as spark_run
 from medlake.spark.transpile import DIALECTS, task_sql
 
 TASKS = ("mortality", "readmission", "length_of_stay", "los_gt_7d", "in_hospital_mortality_48h")
+MIMIC_TASKS = (*TASKS, "phenotyping", "decompensation")  # mimic3-benchmarks' tasks: MIMIC-III and MIMIC-IV only
 # (lake fixture, dataset, task, parameters): every built-in task on every source it supports, and
 # readmission's parameter forms (OMOP: GiBleed with the visits its records name, so that mortality
 # and readmission have samples)
 CASES = [
-    *[("demo_lake", ds, task, {}) for ds in ("mimic3", "mimic4") for task in TASKS],
+    *[("demo_lake", ds, task, {}) for ds in ("mimic3", "mimic4") for task in MIMIC_TASKS],
     ("demo_lake", "mimic3", "readmission", {"window_days": 30, "anchor": "admission"}),
     ("demo_lake", "mimic3", "readmission", {"min_age": 60, "uncertain_order": "keep"}),
     ("drug_lake", "mimic3", "drug_recommendation", {}),
@@ -26,12 +27,21 @@ CASES = [
     ("eicu_lake", "eicu", "readmission", {"uncertain_order": "keep"}),  # the eICU variant's one parameter
     *[("omop_visits_lake", "omop", task, {}) for task in TASKS[:4]],
     ("omop_visits_lake", "omop", "readmission", {"window_days": 60, "uncertain_order": "keep"}),
+    # the image and signal tasks on small synthetic datasets (conftest.media_lake); ChestX-ray14's
+    # cxr tasks are refused on Spark (test_spark_refuses_duckdbs_hash)
+    ("media_lake", "sleep", "sleep_staging", {}),
+    ("media_lake", "sleep", "sleep_staging", {"classes": 6}),
+    ("media_lake", "cxr", "cxr_classification", {"uncertain": "positive"}),
+    ("media_lake", "cxr", "cxr_finding", {"finding": "Pleural Effusion", "uncertain": "drop"}),
 ]
 # forms that Spark need not run again: DuckDB's SQL of them is checked, and the blocks they use run above
 DUCKDB_ONLY = [
     ("demo_lake", "mimic3", "in_hospital_mortality_48h", {"hours": 24}),
+    ("demo_lake", "mimic3", "decompensation", {"horizon_hours": 6, "window_hours": 4}),
     ("eicu_lake", "eicu", "mortality", {"uncertain_order": "keep"}),
     ("omop_lake", "omop", "length_of_stay", {}),
+    ("media_lake", "nih", "cxr_classification", {}),
+    ("media_lake", "cxr", "cxr_classification", {}),
 ]
 
 
@@ -75,6 +85,14 @@ def test_spark_gives_the_same_samples(request, spark, exports, lake_fixture, dat
     df = spark_run.run_task(spark, task, exports(lake_fixture, dataset), **params)
     assert df.columns == expected.column_names
     assert same_rows(spark_rows(df)) == same_rows(expected.to_pylist())
+
+
+def test_spark_refuses_duckdbs_hash(media_lake, spark, exports):
+    """A ChestX-ray14 study has no study_id: DuckDB numbers it by hash(), which Spark cannot compute
+    alike, so the run fails with medlake's message instead of giving other visit ids."""
+    assert media_lake.task("cxr_classification", "nih").to_arrow().num_rows == 20
+    with pytest.raises(Exception, match=r"needs DuckDB's hash\(\), which Spark computes differently"):
+        spark_run.run_task(spark, "cxr_classification", exports("media_lake", "nih")).collect()
 
 
 def test_spark_dialect_sql_parses_in_spark(demo_lake, eicu_lake, spark):

@@ -1,7 +1,9 @@
 """The parquet export of one dataset: what a Spark (or any parquet) engine reads.
 
 `export_parquet` copies a dataset's canonical tables (subjects, visits,
-events) and the code tables (vocab.*, when loaded) out of the lake with
+events; and the signal and image tables of a dataset loaded from EDF or
+DICOM files: recordings, recording_channels, recording_annotations, images,
+image_labels) and the code tables (vocab.*, when loaded) out of the lake with
 DuckDB's COPY (statements in sql/spark/export.sql), one folder per table:
 
     OUT/manifest.json
@@ -30,11 +32,12 @@ from sqlglot import exp
 from ..database import Database
 from ..errors import MedlakeError
 from ..sqlfiles import fill, load_sql
+from ..tasks.build import CANONICAL as TASK_TABLES
 from ..version import __version__
 
 EXPORT_SQL = "spark/export.sql"
 MANIFEST = "manifest.json"
-CANONICAL = ("subjects", "visits", "events")
+CANONICAL = ("subjects", "visits", "events")  # in every dataset; the other TASK_TABLES where loaded
 VOCAB = "vocab"
 FORMAT_VERSION = 1
 
@@ -53,7 +56,8 @@ def export_parquet(db: Database, dataset: str, out: str | os.PathLike, buckets: 
     _prepare_folder(out, overwrite)
     started = time.perf_counter()
     tables: dict[str, dict] = {}
-    for name in CANONICAL:
+    present = {name for (name,) in db.run(EXPORT_SQL, "tables", params={"schema": dataset})}
+    for name in (*CANONICAL, *(t for t in TASK_TABLES if t not in CANONICAL and t in present)):
         tables[name] = _export_table(db, dataset, name, out, name, buckets if name == "events" else None)
     if db.schema_exists(VOCAB):
         for (name,) in db.run(EXPORT_SQL, "tables", params={"schema": VOCAB}):
@@ -106,17 +110,27 @@ def _prepare_folder(out: Path, overwrite: bool) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def _export_table(db: Database, schema: str, table: str, out: Path, relpath: str, buckets: int | None) -> dict:
-    folder = out / relpath
-    folder.mkdir(parents=True, exist_ok=True)
-    statement = "copy_table" if buckets is None else "copy_events"
+def _copy(db: Database, statement: str, schema: str, table: str, target: Path, buckets: int | None) -> list:
     tree = fill(load_sql(EXPORT_SQL)[statement].tree, tables={"source_table": (schema, table)})
-    target = str(folder if buckets is not None else folder / "data.parquet")
-    tree = tree.transform(lambda n: exp.Literal.string(target) if isinstance(n, exp.Literal)
+    tree = tree.transform(lambda n: exp.Literal.string(str(target)) if isinstance(n, exp.Literal)
                           and n.is_string and n.this == "__path" else
                           exp.Literal.number(buckets) if isinstance(n, exp.Placeholder) and n.name == "buckets"
                           else n)
-    rows = db.run_sql(tree)
+    return db.run_sql(tree)
+
+
+def _export_table(db: Database, schema: str, table: str, out: Path, relpath: str, buckets: int | None) -> dict:
+    folder = out / relpath
+    folder.mkdir(parents=True, exist_ok=True)
+    if buckets is None:
+        rows = _copy(db, "copy_table", schema, table, folder / "data.parquet", None)
+    else:
+        rows = _copy(db, "copy_events", schema, table, folder, buckets)
+        if not rows or not rows[0][0]:
+            # no rows, no partition files: one empty file in bucket 0 keeps the schema readable (Spark
+            # cannot infer it from an empty folder; the EDF and DICOM datasets have no events)
+            (folder / "bucket=0").mkdir()
+            _copy(db, "copy_table", schema, table, folder / "bucket=0" / "data_0.parquet", None)
     columns = [{"name": n, "type": t, "nullable": bool(nullable)}
                for n, t, nullable in db.run(EXPORT_SQL, "columns", params={"schema": schema, "table": table})]
     entry = {"path": relpath,

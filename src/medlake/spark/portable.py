@@ -25,6 +25,10 @@ result:
   `array_agg(DISTINCT x ORDER BY x) FILTER (WHERE x IS NOT NULL)` (NULL, not
   an empty list, when there is none: the `nullif(..., [])` around it goes); Trino gets
   the FILTER too (its array_distinct keeps one NULL);
+- `list_sort(list(DISTINCT x))` -> PostgreSQL and BigQuery
+  `array_agg(DISTINCT x ORDER BY x)` (BigQuery: NULLs put last);
+- `generate_series(a, b)` as a list (not under unnest) -> PostgreSQL
+  `ARRAY(SELECT generate_series(a, b))` (a set-returning function there);
 - `arg_max(v, {t, v})` / `arg_min` (the key perhaps under CASE WHEN c, the
   feature store's conditional aggregates) -> Trino `max_by(v, ROW(t, v))`;
   the others the first element of `array_agg(v ORDER BY t DESC, v DESC)`
@@ -37,6 +41,7 @@ result:
   OBJECT through `object_agg` over `flatten(array_agg(x))`;
 - ORDER BY x (DuckDB sorts NULLs last) -> BigQuery `ORDER BY x IS NULL, x`
   (NULLs come first there, and NULLS LAST is refused under windows and aggregates);
+- a struct column `{k: v, ...}` -> PostgreSQL `jsonb_build_object('k', v, ...)`;
 - `CAST([] AS STRUCT(...)[])` -> PostgreSQL `CAST('[]' AS JSONB)`; `CAST(x AS
   MAP(K, V))` (a histogram feature's type) -> PostgreSQL JSONB, BigQuery
   `ARRAY<STRUCT<key K, value V>>`;
@@ -60,6 +65,11 @@ def edit(node: exp.Expression, dialect: str) -> exp.Expression:
     """The node rewritten for `dialect` (one of PORTABLE), or the node itself."""
     if isinstance(node, exp.Transform):
         return _sorted_list(node, dialect) or node
+    if (dialect == "postgres" and isinstance(node, exp.Struct) and isinstance(node.parent, exp.Alias)
+            and all(isinstance(p, exp.PropertyEQ) for p in node.expressions)):
+        # a struct column (sleep_staging's signal): a JSONB object, as the structs in lists are
+        return _fn("JSONB_BUILD_OBJECT", *[x for p in node.expressions
+                                           for x in (exp.Literal.string(p.this.name), p.expression)])
     if isinstance(node, exp.Order) and dialect == "bigquery":
         return _nulls_last(node)
     if isinstance(node, exp.Subquery) and not node.alias and isinstance(node.parent, (exp.From, exp.Join)):
@@ -83,6 +93,12 @@ def edit(node: exp.Expression, dialect: str) -> exp.Expression:
     if (isinstance(node, exp.ArraySort) and isinstance(node.this, exp.ArrayDistinct)
             and isinstance(node.this.this, exp.ArrayAgg) and dialect in ("trino", "postgres")):
         return _distinct_sorted(node.this.this.this, dialect)
+    if (isinstance(node, exp.ArraySort) and isinstance(node.this, exp.ArrayAgg)
+            and isinstance(node.this.this, exp.Distinct) and len(node.this.this.expressions) == 1
+            and dialect in ("postgres", "bigquery")):
+        return _ordered_distinct(node.this.this.expressions[0], dialect)
+    if dialect == "postgres" and isinstance(node, exp.GenerateSeries) and not isinstance(node.parent, exp.Unnest):
+        return exp.Array(expressions=[exp.select(node.copy())])  # a set-returning function there: its rows as an array
     if (dialect == "postgres" and isinstance(node, exp.Nullif) and isinstance(node.this, exp.Filter)
             and isinstance(node.expression, exp.Array) and not node.expression.expressions):
         return node.this  # the distinct list below is NULL already where DuckDB's is empty
@@ -201,6 +217,15 @@ def _distinct_sorted(value: exp.Expression, dialect: str) -> exp.Expression:
         return exp.Filter(this=agg, expression=not_null)
     agg = exp.Filter(this=exp.ArrayAgg(this=value), expression=not_null)
     return exp.ArraySort(this=exp.ArrayDistinct(this=agg))
+
+
+def _ordered_distinct(value: exp.Expression, dialect: str) -> exp.Expression:
+    """list_sort(list(DISTINCT x)) as array_agg(DISTINCT x ORDER BY x) (NULLs last, as DuckDB sorts)."""
+    order = exp.Ordered(this=value.copy(), nulls_first=True if dialect == "bigquery" else None)
+    agg = exp.ArrayAgg(this=exp.Order(this=exp.Distinct(expressions=[value]), expressions=[order]))
+    if dialect == "bigquery":
+        _nulls_last(agg.this)
+    return agg
 
 
 def _struct_key(node: exp.Expression) -> tuple[exp.Expression | None, exp.Struct] | None:

@@ -5,10 +5,11 @@ renders a tree for another engine through `sqlfiles.render`, after small
 tree rewrites of the DuckDB constructs sqlglot 30 does not carry over (or
 carries over wrongly):
 
-- `epoch_us(t)` -> microseconds since the epoch (Spark `unix_micros`);
+- `epoch_us(t)` -> microseconds since the epoch (Spark `unix_micros`, BigQuery
+  `unix_micros(timestamp(t))`, the others epoch seconds x 10^6);
 - `CAST(x AS HUGEINT)` -> `DECIMAL(38, 0)` (the sortable first-seen numbers
   of the task blocks need more than 64 bits);
-- `to_years/months/days/hours/minutes/seconds(n)` -> `INTERVAL 'n' UNIT` (n a
+- `to_years/months/days/hours/minutes/seconds/microseconds(n)` -> `INTERVAL 'n' UNIT` (n a
   literal; else `n * INTERVAL '1' UNIT`);
 - `epoch(a - b)` (seconds between two timestamps) -> the difference of their
   microseconds / 1e6 as DOUBLE, and `epoch(t)` -> microseconds / 1e6;
@@ -17,7 +18,15 @@ carries over wrongly):
 - `any_value(x)` (which skips NULLs) -> Spark `any_value(x, true)`;
 - `histogram(x)` -> Spark: the distinct values' counts through `transform`
   and `filter` over `collect_list(x)`, made a map (NULL when there are none);
-- `favg(x)` (DuckDB's order-independent mean) -> `avg(x)`.
+- `favg(x)` (DuckDB's order-independent mean) -> `avg(x)`;
+- `list(x ORDER BY x)` -> Spark `array_sort(collect_list(x))` (collect_list
+  keeps no order), a FILTER clause staying on collect_list;
+- `hash(x)` -> Spark `raise_error(...)`: DuckDB's hash has no Spark
+  equivalent, so a row that needs it (the number of a ChestX-ray14 study,
+  which has no study_id) fails with a message instead of a different number;
+- `generate_series(a, b)` as a list (not under unnest, which sqlglot
+  guards itself) -> Spark and Trino `IF(b < a, ARRAY(), SEQUENCE(a, b))`:
+  their `sequence` counts down when a > b, where DuckDB's list is empty.
 
 For trino, postgres, bigquery and snowflake, which lack list lambdas and
 struct lists, portable.py rewrites the remaining idioms (sorted struct lists,
@@ -43,8 +52,10 @@ from . import portable
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres", "bigquery", "snowflake")
 
+HASH_ERROR = ("medlake: this row needs DuckDB's hash(), which Spark computes differently (a ChestX-ray14 "
+              "study has no study_id and is numbered by it); run this task on DuckDB")
 _INTERVAL_UNITS = {"to_years": "YEAR", "to_months": "MONTH", "to_days": "DAY", "to_hours": "HOUR",
-                   "to_minutes": "MINUTE", "to_seconds": "SECOND"}
+                   "to_minutes": "MINUTE", "to_seconds": "SECOND", "to_microseconds": "MICROSECOND"}
 
 
 def check_dialect(dialect: str) -> str:
@@ -88,13 +99,13 @@ def rewrite(tree: exp.Expression, dialect: str) -> exp.Expression:
     def edit(node: exp.Expression) -> exp.Expression:
         name = node.name.lower() if isinstance(node, exp.Anonymous) else None
         if name == "epoch_us":
-            return _micros(node.expressions[0], spark)
+            return _micros(node.expressions[0], dialect)
         if name in _INTERVAL_UNITS and len(node.expressions) == 1:
             return _interval(node.expressions[0], _INTERVAL_UNITS[name])
         if isinstance(node, exp.ToDays):
             return _interval(node.this, "DAY")
         if isinstance(node, exp.TimeToUnix):
-            return _seconds(node.this, spark)
+            return _seconds(node.this, dialect)
         if isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.INT128:
             return exp.Cast(this=node.this, to=exp.DataType.build("DECIMAL(38, 0)"))
         if spark and name == "list_slice" and len(node.expressions) == 3:
@@ -111,6 +122,19 @@ def rewrite(tree: exp.Expression, dialect: str) -> exp.Expression:
             return _spark_histogram(node.expressions[0])
         if name == "favg" and len(node.expressions) == 1:
             return exp.Avg(this=node.expressions[0])
+        if spark and isinstance(node, exp.ArrayAgg) and _sorted_by_itself(node) \
+                and not isinstance(node.parent, exp.Filter):
+            return exp.ArraySort(this=exp.ArrayAgg(this=node.this.this))
+        if spark and isinstance(node, exp.Filter) and isinstance(node.this, exp.ArrayAgg) \
+                and _sorted_by_itself(node.this):
+            return exp.ArraySort(this=exp.Filter(this=exp.ArrayAgg(this=node.this.this.this),
+                                                 expression=node.expression))
+        if spark and name == "hash":
+            return exp.Cast(this=exp.Anonymous(this="RAISE_ERROR", expressions=[exp.Literal.string(HASH_ERROR)]),
+                            to=exp.DataType.build("BIGINT"))
+        if dialect in ("spark", "trino") and _bare_series(node):
+            return exp.If(this=exp.LT(this=node.args["end"].copy(), expression=node.args["start"].copy()),
+                          true=exp.Array(), false=node.copy())
         return node
 
     if dialect in portable.PORTABLE:
@@ -196,7 +220,7 @@ def _schema(tree: exp.Expression) -> dict:
     """{schema: {table: {column: type}}} of the canonical and code tables a tree reads (sqlglot's
     type annotation needs it), from their CREATE TABLE statements."""
     tables = {}
-    for relpath in ("schema/core.sql", "vocab/schema.sql"):
+    for relpath in ("schema/core.sql", "vocab/schema.sql", "signals/schema.sql", "images/schema.sql"):
         for st in load_sql(relpath).statements:
             if isinstance(st.tree, exp.Create) and st.tree.kind == "TABLE":
                 table = st.tree.this
@@ -211,23 +235,38 @@ def _schema(tree: exp.Expression) -> dict:
 
 # -- pieces ---------------------------------------------------------------------------
 
-def _micros(value: exp.Expression, spark: bool) -> exp.Expression:
+def _sorted_by_itself(node: exp.ArrayAgg) -> bool:
+    """list(x ORDER BY x) (ascending)."""
+    order = node.this
+    return (isinstance(order, exp.Order) and len(order.expressions) == 1
+            and not order.expressions[0].args.get("desc") and order.expressions[0].this == order.this)
+
+
+def _bare_series(node: exp.Expression) -> bool:
+    """generate_series(a, b) (both ends included, no step) made a list, not unnested on the spot."""
+    return (isinstance(node, exp.GenerateSeries) and not node.args.get("is_end_exclusive")
+            and node.args.get("step") is None and not isinstance(node.parent, (exp.Unnest, exp.Explode)))
+
+
+def _micros(value: exp.Expression, dialect: str) -> exp.Expression:
     """Microseconds since the epoch of a timestamp, as a whole number."""
-    if spark:
+    if dialect == "spark":
         return exp.Anonymous(this="UNIX_MICROS", expressions=[value])
+    if dialect == "bigquery":  # a DuckDB TIMESTAMP is a BigQuery DATETIME; UNIX_MICROS takes a TIMESTAMP (UTC)
+        return exp.Anonymous(this="UNIX_MICROS", expressions=[exp.Anonymous(this="TIMESTAMP", expressions=[value])])
     seconds = exp.TimeToUnix(this=value)
     return exp.Cast(this=exp.Round(this=exp.Mul(this=seconds, expression=exp.Literal.number(1_000_000))),
                     to=exp.DataType.build("BIGINT"))
 
 
-def _seconds(value: exp.Expression, spark: bool) -> exp.Expression:
+def _seconds(value: exp.Expression, dialect: str) -> exp.Expression:
     """DuckDB's epoch(): seconds (DOUBLE) of a timestamp, or of the interval between two timestamps."""
     if isinstance(value, exp.Paren):
         value = value.this
     if isinstance(value, exp.Sub):
-        micros = exp.Sub(this=_micros(value.this, spark), expression=_micros(value.expression, spark))
+        micros = exp.Sub(this=_micros(value.this, dialect), expression=_micros(value.expression, dialect))
     else:
-        micros = _micros(value, spark)
+        micros = _micros(value, dialect)
     return exp.Div(this=exp.Cast(this=exp.paren(micros), to=exp.DataType.build("DOUBLE")),
                    expression=exp.Literal.number("1000000.0"))
 

@@ -46,7 +46,7 @@ WITH stage_runs AS (
 epochs AS (
     SELECT
         s.recording_id,
-        s.onset_s + 30 * k.i AS onset_s,
+        CAST(s.onset_s + 30 * k.i AS DOUBLE) AS onset_s,
         s.label
     FROM stage_runs AS s,
         LATERAL (SELECT unnest(range(CAST(floor(s.duration_s / 30) AS BIGINT))) AS i) AS k
@@ -57,7 +57,8 @@ SELECT
     r.recording_id AS visit_id,
     r.start_time + to_microseconds(CAST(round((e.onset_s + 30) * 1e6) AS BIGINT)) AS index_time,
     CAST(e.label AS INTEGER) AS label,
-    ['W', 'N1', 'N2', 'N3', 'REM', 'N4'][e.label + 1] AS stage,
+    CASE e.label WHEN 0 THEN 'W' WHEN 1 THEN 'N1' WHEN 2 THEN 'N2' WHEN 3 THEN 'N3' WHEN 4 THEN 'REM' WHEN 5 THEN 'N4'
+    END AS stage,
     r.recording_id,
     e.onset_s,
     30.0 AS duration_s,
