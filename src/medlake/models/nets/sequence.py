@@ -48,13 +48,24 @@ class _LastState(nn.Module):
         if self.pool == "last+mean":
             summary = masked_mean(out, mask)
         else:
-            # which steps matter is learned (an abnormal reading), not fixed to the last or spread evenly
-            weights = self.score(out).squeeze(-1).masked_fill(~mask, float("-inf"))
-            weights = torch.nan_to_num(torch.softmax(weights, dim=1))    # an empty row gets zero weights
-            summary = (weights.unsqueeze(-1) * out).sum(dim=1)
+            summary = (self._weights(out, mask).unsqueeze(-1) * out).sum(dim=1)
         # the mean of the inputs is a residual path, as a transformer's, that hands the head each code's average
         # value as it came in
         return self.proj(torch.cat([last, summary, masked_mean(x, mask)], dim=1))
+
+
+    def _weights(self, out, mask):
+        # which steps matter is learned (an abnormal reading), not fixed to the last or spread evenly
+        scores = self.score(out).squeeze(-1).masked_fill(~mask, float("-inf"))
+        return torch.nan_to_num(torch.softmax(scores, dim=1))    # an empty row gets zero weights
+
+    def attention(self, x, mask):
+        """[B, L]: the attention over the states (`pool="last+attention"`), 0 on padding."""
+        if self.pool != "last+attention":
+            raise ParameterError(f"an rnn with pool={self.pool!r} has no attention over its states")
+        packed = pack_padded_sequence(x, lengths_of(mask).cpu(), batch_first=True, enforce_sorted=False)
+        out, _ = pad_packed_sequence(self.rnn(packed)[0], batch_first=True, total_length=x.shape[1])
+        return self._weights(out, mask)
 
 
 class RNN(Net):
