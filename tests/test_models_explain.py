@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import medlake
 from medlake.cli import main
 from medlake.errors import InputError, ParameterError
-from medlake.models import SampleSet, runs
+from medlake.models import SampleSet, build_model, runs
 from medlake.models.explain import explain
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -74,6 +74,19 @@ def test_explain_refuses_what_it_cannot_explain(causal, tmp_path):
     with pytest.raises(ParameterError, match="no attention of its own"):
         explain(None, tmp_path / "mlp", positives[0], samples=samples, method="attention")
     assert explain(None, tmp_path / "mlp", positives[0], samples=samples, top=3)["codes"].num_rows == 3
+
+
+def test_the_gru_attention_is_a_distribution_over_the_sample_codes(causal, tmp_path):
+    samples, out, positives = causal
+    runs.train_samples(samples, tmp_path / "rnn", model="rnn", epochs=1, n_boot=0, embedding_dim=8, hidden_dim=8)
+    r = explain(None, tmp_path / "rnn", positives[0], samples=samples, method="attention", top=None)
+    codes = r["codes"].to_pylist()
+    held = samples.encoded.filter(pa.compute.equal(samples.encoded["sample_id"], positives[0]))["codes"][0].as_py()
+    assert len(codes) == len(held) and all(c["attribution"] >= 0 for c in codes)
+    assert sum(c["attribution"] for c in codes) == pytest.approx(1.0, abs=1e-5)
+    older = build_model("rnn", samples, embedding_dim=8, hidden_dim=8, pool="last+mean")
+    with pytest.raises(ParameterError, match="pool='last\\+mean' has no attention"):
+        older.sequence_encoders["codes"].attention(torch.zeros(1, 3, 8), torch.ones(1, 3, dtype=torch.bool))
 
 
 @pytest.fixture(scope="module")

@@ -406,24 +406,40 @@ def test_every_model_trains_on_the_real_demos(drug_lake, demo_samples, tmp_path,
     assert again == pytest.approx(result["metrics"], nan_ok=True)
 
 
-def test_rnn_pools_its_last_and_mean_states_and_mean_input_and_older_checkpoints_load(binary_samples, tmp_path):
+def test_rnn_reads_both_ways_pools_attention_and_mean_input_and_older_checkpoints_load(binary_samples, tmp_path):
     net = build_model("rnn", binary_samples, **SMALL).eval()
-    assert net.options["pool"] == "last+mean" and build_model("transformer", binary_samples).options["norm_first"]
+    assert net.options["pool"] == "last+attention" and net.options["bidirectional"]
+    assert build_model("transformer", binary_samples).options["norm_first"]
     batch = next(iter(binary_samples.stream("test", batch_size=8)))
     x, mask = net.embeddings["codes"](batch, "codes")
     encoder = net.sequence_encoders["codes"]
-    states, last = encoder.rnn(x)
     lengths = mask.sum(1)
-    # a row's states after its end must not count: compare with the row alone, unpadded
+    # a row's states after its end must not count: compare with the row alone, unpadded, by hand
     row = int(torch.argmin(lengths))
-    alone, h = encoder.rnn(x[row:row + 1, :lengths[row]])
-    inputs = x[row:row + 1, :lengths[row]].mean(dim=1)
-    expected = encoder.proj(torch.cat([h[-1], alone.mean(dim=1), inputs], dim=1))
+    alone = x[row:row + 1, :lengths[row]]
+    states, h = encoder.rnn(alone)                     # [1, n, 2H]; h: [2, 1, H] (forward, backward)
+    assert torch.allclose(states[0, -1, :8], h[0, 0]) and torch.allclose(states[0, 0, 8:], h[1, 0])
+    weights = torch.softmax(encoder.score(states).squeeze(-1), dim=1)
+    pooled = (weights.unsqueeze(-1) * states).sum(1)
+    expected = encoder.proj(torch.cat([h[0], h[1], pooled, alone.mean(1)], dim=1))
     assert torch.allclose(encoder(x, mask)[row], expected[0], atol=1e-5)
-    # checkpoints written before `pool` and `norm_first` existed rebuild the older networks
-    for name, key, old in (("rnn", "pool", "last"), ("transformer", "norm_first", False)):
-        path = save_checkpoint(build_model(name, binary_samples, **SMALL, **{key: old}), tmp_path / f"{name}.pt")
+    # the older pool, one direction, still builds; an unknown pool is refused
+    older = build_model("rnn", binary_samples, **SMALL, pool="last+mean", bidirectional=False).eval()
+    enc = older.sequence_encoders["codes"]
+    states, h = enc.rnn(alone)
+    expected = enc.proj(torch.cat([h[-1], states.mean(1), alone.mean(1)], dim=1))
+    assert torch.allclose(enc(x, mask)[row], expected[0], atol=1e-5)
+    with pytest.raises(ParameterError, match=r"pool must be one of last, last\+mean, last\+attention; got 'max'"):
+        build_model("rnn", binary_samples, pool="max")
+    # checkpoints written before `pool`, `bidirectional` and `norm_first` existed rebuild the older networks:
+    # (options of the network, the keys its checkpoint lacks)
+    for name, old, missing in (("rnn", {"pool": "last", "bidirectional": False}, ["pool", "bidirectional"]),
+                               ("rnn", {"pool": "last+mean", "bidirectional": False}, ["bidirectional"]),
+                               ("transformer", {"norm_first": False}, ["norm_first"])):
+        path = save_checkpoint(build_model(name, binary_samples, **SMALL, **old), tmp_path / f"{name}.pt")
         ckpt = torch.load(path, weights_only=False)
-        del ckpt["options"][key]
+        for key in missing:
+            del ckpt["options"][key]
         torch.save(ckpt, path)
-        assert load_checkpoint(path, encoders=binary_samples.encoders).options[key] == old
+        loaded = load_checkpoint(path, encoders=binary_samples.encoders)
+        assert {k: loaded.options[k] for k in old} == old

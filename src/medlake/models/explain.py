@@ -13,7 +13,8 @@ Two methods:
   code to the logit, alpha_j * w . (beta_j * e_code) (Choi et al., 2016); a
   transformer: the self-attention each position receives, averaged over the
   layers, heads and the positions that attend (a visit's weight is given to
-  each of its codes).
+  each of its codes); a GRU (`rnn` with `pool="last+attention"`, its default):
+  the attention over its states, one weight per position.
 
 A code met at several positions gets the sum of their attributions. The
 target is the logit of a binary label, the predicted class of a multiclass
@@ -195,8 +196,11 @@ def _attention(net: Net, batch: dict, index: int | None) -> dict[str, torch.Tens
         return _retain_contributions(net, batch, index)
     if net.name == "transformer":
         return _transformer_attention(net, batch)
+    if net.name == "rnn" and net.options.get("pool") == "last+attention":
+        return _rnn_attention(net, batch)
     raise ParameterError(f"a {net.name} network has no attention of its own to show; use "
-                         "--method integrated_gradients (RETAIN and the transformer have attention)")
+                         "--method integrated_gradients (RETAIN, the transformer and the GRU with "
+                         "pool=last+attention have attention)")
 
 
 @torch.no_grad()
@@ -215,6 +219,19 @@ def _retain_contributions(net: Net, batch: dict, index: int | None) -> dict[str,
             out[col] = (alpha[..., None, None] * beta[:, :, None, :] * codes * w).sum(-1)[0]
         else:
             out[col] = (alpha[..., None] * beta * x * w).sum(-1)[0]
+    return out
+
+
+@torch.no_grad()
+def _rnn_attention(net: Net, batch: dict) -> dict[str, torch.Tensor]:
+    """The GRU's attention over its states, one weight per position (a visit's weight to each of its codes)."""
+    out = {}
+    for col in net.sequence_inputs:
+        x, mask = net.embeddings[col](batch, col)
+        weights = net.sequence_encoders[col].attention(x, mask)[0]           # [L]
+        if net.encoders.inputs[col] == "nested_codes":
+            weights = weights[:, None].expand(batch[col].shape[1:]).clone()
+        out[col] = weights
     return out
 
 

@@ -245,7 +245,7 @@ def load_checkpoint(path: str | Path, dataset=None, encoders=None, **build_optio
     ckpt = torch.load(path, map_location="cpu", weights_only=False)
     cls = model_class(ckpt["model"])
     # checkpoints written before these options existed were built the older way
-    legacy = {"rnn": {"pool": "last"}, "transformer": {"norm_first": False}}.get(cls.name, {})
+    legacy = {"rnn": {"pool": "last", "bidirectional": False}, "transformer": {"norm_first": False}}.get(cls.name, {})
     options = {**legacy, **ckpt["options"], **build_options}
     # the graphs are buffers in the checkpoint; shapes only are needed to build
     k = (encoders or dataset.encoders).output_size

@@ -13,49 +13,78 @@ from .base import Net, lengths_of, masked_max, masked_mean
 
 
 class _LastState(nn.Module):
-    """Run a GRU/LSTM over the valid positions; keep the last hidden state (`pool="last"`) or, by default,
-    the last state, the mean of the states and the mean of the inputs over valid steps, projected to the
-    hidden width."""
+    """Run a GRU/LSTM (both directions by default) over the valid positions; keep the last hidden state
+    (`pool="last"`), or the last state, the mean of the states and the mean of the inputs over valid steps
+    (`pool="last+mean"`), or, by default, the last state, an attention-weighted sum of the states and the mean
+    of the inputs (`pool="last+attention"`), projected to the hidden width."""
 
     def __init__(self, embedding_dim: int, hidden_dim: int, rnn_type: str = "gru", num_layers: int = 1,
-                 pool: str = "last+mean"):
+                 pool: str = "last+attention", bidirectional: bool = True):
         super().__init__()
         if rnn_type not in ("gru", "lstm"):
             raise ParameterError(f"rnn_type must be gru or lstm, got {rnn_type!r}")
         cls = nn.GRU if rnn_type == "gru" else nn.LSTM
-        self.rnn = cls(embedding_dim, hidden_dim, num_layers=num_layers, batch_first=True)
+        self.rnn = cls(embedding_dim, hidden_dim, num_layers=num_layers, batch_first=True,
+                       bidirectional=bidirectional)
         self.pool = pool
-        if pool == "last+mean":
-            self.proj = nn.Linear(2 * hidden_dim + embedding_dim, hidden_dim)
+        self.directions = 2 if bidirectional else 1
+        width = self.directions * hidden_dim
+        if pool == "last+attention":
+            self.score = nn.Linear(width, 1)
+        if pool != "last":
+            self.proj = nn.Linear(2 * width + embedding_dim, hidden_dim)
+        elif bidirectional:
+            self.proj = nn.Linear(width, hidden_dim)
 
     def forward(self, x, mask):
         packed = pack_padded_sequence(x, lengths_of(mask).cpu(), batch_first=True, enforce_sorted=False)
         out, h = self.rnn(packed)
         h = h[0] if isinstance(h, tuple) else h
+        # the top layer's final state per direction: forward after the last valid step, backward after the first
+        last = torch.cat(list(h[-self.directions:]), dim=1)
         if self.pool == "last":
-            return h[-1]
-        # the mean of the states over valid steps keeps what a last state forgets of a long series (a lab's
-        # early readings); the mean of the inputs is a residual path, as a transformer's, that hands the
-        # head each code's average value as it came in
+            return self.proj(last) if self.directions == 2 else last
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
-        return self.proj(torch.cat([h[-1], masked_mean(out, mask), masked_mean(x, mask)], dim=1))
+        if self.pool == "last+mean":
+            summary = masked_mean(out, mask)
+        else:
+            summary = (self._weights(out, mask).unsqueeze(-1) * out).sum(dim=1)
+        # the mean of the inputs is a residual path, as a transformer's, that hands the head each code's average
+        # value as it came in
+        return self.proj(torch.cat([last, summary, masked_mean(x, mask)], dim=1))
+
+
+    def _weights(self, out, mask):
+        # which steps matter is learned (an abnormal reading), not fixed to the last or spread evenly
+        scores = self.score(out).squeeze(-1).masked_fill(~mask, float("-inf"))
+        return torch.nan_to_num(torch.softmax(scores, dim=1))    # an empty row gets zero weights
+
+    def attention(self, x, mask):
+        """[B, L]: the attention over the states (`pool="last+attention"`), 0 on padding."""
+        if self.pool != "last+attention":
+            raise ParameterError(f"an rnn with pool={self.pool!r} has no attention over its states")
+        packed = pack_padded_sequence(x, lengths_of(mask).cpu(), batch_first=True, enforce_sorted=False)
+        out, _ = pad_packed_sequence(self.rnn(packed)[0], batch_first=True, total_length=x.shape[1])
+        return self._weights(out, mask)
 
 
 class RNN(Net):
-    """A recurrent network (GRU or LSTM) per sequence input; its last state, mean state and mean input feed
-    the head."""
+    """A recurrent network (GRU or LSTM, bidirectional by default) per sequence input; its last states, an
+    attention over its states and its mean input feed the head."""
 
     name = "rnn"
+    POOLS = ("last", "last+mean", "last+attention")
 
-    def __init__(self, dataset=None, *, rnn_type: str = "gru", num_layers: int = 1, pool: str = "last+mean",
-                 **kwargs):
-        if pool not in ("last", "last+mean"):
-            raise ParameterError(f"pool must be last or last+mean, got {pool!r}")
-        super().__init__(dataset, rnn_type=rnn_type, num_layers=num_layers, pool=pool, **kwargs)
+    def __init__(self, dataset=None, *, rnn_type: str = "gru", num_layers: int = 1, pool: str = "last+attention",
+                 bidirectional: bool = True, **kwargs):
+        if pool not in self.POOLS:
+            raise ParameterError(f"pool must be one of {', '.join(self.POOLS)}; got {pool!r}")
+        super().__init__(dataset, rnn_type=rnn_type, num_layers=num_layers, pool=pool, bidirectional=bidirectional,
+                         **kwargs)
 
-    def sequence_encoder(self, embedding_dim, hidden_dim, rnn_type="gru", num_layers=1, pool="last+mean",
-                         **options):
-        return _LastState(embedding_dim, hidden_dim, rnn_type, num_layers, pool)
+    def sequence_encoder(self, embedding_dim, hidden_dim, rnn_type="gru", num_layers=1, pool="last+attention",
+                         bidirectional=True, **options):
+        return _LastState(embedding_dim, hidden_dim, rnn_type, num_layers, pool, bidirectional)
 
 
 class _PositionalEncoding(nn.Module):
