@@ -186,7 +186,7 @@ def test_synth_dicom_cli(tmp_path):
     assert "3 DICOM files (mimic-cxr" in result.output
     assert len(list((tmp_path / "o" / "files").rglob("*.dcm"))) == 3
     bad = CliRunner().invoke(main, ["synth", "dicom", str(tmp_path / "p"), "--subjects", "3"])
-    assert bad.exit_code == 2 and "--subjects and --no-gzip do not apply to dicom" in bad.output
+    assert bad.exit_code == 2 and "--subjects, --no-gzip and --full do not apply to dicom" in bad.output
 
 
 @pytest.mark.parametrize("task", ["cxr_classification", "cxr_finding"])
