@@ -1,7 +1,7 @@
 """ACES benchmark: each ACES config compiled by medlake and run on the lake, beside ACES itself on the MEDS
 export of the same events; wall time, peak memory and whether the samples agree, as JSON.
 
-    flock /tmp/medlake-bench.lock .venv/bin/python benchmarks/aces.py --patients 46500 \\
+    .venv/bin/python benchmarks/aces.py --patients 46500 \\
         --aces-cli /tmp/medlake-ci-aces-venv/bin/aces-cli --workdir /tmp/meds-bench
 
 The synthetic export (`medlake synth FLAVOR`, default mimic3: 46,500 patients

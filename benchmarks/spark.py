@@ -1,6 +1,6 @@
 """Spark benchmark: export a MIMIC-III-sized lake as parquet, then every task on DuckDB and on Spark.
 
-    flock /tmp/medlake-bench.lock .venv/bin/python benchmarks/spark.py --patients 46500 --seed 7 --work /tmp/spark
+    .venv/bin/python benchmarks/spark.py --patients 46500 --seed 7 --work /tmp/spark
     .venv/bin/python benchmarks/spark.py --demo            # the MIMIC-III demo, in seconds
 
 The synthetic raw export (`medlake synth mimic3`, or --raw DIR when one exists
