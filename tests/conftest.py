@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import medlake
-from helpers import add_missing_visits, load_maps
+from helpers import add_missing_visits, load_maps, skip_unless_required
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,10 +27,7 @@ def _data_root() -> Path:
 def _need(sub: str) -> Path:
     p = _data_root() / sub
     if not p.exists():
-        msg = f"test data not found: {p} (set MEDLAKE_TEST_DATA to the shared data folder)"
-        if os.environ.get("MEDLAKE_REQUIRE_TEST_DATA"):
-            pytest.fail(msg)
-        pytest.skip(msg)
+        skip_unless_required(f"test data not found: {p} (set MEDLAKE_TEST_DATA to the shared data folder)")
     return p
 
 
@@ -212,10 +209,7 @@ def spark():
     partitions, no UI. Skips without pyspark or Java, unless CI requires the test data (then fails)."""
     from medlake.errors import MedlakeError
 
-    def missing(msg):
-        if os.environ.get("MEDLAKE_REQUIRE_TEST_DATA"):
-            pytest.fail(msg)
-        pytest.skip(msg)
+    missing = skip_unless_required
 
     try:
         import pyspark  # noqa: F401

@@ -8,6 +8,7 @@ import datetime as dt
 import gzip
 import io
 import math
+import os
 import re
 import subprocess
 import sys
@@ -111,6 +112,16 @@ def distinct_in_order(items):
             seen.add(code)
             out.append(code)
     return out
+
+
+def skip_unless_required(msg: str, required_by: str = "MEDLAKE_REQUIRE_TEST_DATA") -> None:
+    """Skip the test for something missing, or fail it when the environment variable `required_by` is set
+    (CI sets it, so what the tests need can never be skipped there)."""
+    import pytest
+
+    if os.environ.get(required_by):
+        pytest.fail(msg)
+    pytest.skip(msg)
 
 
 # -- data and lakes ------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from helpers import skip_unless_required
 from medlake.cli import main
 from medlake.errors import InputError
 from medlake.interop import compile_aces
@@ -237,10 +238,8 @@ def test_cli_from_aces(demo_lake, tmp_path):
 def aces_cli() -> str:
     cli = os.environ.get("MEDLAKE_ACES_CLI")
     if not cli or not Path(cli).exists():
-        msg = "ACES not available: set MEDLAKE_ACES_CLI to the aces-cli of an es-aces 0.7.3 environment"
-        if os.environ.get("MEDLAKE_REQUIRE_ACES"):
-            pytest.fail(msg)
-        pytest.skip(msg)
+        skip_unless_required("ACES not available: set MEDLAKE_ACES_CLI to the aces-cli of an es-aces 0.7.3 "
+                             "environment", required_by="MEDLAKE_REQUIRE_ACES")
     return cli
 
 

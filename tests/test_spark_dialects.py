@@ -15,7 +15,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from helpers import same_rows
+from helpers import same_rows, skip_unless_required
 from medlake.featurestore import builtin_views
 from medlake.spark.portable import PORTABLE
 from medlake.spark.transpile import task_sql, transpile_checked, view_sql
@@ -90,10 +90,7 @@ def postgres():
     """A psycopg connection to PostgreSQL: $MEDLAKE_TEST_POSTGRES (a connection string), else a
     throwaway server started from the local PostgreSQL binaries. Skips when neither is there, unless
     CI requires the test data (MEDLAKE_REQUIRE_TEST_DATA: then fails, as the spark fixture does)."""
-    def missing(msg):
-        if os.environ.get("MEDLAKE_REQUIRE_TEST_DATA"):
-            pytest.fail(msg)
-        pytest.skip(msg)
+    missing = skip_unless_required
 
     try:
         import psycopg
