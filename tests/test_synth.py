@@ -334,10 +334,29 @@ def test_full_record_in_both_layouts_loads_whole(tmp_path):
     m3 = synthesize("mimic3", tmp_path / "m3", patients=60, seed=2, full=True)
     m4 = synthesize("mimic4", tmp_path / "m4", patients=60, seed=2, full=True)
     core = synthesize("mimic4", tmp_path / "core", patients=60, seed=2)
-    # the core tables are the same bytes with or without the rest of the record
-    for name in core.rows:
+    # the core tables are the same bytes with or without the rest of the record; labevents gains outpatient
+    # rows after the inpatient ones
+    for name in set(core.rows) - {"hosp/labevents"}:
         rel = f"{name}.csv.gz"
         assert (tmp_path / "core" / rel).read_bytes() == (tmp_path / "m4" / rel).read_bytes(), rel
+    core_labs = read(tmp_path / "core" / "hosp" / "labevents.csv.gz")
+    labs = read(tmp_path / "m4" / "hosp" / "labevents.csv.gz")
+    assert labs.slice(0, core_labs.num_rows).equals(core_labs)
+    outpatient = labs.slice(core_labs.num_rows)
+    assert outpatient.num_rows > 0.4 * core_labs.num_rows and outpatient["hadm_id"].null_count == outpatient.num_rows
+    # no outpatient draw falls inside an admission or the day either side of it, nor after death
+    adm = read(tmp_path / "m4" / "hosp" / "admissions.csv.gz")
+    subject = np.array(outpatient["subject_id"].to_pylist(), dtype=np.int64)
+    t = np.array(outpatient["charttime"].combine_chunks().to_pylist(), dtype="datetime64[s]")
+    a_subject = np.array(adm["subject_id"].to_pylist(), dtype=np.int64)
+    a_in = np.array(adm["admittime"].to_pylist(), dtype="datetime64[s]") - np.timedelta64(1, "D")
+    a_out = np.array(adm["dischtime"].to_pylist(), dtype="datetime64[s]") + np.timedelta64(1, "D")
+    near = (subject[:, None] == a_subject[None, :]) & (t[:, None] >= a_in[None, :]) & (t[:, None] <= a_out[None, :])
+    assert not near.any()
+    patients = read(tmp_path / "m4" / "hosp" / "patients.csv.gz")
+    dod = {int(p): np.datetime64(d) for p, d in zip(patients["subject_id"].to_pylist(), patients["dod"].to_pylist())
+           if d}
+    assert all(t[i] <= dod[p] for i, p in enumerate(subject) if p in dod)
     assert set(m4.rows) - set(core.rows) == {
         "icu/chartevents", "icu/inputevents", "icu/outputevents", "icu/d_items", "hosp/microbiologyevents",
         "hosp/transfers", "hosp/services", "note/discharge", "note/radiology"}

@@ -6,7 +6,7 @@
 The records come from a small simulated hospital (medlake.synth.model): the
 outcomes depend on the record, so models trained on it have something to
 learn. The same flavor, size, seed and `full` give byte-identical files (the core
-tables are the same with or without `full`).
+tables are the same with or without `full`, but for the outpatient rows `full` appends to the lab events).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def synthesize(flavor: str, directory: str | os.PathLike, patients: int = 1000, 
     suffix = ".csv.gz" if compress else ".csv"
     with progress(show_progress) as bar, Timer() as total:
         hospital = model.simulate(patients, seed)
-        layout = FLAVORS[flavor](hospital)
+        layout = FLAVORS[flavor](hospital, full=full)
         files = layout.files() + (layout.record_files() if full else [])
         task = bar.add_task(f"synth {flavor}", total=len(files))
         for name, chunks in files:

@@ -22,8 +22,9 @@ class Mimic3:
 
     name = "mimic3"
 
-    def __init__(self, h: Hospital):
+    def __init__(self, h: Hospital, full: bool = False):
         self.h = h
+        self.full = full
         self.a = Attributes(h)
         rng = model.rng_for(h.seed, 4)
         self.subject_id, self.hadm_id, self.icustay_id = record_ids(
@@ -144,12 +145,12 @@ class Mimic3:
         h = self.h
         items = codes.LAB_ITEMS
         row = 1
-        for chunk, adm in model.chunks(h):
-            lab = model.labs(h, chunk, adm, self.activity)
-            n = len(lab["adm"])
+        for lab, patient, adm in model.all_labs(h, self.activity, outpatient=self.full):
+            n = len(lab["item"])
             yield table({
-                "ROW_ID": ints(np.arange(row, row + n)), "SUBJECT_ID": ints(self.adm_subject[lab["adm"]]),
-                "HADM_ID": ints(self.hadm_id[lab["adm"]]), "ITEMID": ints(model.LAB_IDS[lab["item"]]),
+                "ROW_ID": ints(np.arange(row, row + n)), "SUBJECT_ID": ints(self.subject_id[patient]),
+                "HADM_ID": ints(self.hadm_id[adm]) if adm is not None else pa.nulls(n, pa.int64()),
+                "ITEMID": ints(model.LAB_IDS[lab["item"]]),
                 "CHARTTIME": times(lab["time"]), "VALUE": numbers_as_text(lab["value"]),
                 "VALUENUM": floats(lab["value"]), "VALUEUOM": pick([x[6] for x in items], lab["item"]),
                 "FLAG": pick(("abnormal",), np.where(lab["abnormal"], 0, -1)),

@@ -32,8 +32,9 @@ class Mimic4:
 
     name = "mimic4"
 
-    def __init__(self, h: Hospital):
+    def __init__(self, h: Hospital, full: bool = False):
         self.h = h
+        self.full = full
         self.a = Attributes(h)
         rng = model.rng_for(h.seed, 5)
         self.subject_id, self.hadm_id, self.stay_id = record_ids(
@@ -163,20 +164,19 @@ class Mimic4:
 
     def labevents(self):
         h = self.h
-        items = codes.LAB_ITEMS
         low, high = model.reference_range()
         row, specimen = 1, 1
-        for chunk, adm in model.chunks(h):
-            lab = model.labs(h, chunk, adm, self.activity)
-            n = len(lab["adm"])
+        for lab, patient, adm in model.all_labs(h, self.activity, outpatient=self.full):
+            n = len(lab["item"])
             item = lab["item"]
             yield table({
-                "labevent_id": ints(np.arange(row, row + n)), "subject_id": ints(self.adm_subject[lab["adm"]]),
-                "hadm_id": ints(self.hadm_id[lab["adm"]]), "specimen_id": ints(specimen + lab["draw"]),
+                "labevent_id": ints(np.arange(row, row + n)), "subject_id": ints(self.subject_id[patient]),
+                "hadm_id": ints(self.hadm_id[adm]) if adm is not None else pa.nulls(n, pa.int64()),
+                "specimen_id": ints(specimen + lab["draw"]),
                 "itemid": ints(model.LAB_IDS[item]), "order_provider_id": pa.nulls(n, pa.string()),
                 "charttime": times(lab["time"]),
                 "storetime": times(lab["time"] + 3600), "value": numbers_as_text(lab["value"]),
-                "valuenum": floats(lab["value"]), "valueuom": pick([x[6] for x in items], item),
+                "valuenum": floats(lab["value"]), "valueuom": pick([x[6] for x in codes.LAB_ITEMS], item),
                 "ref_range_lower": floats(low[item]), "ref_range_upper": floats(high[item]),
                 "flag": pick(("abnormal",), np.where(lab["abnormal"], 0, -1)),
                 "priority": pick(("ROUTINE", "STAT"), (lab["draw"] % 3 == 0).astype(np.int64)),

@@ -29,6 +29,8 @@ EPOCH_2100 = int(np.datetime64("2100-01-01T00:00:00", "s").astype(np.int64))
 CHUNK_ADMISSIONS = 2_000           # admissions per prescriptions/labs chunk (fixed: part of determinism)
 MEAN_PRESCRIPTIONS = 80.0
 MEAN_LABS = 580.0
+OUTPATIENT_DRAWS = 18.0           # outpatient blood draws per patient (the whole record only), before overlaps
+OUTPATIENT_YEARS = 2.0            # outpatient labs fall from this long before the first admission to after the last
 
 DX_CODES = np.array([d[0] for d in codes.DIAGNOSES])
 DX_INDEX = {c: i for i, c in enumerate(DX_CODES)}
@@ -294,6 +296,12 @@ def chunks(h: Hospital):
         yield i, slice(start, min(start + CHUNK_ADMISSIONS, h.n_admissions))
 
 
+def patient_chunks(h: Hospital):
+    """(chunk number, patient slice) over all patients, CHUNK_ADMISSIONS patients a chunk."""
+    for i, start in enumerate(range(0, h.n_patients, CHUNK_ADMISSIONS)):
+        yield i, slice(start, min(start + CHUNK_ADMISSIONS, h.n_patients))
+
+
 def prescriptions(h: Hospital, chunk: int, adm: slice, activity: np.ndarray) -> dict[str, np.ndarray]:
     """Prescriptions of one chunk of admissions: adm (index), drug (index into codes.DRUGS or -1 for
     no NDC), ndc_zero (bool: NDC written as 0), start, end (midnight seconds)."""
@@ -400,6 +408,54 @@ def labs(h: Hospital, chunk: int, adm: slice, activity: np.ndarray) -> dict[str,
     value = np.round(value * scale) / scale
     return {"adm": rows, "item": item, "time": draw_time[d], "value": value, "abnormal": np.abs(z) > ABNORMAL_Z,
             "draw": d, "n_draws": np.int64(len(draw_adm))}
+
+
+def outpatient_labs(h: Hospital, chunk: int, patients: slice) -> dict[str, np.ndarray]:
+    """Outpatient lab events (no admission) of one chunk of patients: patient (index), item, time (seconds),
+    value, abnormal, draw, n_draws, as labs() gives them. Draws fall between OUTPATIENT_YEARS before the
+    patient's first admission and OUTPATIENT_YEARS after the last (never after death), outside every
+    admission and the day either side of it; values follow the patient's chronic conditions only."""
+    rng = rng_for(h.seed, 18, chunk)
+    include, *_, decimals, _ = _lab_params()
+    idx = np.arange(patients.start, patients.stop)
+    first = np.searchsorted(h.adm_patient, idx)
+    last = np.searchsorted(h.adm_patient, idx, side="right") - 1
+    start = h.admit[first] - int(OUTPATIENT_YEARS * YEAR)
+    end = h.disch[last] + int(OUTPATIENT_YEARS * YEAR)
+    end = np.where(h.death[idx] >= 0, np.minimum(end, h.death[idx]), end)
+    draws = rng.poisson(OUTPATIENT_DRAWS, len(idx))
+    draw_patient = np.repeat(idx, draws)
+    local = draw_patient - patients.start
+    span = np.maximum(end - start, 0)[local]
+    draw_time = _to_minute(start[local] + (rng.random(len(draw_patient)) * span).astype(np.int64))
+    # the admission starting last before each draw (admissions are sorted by patient and time): is it too close?
+    key = h.adm_patient * np.int64(1 << 34) + (h.admit - DAY)
+    near = np.searchsorted(key, draw_patient * np.int64(1 << 34) + draw_time, side="right") - 1
+    inside = (near >= 0) & (h.adm_patient[np.maximum(near, 0)] == draw_patient) \
+        & (draw_time <= h.disch[np.maximum(near, 0)] + DAY)
+    draw_patient, draw_time = draw_patient[~inside], draw_time[~inside]
+    hit = rng.random((len(draw_patient), len(include))) < include[None, :]
+    d, item = np.nonzero(hit)
+    rows = draw_patient[d]
+    shift, _ = _lab_shifts()
+    patient_shift = h.chronic[idx].astype(np.float64) @ shift[:len(CHRONIC)]
+    z = rng.normal(0.0, 1.0, len(rows)) + patient_shift[rows - patients.start, item]
+    scale = 10.0 ** decimals[item]
+    value = np.round(lab_value(z, item) * scale) / scale
+    return {"patient": rows, "item": item, "time": draw_time[d], "value": value, "abnormal": np.abs(z) > ABNORMAL_Z,
+            "draw": d, "n_draws": np.int64(len(draw_patient))}
+
+
+def all_labs(h: Hospital, activity: np.ndarray, outpatient: bool):
+    """Every lab chunk as (labs, patient index per row, admission index per row or None): the inpatient
+    chunks of labs(), then, when `outpatient`, those of outpatient_labs(), which have no admission."""
+    for chunk, adm in chunks(h):
+        lab = labs(h, chunk, adm, activity)
+        yield lab, h.adm_patient[lab["adm"]], lab["adm"]
+    if outpatient:
+        for chunk, patients in patient_chunks(h):
+            lab = outpatient_labs(h, chunk, patients)
+            yield lab, lab["patient"], None
 
 
 def reference_range() -> tuple[np.ndarray, np.ndarray]:
