@@ -537,13 +537,29 @@ class _Compiler:
                     f"        UNION ALL SELECT e.*, {flags} FROM meds_events AS e "
                     "LEFT JOIN code_matches AS c ON c.vocab = e.vocab AND c.vcode = e.vcode "
                     f"WHERE e.time IS NOT NULL AND ({literal}) AND c.vocab IS NULL")
+        # with patient_demographics, only the rows of the subjects they select can make a sample: the others are
+        # left out before the rows are grouped by time (the grouping is most of a compiled task's work)
+        lines: list[str] = []
+        subjects = ""
+        if self.static:
+            conds = ",\n".join(f"        max(CASE WHEN {c} THEN 1 ELSE 0 END) AS {_ident(n)}"
+                               for n, c in self.static.items())
+            every = " AND ".join(f"{_ident(n)} > 0" for n in self.static)
+            lines += ["WITH static_facts AS (",
+                      "    SELECT e.subject_id,", conds,
+                      "    FROM meds_events AS e",
+                      "    WHERE e.time IS NULL",
+                      "    GROUP BY e.subject_id",
+                      ")",
+                      ", selected_subjects AS (SELECT subject_id FROM static_facts WHERE " + every + ")"]
+            subjects = " AND subject_id IN (SELECT subject_id FROM selected_subjects)"
         if self.regexes:
             # a regex is matched against each distinct code once, not against every row's code: against every
             # pair of a distinct vocabulary and a distinct code (two one-column DISTINCTs, which DuckDB answers on
             # the columns' dictionaries, cost a tenth of one DISTINCT over the pairs); a pair that no row has
             # joins no row
             matches = ", ".join(f"regexp_matches(code, {_literal(r)}) AS r{k}" for k, r in enumerate(self.regexes))
-            lines = ["WITH code_matches AS (",
+            lines += [(", " if lines else "WITH ") + "code_matches AS (",
                      "    SELECT * FROM (",
                      f"        SELECT vocab, vcode, {matches}",
                      "        FROM (SELECT v.vocab, c.vcode, "
@@ -555,7 +571,7 @@ class _Compiler:
                      ")",
                      ", events_per_time AS ("]
         else:
-            lines = ["WITH events_per_time AS ("]
+            lines += [(", " if lines else "WITH ") + "events_per_time AS ("]
         lines += [
                  "    SELECT",
                  "        e.subject_id,",
@@ -563,6 +579,7 @@ class _Compiler:
                  ",\n".join(plain_cols + [f"        min(CASE WHEN {self._trigger_row()} THEN e.visit_id END) "
                                           "AS trigger_visit_id"]),
                  f"    FROM ({rows}) AS e",
+                 *([f"    WHERE {subjects.removeprefix(' AND ')}"] if subjects else []),
                  "    GROUP BY e.subject_id, e.time",
                  ")"]
         if self.all_times:
@@ -570,29 +587,23 @@ class _Compiler:
             sums = ", ".join(f"coalesce(p.{_ident(n)}, 0) AS {_ident(n)}" for n in self.plain)
             lines += [", all_times AS (",
                       f"    SELECT a.subject_id, a.time, {sums}{', ' if sums else ''}p.trigger_visit_id",
-                      "    FROM (SELECT DISTINCT subject_id, time FROM meds_events WHERE time IS NOT NULL) AS a",
+                      "    FROM (SELECT DISTINCT subject_id, time FROM meds_events WHERE time IS NOT NULL"
+                      f"{subjects}) AS a",
                       "    LEFT JOIN events_per_time AS p ON p.subject_id = a.subject_id AND p.time = a.time",
                       ")"]
         if self.first_times:
-            lines += [", times AS (SELECT DISTINCT subject_id, time FROM meds_events WHERE time IS NOT NULL)"]
+            lines += [", times AS (SELECT DISTINCT subject_id, time FROM meds_events "
+                      f"WHERE time IS NOT NULL{subjects})"]
         times = "all_times" if self.all_times else "events_per_time"
         if self.needs_record or any(self.nodes[n][0] == "open" for n in self.order):
-            source = "all_times" if self.all_times else "meds_events WHERE time IS NOT NULL"
+            source = "all_times" if self.all_times else f"meds_events WHERE time IS NOT NULL{subjects}"
             lines += [", record AS (",
                       "    SELECT subject_id, min(time) AS first_time, max(time) AS last_time",
                       f"    FROM {source}",
                       "    GROUP BY subject_id",
                       ")"]
         if self.static:
-            conds = ",\n".join(f"        max(CASE WHEN {c} THEN 1 ELSE 0 END) AS {_ident(n)}"
-                               for n, c in self.static.items())
-            lines += [", static_facts AS (",
-                      "    SELECT e.subject_id,", conds,
-                      "    FROM meds_events AS e",
-                      "    WHERE e.time IS NULL",
-                      "    GROUP BY e.subject_id",
-                      ")",
-                      ", preds AS (",
+            lines += [", preds AS (",
                       f"    SELECT p.*, 1 AS {_ident(ANY_EVENT)}, "
                       + ", ".join(f"coalesce(s.{_ident(n)}, 0) AS {_ident(n)}" for n in self.static),
                       f"    FROM {times} AS p",
@@ -605,14 +616,16 @@ class _Compiler:
                   "    FROM preds AS p",
                   f"    WHERE {trigger_holds}"]
         if self.static:
-            every = " AND ".join(f"{_ident(n)} > 0" for n in self.static)
-            lines += [f"        AND p.subject_id IN (SELECT subject_id FROM static_facts WHERE {every})"]
+            lines += ["        AND p.subject_id IN (SELECT subject_id FROM selected_subjects)"]
         lines += [")"]
         if self.counted:
             sums = ",\n".join(f"        sum({what}) OVER w AS {col}" for col, what in self.counted.values())
             lines += [", running AS (",
                       "    SELECT p.subject_id, p.time,", sums,
                       "    FROM preds AS p",
+                      # a time at which nothing counted holds adds nothing: the ASOF lookups find the count at
+                      # the last time before theirs that does
+                      "    WHERE " + " OR ".join(f"({what}) > 0" for _, what in self.counted.values()),
                       "    WINDOW w AS (PARTITION BY p.subject_id ORDER BY p.time ROWS UNBOUNDED PRECEDING)",
                       ")"]
         previous = "t0"
