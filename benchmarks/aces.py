@@ -10,7 +10,7 @@ is MIMIC-III's size) is generated once into benchmarks/out/<flavor>-<patients>-s
 fresh lake, or --lake names a lake where it is loaded already (neither is timed). Timed: the
 MEDS export (`lake.export_meds`, one shard), then for every config (default:
 the ACES configs of tests/fixtures/aces/) two child processes, one after the
-other, each on its own:
+other, each on its own, `--repeat` times (default 3) in turns:
 
 - medlake: opens the lake read-only, compiles the config (`compile_aces`),
   runs it (`lake.task(...).to_arrow()`) and writes the samples;
@@ -19,9 +19,12 @@ other, each on its own:
 
 Each child's wall time is measured from its start to its end (Python start-up,
 imports and reading the events included, for both) and its peak memory is its
-own maximum resident set (GNU time's %M). `query_seconds` is medlake's task alone, inside
-its child. `same_samples` compares the (subject_id, prediction_time, label)
-rows of both.
+own maximum resident set (GNU time's %M). Each tool reports the median of its
+runs' times (every run's time is in `runs_seconds`) and the largest of their peaks:
+one run alone swings by a fifth on this machine, and a run right after ACES's
+(which frees 11 GB) is slower than one after medlake's. `query_seconds` is the
+median of medlake's task alone, inside its child. `same_samples` compares the
+(subject_id, prediction_time, label) rows of both.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -72,6 +76,12 @@ def _run_measured(cmd: list[str], cwd: Path, log: Path) -> tuple[int, float, flo
     return status, seconds, int(peak_file.read_text().split()[-1]) / 2**20
 
 
+def _summary(runs: list[tuple[float, float]], **more) -> dict:
+    """One tool's runs of a config: the median wall time, the largest peak memory, and every run's time."""
+    return {"seconds": round(statistics.median(s for s, _ in runs), 2), "peak_rss_gb": round(max(p for _, p in runs), 2),
+            "runs_seconds": [round(s, 2) for s, _ in runs], **{k: round(v, 3) for k, v in more.items()}}
+
+
 def child_task(lake_path: str, dataset: str, config: str, out: str) -> None:
     """The medlake child: compile `config`, run it on `dataset` of the lake (read-only), write the samples."""
     started = time.perf_counter()
@@ -100,6 +110,8 @@ def main(argv=None) -> dict:
                         help="an ACES config to run (repeatable); default: the ACES configs of tests/fixtures/aces/")
     parser.add_argument("--workdir", default=None, help="where the lake, the export and the outputs go "
                         "(default: a temporary folder, removed at the end)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each tool per config, taken in turns; the median time is reported")
     parser.add_argument("--child-task", nargs=4, metavar=("LAKE", "DATASET", "CONFIG", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_task:
@@ -128,25 +140,30 @@ def main(argv=None) -> dict:
         for config in configs:
             name = config.stem
             (tmp / "cohorts" / config.name).write_text(config.read_text())
-            ours = tmp / f"{name}.medlake.parquet"
-            status, seconds, peak = _run_measured(
-                [sys.executable, __file__, "--child-task", str(lake_path), args.flavor, str(config), str(ours)],
-                tmp, tmp / f"{name}.medlake.log")
-            log = (tmp / f"{name}.medlake.log").read_text()
-            if status != 0:
-                raise SystemExit(f"medlake failed on {name}:\n{log[-3000:]}")
+            ours, theirs = tmp / f"{name}.medlake.parquet", tmp / f"{name}.aces.parquet"
+            runs: dict[str, list[tuple[float, float]]] = {"medlake": [], "aces": []}
+            query_seconds = []
+            for _ in range(max(1, args.repeat)):
+                status, seconds, peak = _run_measured(
+                    [sys.executable, __file__, "--child-task", str(lake_path), args.flavor, str(config), str(ours)],
+                    tmp, tmp / f"{name}.medlake.log")
+                log = (tmp / f"{name}.medlake.log").read_text()
+                if status != 0:
+                    raise SystemExit(f"medlake failed on {name}:\n{log[-3000:]}")
+                runs["medlake"].append((seconds, peak))
+                query_seconds.append(json.loads(log.strip().splitlines()[-1])["query_seconds"])
+                if args.aces_cli:
+                    cmd = [args.aces_cli, f"data.path={export.shards[0]}", "data.standard=meds",
+                           f"cohort_dir={tmp / 'cohorts'}", f"cohort_name={name}", f"output_filepath={theirs}"]
+                    status, seconds, peak = _run_measured(cmd, tmp, tmp / f"{name}.aces.log")
+                    if status != 0:
+                        raise SystemExit(f"aces-cli failed on {name}:\n{(tmp / f'{name}.aces.log').read_text()[-3000:]}")
+                    runs["aces"].append((seconds, peak))
             mine = _rows(ours, "index_time", "label")
             entry = {"samples": len(mine), "positive": sum(r[2] for r in mine),
-                     "medlake": {"seconds": round(seconds, 2), "peak_rss_gb": round(peak, 2),
-                                 **json.loads(log.strip().splitlines()[-1])}}
+                     "medlake": _summary(runs["medlake"], query_seconds=statistics.median(query_seconds))}
             if args.aces_cli:
-                theirs = tmp / f"{name}.aces.parquet"
-                cmd = [args.aces_cli, f"data.path={export.shards[0]}", "data.standard=meds",
-                       f"cohort_dir={tmp / 'cohorts'}", f"cohort_name={name}", f"output_filepath={theirs}"]
-                status, seconds, peak = _run_measured(cmd, tmp, tmp / f"{name}.aces.log")
-                if status != 0:
-                    raise SystemExit(f"aces-cli failed on {name}:\n{(tmp / f'{name}.aces.log').read_text()[-3000:]}")
-                entry["aces"] = {"seconds": round(seconds, 2), "peak_rss_gb": round(peak, 2)}
+                entry["aces"] = _summary(runs["aces"])
                 entry["same_samples"] = _rows(theirs, "prediction_time", "boolean_value") == mine
                 entry["time_ratio"] = round(entry["aces"]["seconds"] / entry["medlake"]["seconds"], 1)
                 entry["memory_ratio"] = round(entry["aces"]["peak_rss_gb"] / entry["medlake"]["peak_rss_gb"], 1)
