@@ -387,27 +387,34 @@ def labs(h: Hospital, chunk: int, adm: slice, activity: np.ndarray) -> dict[str,
     value (rounded to the item's decimals), abnormal (bool), draw (blood draw number inside the chunk; one
     draw is one specimen), n_draws."""
     rng = rng_for(h.seed, 2, chunk)
-    include, centre, spread, log_scaled, decimals, floor = _lab_params()
+    include = _lab_params()[0]
     idx = np.arange(adm.start, adm.stop)
     per_draw = include.sum()
     draws = np.maximum(1, rng.poisson(MEAN_LABS / per_draw * activity[idx]))
     draw_adm = np.repeat(idx, draws)
     span = h.disch[draw_adm] - h.admit[draw_adm]
     draw_time = _to_minute(h.admit[draw_adm] + (rng.random(len(draw_adm)) * span).astype(np.int64))
-    # each blood draw is a panel: every item is in it with its own chance
-    hit = rng.random((len(draw_adm), len(include))) < include[None, :]
-    d, item = np.nonzero(hit)
-    rows = draw_adm[d]
     # how far each admission's labs sit from the usual: its conditions, and its severity
     shift, sev_dir = _lab_shifts()
     adm_shift = h.condition_mask(adm).astype(np.float64) @ shift
     adm_shift += np.clip(h.severity[adm], -2.0, 5.0)[:, None] * LAB_SEVERITY * sev_dir[None, :]
-    z = rng.normal(0.0, 1.0, len(rows)) + adm_shift[rows - adm.start, item]
-    value = lab_value(z, item)
+    return _panels(rng, draw_adm, draw_time, adm_shift, adm.start, "adm")
+
+
+def _panels(rng: np.random.Generator, owner: np.ndarray, time: np.ndarray, shift: np.ndarray, first: int,
+            key: str) -> dict[str, np.ndarray]:
+    """The lab rows of blood draws (`owner`: the admission or patient index of each draw, `time` its time):
+    each draw is a panel, every item in it with its own chance; a value sits at a standard score of
+    N(0, 1) + shift[owner - first, item], rounded to the item's decimals. The owners come back under `key`."""
+    include, *_, decimals, _ = _lab_params()
+    hit = rng.random((len(owner), len(include))) < include[None, :]
+    d, item = np.nonzero(hit)
+    rows = owner[d]
+    z = rng.normal(0.0, 1.0, len(rows)) + shift[rows - first, item]
     scale = 10.0 ** decimals[item]
-    value = np.round(value * scale) / scale
-    return {"adm": rows, "item": item, "time": draw_time[d], "value": value, "abnormal": np.abs(z) > ABNORMAL_Z,
-            "draw": d, "n_draws": np.int64(len(draw_adm))}
+    value = np.round(lab_value(z, item) * scale) / scale
+    return {key: rows, "item": item, "time": time[d], "value": value, "abnormal": np.abs(z) > ABNORMAL_Z,
+            "draw": d, "n_draws": np.int64(len(owner))}
 
 
 def outpatient_labs(h: Hospital, chunk: int, patients: slice) -> dict[str, np.ndarray]:
@@ -416,7 +423,6 @@ def outpatient_labs(h: Hospital, chunk: int, patients: slice) -> dict[str, np.nd
     patient's first admission and OUTPATIENT_YEARS after the last (never after death), outside every
     admission and the day either side of it; values follow the patient's chronic conditions only."""
     rng = rng_for(h.seed, 18, chunk)
-    include, *_, decimals, _ = _lab_params()
     idx = np.arange(patients.start, patients.stop)
     first = np.searchsorted(h.adm_patient, idx)
     last = np.searchsorted(h.adm_patient, idx, side="right") - 1
@@ -434,16 +440,9 @@ def outpatient_labs(h: Hospital, chunk: int, patients: slice) -> dict[str, np.nd
     inside = (near >= 0) & (h.adm_patient[np.maximum(near, 0)] == draw_patient) \
         & (draw_time <= h.disch[np.maximum(near, 0)] + DAY)
     draw_patient, draw_time = draw_patient[~inside], draw_time[~inside]
-    hit = rng.random((len(draw_patient), len(include))) < include[None, :]
-    d, item = np.nonzero(hit)
-    rows = draw_patient[d]
     shift, _ = _lab_shifts()
     patient_shift = h.chronic[idx].astype(np.float64) @ shift[:len(CHRONIC)]
-    z = rng.normal(0.0, 1.0, len(rows)) + patient_shift[rows - patients.start, item]
-    scale = 10.0 ** decimals[item]
-    value = np.round(lab_value(z, item) * scale) / scale
-    return {"patient": rows, "item": item, "time": draw_time[d], "value": value, "abnormal": np.abs(z) > ABNORMAL_Z,
-            "draw": d, "n_draws": np.int64(len(draw_patient))}
+    return _panels(rng, draw_patient, draw_time, patient_shift, patients.start, "patient")
 
 
 def all_labs(h: Hospital, activity: np.ndarray, outpatient: bool):
