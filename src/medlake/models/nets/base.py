@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ...errors import ParameterError
 from ..vocab import Encoders
@@ -155,3 +156,12 @@ def masked_max(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 def lengths_of(mask: torch.Tensor) -> torch.Tensor:
     """Valid positions per row, at least 1 (an empty row reads its padding)."""
     return mask.sum(dim=1).clamp(min=1)
+
+
+def run_masked(rnn: nn.RNNBase, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run a batch-first GRU/LSTM over the valid positions of each row: (its states [B, L, H], zero on padding;
+    its final hidden state, an LSTM's h without c)."""
+    packed = pack_padded_sequence(x, lengths_of(mask).cpu(), batch_first=True, enforce_sorted=False)
+    out, h = rnn(packed)
+    out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+    return out, (h[0] if isinstance(h, tuple) else h)

@@ -18,11 +18,10 @@ import numpy as np
 import pyarrow.compute as pc
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ...errors import ParameterError
 from ..tensors import multi_hot
-from .base import Net, lengths_of
+from .base import Net, lengths_of, run_masked
 
 
 def co_occurrence(samples, split: str = "train") -> np.ndarray:
@@ -113,9 +112,7 @@ class _VisitStates(nn.Module):
         self.rnn = nn.GRU(embedding_dim, hidden_dim, batch_first=True)
 
     def forward(self, x, mask):
-        packed = pack_padded_sequence(x, lengths_of(mask).cpu(), batch_first=True, enforce_sorted=False)
-        out, _ = self.rnn(packed)
-        return pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
+        return run_masked(self.rnn, x, mask)[0]
 
 
 class GAMENet(Net):

@@ -6,10 +6,9 @@ import math
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ...errors import ParameterError
-from .base import Net, lengths_of, masked_max, masked_mean
+from .base import Net, lengths_of, masked_max, masked_mean, run_masked
 
 
 class _LastState(nn.Module):
@@ -37,14 +36,11 @@ class _LastState(nn.Module):
             self.proj = nn.Linear(width, hidden_dim)
 
     def forward(self, x, mask):
-        packed = pack_padded_sequence(x, lengths_of(mask).cpu(), batch_first=True, enforce_sorted=False)
-        out, h = self.rnn(packed)
-        h = h[0] if isinstance(h, tuple) else h
+        out, h = run_masked(self.rnn, x, mask)
         # the top layer's final state per direction: forward after the last valid step, backward after the first
         last = torch.cat(list(h[-self.directions:]), dim=1)
         if self.pool == "last":
             return self.proj(last) if self.directions == 2 else last
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
         if self.pool == "last+mean":
             summary = masked_mean(out, mask)
         else:
@@ -52,7 +48,6 @@ class _LastState(nn.Module):
         # the mean of the inputs is a residual path, as a transformer's, that hands the head each code's average
         # value as it came in
         return self.proj(torch.cat([last, summary, masked_mean(x, mask)], dim=1))
-
 
     def _weights(self, out, mask):
         # which steps matter is learned (an abnormal reading), not fixed to the last or spread evenly
@@ -63,9 +58,7 @@ class _LastState(nn.Module):
         """[B, L]: the attention over the states (`pool="last+attention"`), 0 on padding."""
         if self.pool != "last+attention":
             raise ParameterError(f"an rnn with pool={self.pool!r} has no attention over its states")
-        packed = pack_padded_sequence(x, lengths_of(mask).cpu(), batch_first=True, enforce_sorted=False)
-        out, _ = pad_packed_sequence(self.rnn(packed)[0], batch_first=True, total_length=x.shape[1])
-        return self._weights(out, mask)
+        return self._weights(run_masked(self.rnn, x, mask)[0], mask)
 
 
 class RNN(Net):
