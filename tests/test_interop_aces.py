@@ -26,7 +26,7 @@ from click.testing import CliRunner
 from helpers import skip_unless_required
 from medlake.cli import main
 from medlake.errors import InputError
-from medlake.interop import compile_aces
+from medlake.interop import aces, compile_aces
 
 DATASETS = ("mimic3", "mimic4")
 H = dt.timedelta(hours=1)
@@ -156,6 +156,49 @@ def test_not_and_a_count_label_beyond_aces_give_the_references_samples(demo_lake
     labels = pq.read_table(tmp_path / "labels.parquet")
     assert labels.column_names == ["subject_id", "prediction_time", "float_value"]
     assert sorted((r["subject_id"], r["prediction_time"], r["float_value"]) for r in labels.to_pylist()) == want
+
+
+# The compile's two shortcuts, per config: counts taken among the rows near each trigger (near_counts; near_times
+# when a derived predicate is counted) and window sides that only have to exist (first_last).
+SHORTCUTS = {"meds_dev_in_icu_mortality_first_24h": {"near_times"},
+             "meds_dev_in_hospital_mortality_first_48h": {"near_counts"}, "ihm48": {"near_times"},
+             "creatinine": {"near_counts", "first_last"}, "sodium": {"near_times"}, "discharge_home": set(),
+             "readmission_30d": {"first_last"}, "beyond_aces": {"near_counts"},
+             # counts near a trigger that holds at nearly every time would join each time to its neighbours
+             "not_trigger": {"first_last"},
+             # `start: end -> P` looks away from its window: its time decides whether the window is inside out
+             "inward_arrow": {"near_counts"}}
+VARIANTS = {"not_trigger": ("creatinine", [("trigger: admission", "trigger: not_lab"),
+                                           ("  admission:", "  not_lab: {expr: not(lab)}\n  admission:")]),
+            "inward_arrow": ("creatinine", [("start: end <- lab", "start: end -> high_creatinine")])}
+
+
+def _shortcut_config(name: str) -> tuple[str, str]:
+    base, changes = VARIANTS.get(name, (name, []))
+    text = (CONFIGS / f"{base}.yaml").read_text()
+    for old, new in changes:
+        assert old in text
+        text = text.replace(old, new)
+    return text, "regression" if name == "beyond_aces" else "binary"
+
+
+@pytest.mark.parametrize("name", SHORTCUTS)
+def test_the_shortcuts_give_what_running_counts_and_asof_sides_give(synthetic_lake, name, tmp_path, monkeypatch):
+    """Each shortcut against the general form it stands for (every window counted by running counts read by
+    ASOF joins, every arrow's time found by an ASOF join), compiled with the shortcuts turned off."""
+    text, label_type = _shortcut_config(name)
+    (tmp_path / "fast").mkdir()
+    (tmp_path / "general").mkdir()
+    fast = run_config(synthetic_lake, text, "mimic4", tmp_path / "fast", label_type)
+    ctes = {c for c in ("near_counts", "near_times", "first_last")
+            if f", {c} AS (" in (tmp_path / "fast" / "task.sql").read_text()}
+    assert ctes == SHORTCUTS[name] | ({"near_counts"} if "near_times" in SHORTCUTS[name] else set())
+    monkeypatch.setattr(aces, "NEAR_SPAN", -1)
+    monkeypatch.setattr(aces._Compiler, "_choose_found_arrows", lambda self, index_node: None)
+    general = run_config(synthetic_lake, text, "mimic4", tmp_path / "general", label_type)
+    assert "near_counts" not in (tmp_path / "general" / "task.sql").read_text()
+    assert general == fast
+    assert len(fast) >= 10 or name == "inward_arrow"
 
 
 def test_a_value_bound_without_its_inclusive_flag_is_exclusive_as_in_aces():

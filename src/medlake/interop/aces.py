@@ -43,6 +43,9 @@ from ..tasks.spec import parse_spec
 from ..version import __version__
 
 ANY_EVENT = "_ANY_EVENT"
+# the longest span around the trigger (seconds) over which window counts are taken by joining each trigger to its
+# subject's rows in it (a week: the input, gap and target windows of the usual configs), not by running counts
+NEAR_SPAN = 7 * 86400
 WINDOW_FIELDS = {"start", "end", "start_inclusive", "end_inclusive", "has", "label", "index_timestamp"}
 MEDS_COLUMNS = ("subject_id", "time", "code", "numeric_value", "text_value", "unit", "visit_id", "parent_visit_id",
                 "end_time", "chart_time")
@@ -151,8 +154,8 @@ def _codes_in(codes: list[str]) -> str:
     return "(" + " OR ".join(alts) + ")"
 
 
-def _interval(text: str, where: str, window: str) -> str:
-    """'24h', '2 days', '1d12h' -> an INTERVAL in the largest whole unit."""
+def _seconds(text: str, where: str, window: str) -> int:
+    """'24h', '2 days', '1d12h' -> whole seconds."""
     s = str(text).strip().lower().replace(",", " ")
     parts = _DELTA_PART.findall(s)
     if not parts or _DELTA_PART.sub("", s).strip():
@@ -164,11 +167,22 @@ def _interval(text: str, where: str, window: str) -> str:
             raise InputError(f"window '{window}': unknown time unit {unit!r} in {text!r}", path=where,
                              expected="y, d, h, m or s (or days, hours, minutes, seconds)")
         seconds += float(number) * _DELTA_UNITS[unit]
-    whole = round(seconds)
+    return round(seconds)
+
+
+def _interval(seconds: int) -> str:
+    """Whole seconds (>= 0) -> an INTERVAL in the largest whole unit."""
     for unit, size in (("DAY", 86400), ("HOUR", 3600), ("MINUTE", 60)):
-        if whole % size == 0:
-            return f"INTERVAL {whole // size} {unit}"
-    return f"INTERVAL {whole} SECOND"
+        if seconds % size == 0:
+            return f"INTERVAL {seconds // size} {unit}"
+    return f"INTERVAL {seconds} SECOND"
+
+
+def _shifted(column: str, seconds: int) -> str:
+    """`column` moved by `seconds` (either sign), as SQL."""
+    if seconds == 0:
+        return column
+    return f"{column} {'+' if seconds > 0 else '-'} {_interval(abs(seconds))}"
 
 
 class _Compiler:
@@ -178,7 +192,8 @@ class _Compiler:
         self.derived: dict[str, tuple[str, list[str]]] = {}
         self.static: dict[str, str] = {}       # demographics: name -> condition on a static row
         self.regexes: list[str] = []           # the regexes of plain predicates, matched once per distinct code
-        self.literal_codes: list[str] = []     # the code conditions of the other plain predicates
+        self.regex_of: dict[str, int] = {}     # plain predicate -> the index of its regex
+        self.literal_codes: dict[str, str] = {}   # plain predicate -> its code condition, for the others
         for pname, decl in predicates.items():
             self._predicate(str(pname), decl)
         for pname, decl in demographics.items():
@@ -210,11 +225,17 @@ class _Compiler:
         # node -> (never before the subject's first time, never after its last time), known from its form
         self.within: dict[str, tuple[bool, bool]] = {}
         self.referenced: set[str] = set()
+        self.offsets: dict[str, int] = {}   # node -> its fixed distance from the trigger in seconds, when it has one
         self.all_times = False   # whether every time with a row must be in `preds` (_ANY_EVENT, not(...))
         self.counted: dict[str, tuple[str, str]] = {}   # predicate -> (running count column, what it adds up)
         self.count_windows: dict[str, None] = {}        # windows with a count, in order
         self.needs_record = False
         self.first_times: dict[str, None] = {}   # windows whose first time with a row is looked up
+        self.near: dict[str, None] = {}          # windows counted among the rows near each trigger
+        self.near_span: tuple[int, int] | None = None   # their span around the trigger, in seconds
+        self.near_counts: dict[str, tuple[str, str]] = {}   # column -> (near window, predicate counted)
+        self.near_rows: list[str] = []           # the plain predicates of `counted_rows`
+        self.found: dict[str, set[str]] = {}     # plain predicate -> "first" / "last", for `first_last`
         self.count_label = False
 
     def _fail(self, message: str):
@@ -255,18 +276,19 @@ class _Compiler:
         if isinstance(code, str):
             parts = [_codes_in([code])]
             if not static:
-                self.literal_codes.append(parts[0])
+                self.literal_codes[name] = parts[0]
         elif isinstance(code, dict) and set(code) == {"regex"}:
             if static:
                 parts = [f"regexp_matches(e.code, {_literal(code['regex'])})"]
             else:   # a column of `code_matches`, joined to the rows (see select)
                 if str(code["regex"]) not in self.regexes:
                     self.regexes.append(str(code["regex"]))
-                parts = [f"coalesce(e.r{self.regexes.index(str(code['regex']))}, false)"]
+                self.regex_of[name] = self.regexes.index(str(code["regex"]))
+                parts = [f"coalesce(e.r{self.regex_of[name]}, false)"]
         elif isinstance(code, dict) and set(code) == {"any"} and isinstance(code["any"], list) and code["any"]:
             parts = [_codes_in([str(c) for c in code["any"]])]
             if not static:
-                self.literal_codes.append(parts[0])
+                self.literal_codes[name] = parts[0]
         else:
             self._fail(f"predicate '{name}': code must be a string, {{regex: ...}} or {{any: [...]}}; got {code!r}")
         for side, op, op_incl in (("min", ">", ">="), ("max", "<", "<=")):
@@ -311,6 +333,7 @@ class _Compiler:
         if node == "trigger":
             self.nodes[node] = ("point", "t.trigger_time")
             self.within[node] = (True, True)
+            self.offsets[node] = 0
             self.order.append(node)
             return node
         wname, side = node.rsplit(".", 1)
@@ -341,8 +364,11 @@ class _Compiler:
         col = f"t.{_ident(ref)}"
         after_first, before_last = self.within[ref]
         if m.group("op"):
-            sql = f"{col} {m.group('op')} {_interval(m.group('delta'), self.where, wname)}"
+            delta = _seconds(m.group("delta"), self.where, wname)
+            sql = f"{col} {m.group('op')} {_interval(delta)}"
             self.within[node] = (after_first, False) if m.group("op") == "+" else (False, before_last)
+            if self.offsets.get(ref) is not None:
+                self.offsets[node] = self.offsets[ref] + (delta if m.group("op") == "+" else -delta)
         elif m.group("arrow"):
             pred = m.group("pred")
             if not self._known(pred):
@@ -356,13 +382,14 @@ class _Compiler:
                 op = ">=" if internal and w.get("end_inclusive", True) else ">"
             else:
                 op = "<=" if internal and w.get("start_inclusive", True) else "<"
-            self.nodes[node] = ("arrow", (self._holds(pred), op, col))
+            self.nodes[node] = ("arrow", (self._holds(pred), op, col, pred, internal))
             self.within[node] = (True, True)   # the time of a row
             self.order.append(node)
             return node
         else:
             sql = col
             self.within[node] = (after_first, before_last)
+            self.offsets[node] = self.offsets.get(ref)
         self.nodes[node] = ("point", sql)
         self.order.append(node)
         return node
@@ -372,11 +399,86 @@ class _Compiler:
         (a plain trigger predicate; for any other trigger no row is, and visit_id is null)."""
         return self.plain.get(self.trigger, "false")
 
+    def _plain_parts(self, name: str) -> set[str]:
+        """The plain predicates that `name` is, or is derived from."""
+        if name in self.plain:
+            return {name}
+        if name in self.derived:
+            return set().union(*(self._plain_parts(a) for a in self.derived[name][1]))
+        return set()
+
+    def _read_off_rows(self, name: str) -> bool:
+        """Whether the times at which `name` holds follow from the rows it holds on: a plain predicate, or an
+        and/or of such (not a `not(...)`, `_ANY_EVENT` or a demographic, which need every time of a subject)."""
+        if name in self.plain:
+            return True
+        if name in self.derived:
+            op, args = self.derived[name]
+            return op != "not" and all(self._read_off_rows(a) for a in args)
+        return False
+
+    def _choose_near_windows(self, counted_in: dict[str, list[str]]) -> None:
+        """The windows whose counts are taken from the rows near each trigger (`near_counts`): both sides a fixed
+        distance from the trigger, every counted predicate read off its rows, and all of them within NEAR_SPAN
+        of each other. Joining each trigger to its subject's rows in so short a span reads far fewer rows than
+        grouping all of them by time for running counts; a longer or data-dependent window uses the latter, and
+        so does every window when the trigger is `_ANY_EVENT` or a `not(...)`, which hold at nearly every time."""
+        if not self._read_off_rows(self.trigger):
+            return
+        for wname, preds in counted_in.items():
+            lo, hi = self.offsets.get(f"{wname}.start"), self.offsets.get(f"{wname}.end")
+            if lo is None or hi is None or not all(self._read_off_rows(p) for p in preds):
+                continue
+            span = (lo, hi) if self.near_span is None else (min(self.near_span[0], lo), max(self.near_span[1], hi))
+            if span[1] - span[0] <= NEAR_SPAN:
+                self.near_span = span
+                self.near[wname] = None
+
+    def _choose_found_arrows(self, index_node: str) -> None:
+        """`start: end <- P` / `end: start -> P` sides whose time nothing reads: a side of a window without counts
+        or label, that no other side refers to and that is not the index time. Such a side only has to exist,
+        and it does when the subject's first (last) time at which plain P holds lies before (after) the other
+        side: one group-by over P's rows (`first_last`), not P's times in order."""
+        for node in self.order:
+            kind, what = self.nodes[node]
+            if kind != "arrow":
+                continue
+            _, op, col, pred, internal = what
+            wname, side = node.rsplit(".", 1)
+            w = self.windows[wname]
+            outward = (side == "start") == (op in ("<", "<="))   # away from the other side, so never inside out
+            if (pred in self.plain and internal and outward and node not in self.referenced and node != index_node
+                    and not w.get("has") and not w.get("label")):
+                self.nodes[node] = ("found", ("first" if op in ("<", "<=") else "last", op, col, pred))
+                self.found.setdefault(pred, set()).add(self.nodes[node][1][0])
+
+    def _rows(self, names: list[str]) -> tuple[str, str]:
+        """The MEDS rows (with a time) of the codes that the plain predicates `names` name or match, with the
+        regex flags, and the condition that one of them holds on a row. Regex matches come from an inner join
+        with the matching codes (whose keys DuckDB pushes into the scan), literal codes from the scan's filters."""
+        regexes = sorted({self.regex_of[n] for n in names if n in self.regex_of})
+        literal = " OR ".join(self.literal_codes[n] for n in names if n in self.literal_codes) or "false"
+        holds = " OR ".join(f"({self.plain[n]})" for n in names) or "false"
+        if not regexes:
+            return f"SELECT e.* FROM meds_events AS e WHERE e.time IS NOT NULL AND ({literal})", holds
+        flags = ", ".join(f"c.r{k}" for k in range(len(self.regexes)))
+        on = "c.vocab = e.vocab AND c.vcode = e.vcode AND (" + " OR ".join(f"c.r{k}" for k in regexes) + ")"
+        rows = f"SELECT e.*, {flags} FROM meds_events AS e JOIN code_matches AS c ON {on} WHERE e.time IS NOT NULL"
+        if literal != "false":
+            rows += (f"\n        UNION ALL SELECT e.*, {flags} FROM meds_events AS e LEFT JOIN code_matches AS c "
+                     f"ON {on} WHERE e.time IS NOT NULL AND ({literal}) AND c.vocab IS NULL")
+        return rows, holds
+
     def _count(self, wname: str, pred: str) -> str:
         """How often `pred` holds in window `wname`, with its inclusive flags: the rows that satisfy a plain
-        predicate, the times at which a derived one or _ANY_EVENT holds. It is the difference of the
-        predicate's running count (`running`, per subject in time order) at the window's end and at its start,
-        each found by an ASOF join (`_window_joins`)."""
+        predicate, the times at which a derived one or _ANY_EVENT holds. In a near window it is counted among
+        the rows near the trigger (`_near_joins`); elsewhere it is the difference of the predicate's running
+        count (`running`, per subject in time order) at the window's end and at its start, each found by an
+        ASOF join (`_window_joins`)."""
+        if wname in self.near:
+            column = f"{wname}#{pred}"
+            self.near_counts[column] = (wname, pred)
+            return f"coalesce(t.{_ident(column)}, 0)"
         if pred == ANY_EVENT:
             self.all_times = True
         if pred not in self.counted:
@@ -405,6 +507,60 @@ class _Compiler:
         self.first_times[wname] = None
         return f"t.{_ident(f'{wname}#first_time')} {'<=' if w.get('end_inclusive', True) else '<'} " \
                f"t.{_ident(f'{wname}.end')}"
+
+    def _near_joins(self, previous: str, first: int) -> tuple[list[str], str]:
+        """CTEs that add the counts of the near windows: each trigger joined to its subject's `counted_rows`
+        within the span of those windows, and counted per window with its inclusive flags. A derived predicate
+        holds at a time, so with one the joined rows are first summed per trigger and time."""
+        if not self.near_counts:
+            return [], previous
+        lo, hi = self.near_span
+        join = ["    FROM t0 AS t",
+                "    JOIN counted_rows AS p ON p.subject_id = t.subject_id",
+                f"        AND p.time >= {_shifted('t.trigger_time', lo)} "
+                f"AND p.time <= {_shifted('t.trigger_time', hi)}"]
+        by_time = any(pred not in self.plain for _, pred in self.near_counts.values())
+        trigger = "p.trigger_time" if by_time else "t.trigger_time"
+
+        def inside(wname: str) -> str:
+            w = self.windows[wname]
+            start = _shifted(trigger, self.offsets[f"{wname}.start"])
+            end = _shifted(trigger, self.offsets[f"{wname}.end"])
+            return (f"p.time {'>=' if w.get('start_inclusive', True) else '>'} {start} "
+                    f"AND p.time {'<=' if w.get('end_inclusive', True) else '<'} {end}")
+
+        def count(wname: str, pred: str) -> str:
+            if not by_time:            # a row of counted_rows: whether each plain predicate holds on it
+                return f"count(*) FILTER (WHERE p.{_ident(pred)} AND {inside(wname)})"
+            if pred in self.plain:     # a time of near_times: how many rows each plain predicate holds on
+                return f"sum(p.{_ident(pred)}) FILTER (WHERE {inside(wname)})"
+            return f"count(*) FILTER (WHERE {self._holds(pred)} AND {inside(wname)})"
+
+        counts = ",\n".join(f"        {count(wname, pred)} AS {_ident(column)}"
+                             for column, (wname, pred) in self.near_counts.items())
+        lines = []
+        if by_time:
+            sums = ", ".join(f"count(*) FILTER (WHERE p.{_ident(n)}) AS {_ident(n)}" for n in self.near_rows)
+            lines += [", near_times AS (",
+                      f"    SELECT t.subject_id, t.trigger_time, p.time, {sums}", *join,
+                      "    GROUP BY t.subject_id, t.trigger_time, p.time",
+                      ")",
+                      ", near_counts AS (",
+                      "    SELECT p.subject_id, p.trigger_time,", counts,
+                      "    FROM near_times AS p",
+                      "    GROUP BY p.subject_id, p.trigger_time",
+                      ")"]
+        else:
+            lines += [", near_counts AS (",
+                      "    SELECT t.subject_id, t.trigger_time,", counts, *join,
+                      "    GROUP BY t.subject_id, t.trigger_time",
+                      ")"]
+        lines += [f", t{first} AS (",
+                  "    SELECT t.*, c.* EXCLUDE (subject_id, trigger_time)",
+                  f"    FROM {previous} AS t",
+                  "    LEFT JOIN near_counts AS c ON c.subject_id = t.subject_id AND c.trigger_time = t.trigger_time",
+                  ")"]
+        return lines, f"t{first}"
 
     def _window_joins(self, previous: str, first: int) -> tuple[list[str], str]:
         """CTEs that add, for every window with a count, each counted predicate's running count at the
@@ -498,19 +654,33 @@ class _Compiler:
         trigger_holds = self._holds(self.trigger) if self.trigger != ANY_EVENT else "true"
         if self.trigger == ANY_EVENT:
             self.all_times = True
-        checks = []
-        for node in self.order:
-            if node != "trigger" and self.nodes[node][0] != "open" and node not in self.unbounding:
-                checks.append(f"t.{_ident(node)} IS NOT NULL")
-        for wname in self.windows:
-            s, e = f"t.{_ident(wname + '.start')}", f"t.{_ident(wname + '.end')}"
-            if f"{wname}.start" not in self.unbounding and f"{wname}.end" not in self.unbounding:
-                checks.append(f"{s} <= {e}")
-            for pred, bounds in (self.windows[wname].get("has") or {}).items():
+        # the `has` constraints, checked before any SQL is written; then which windows count near the trigger
+        needs = []
+        for wname, w in self.windows.items():
+            for pred, bounds in (w.get("has") or {}).items():
                 if not self._known(pred):
                     self._fail(f"window '{wname}': has names predicate '{pred}', which is not defined")
                 self._not_static(pred, f"window '{wname}': has")
-                lo, hi = self._bounds(wname, pred, bounds)
+                needs.append((wname, pred, *self._bounds(wname, pred, bounds)))
+        counted_in: dict[str, list[str]] = {}
+        for wname, pred, lo, hi in needs:
+            if not (pred == ANY_EVENT and hi is None and lo in (None, 0, 1)):
+                counted_in.setdefault(wname, []).append(pred)
+        counted_in.setdefault(lwin, []).append(lpred)
+        self._choose_near_windows(counted_in)
+        self._choose_found_arrows(f"{iwin}.{iside}")
+        checks = []
+        for node in self.order:
+            if self.nodes[node][0] == "found":
+                checks.append(f"t.{_ident(node + '#found')}")
+            elif node != "trigger" and self.nodes[node][0] != "open" and node not in self.unbounding:
+                checks.append(f"t.{_ident(node)} IS NOT NULL")
+        for wname in self.windows:
+            s, e = f"{wname}.start", f"{wname}.end"
+            # a found side lies beyond its window's other side by its definition
+            if not ({s, e} & self.unbounding) and "found" not in (self.nodes[s][0], self.nodes[e][0]):
+                checks.append(f"t.{_ident(s)} <= t.{_ident(e)}")
+            for _, pred, lo, hi in (n for n in needs if n[0] == wname):
                 if pred == ANY_EVENT and hi is None and lo in (None, 0, 1):
                     if lo == 1:
                         checks.append(self._any_event_exists(wname))
@@ -522,23 +692,16 @@ class _Compiler:
                     checks.append(f"{count} <= {hi}")
         count = self._count(lwin, lpred)
         label_sql = f"CAST({count} AS DOUBLE)" if self.count_label else f"CAST({count} > 0 AS INTEGER)"
-        plain_cols = [f"        sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS {_ident(n)}"
-                      for n, cond in self.plain.items()]
-        # Only the rows whose code some plain predicate names or matches are grouped by time: those whose code
-        # a regex matches (an inner join with the matching codes, whose keys DuckDB pushes into the scan), and
-        # the others whose code a literal names (found by the scan's own filters).
-        literal = " OR ".join(self.literal_codes) or "false"
-        flags = ", ".join(f"c.r{k}" for k in range(len(self.regexes)))
-        if not self.regexes:
-            rows = f"SELECT e.* FROM meds_events AS e WHERE e.time IS NOT NULL AND ({literal})"
-        else:
-            rows = (f"SELECT e.*, {flags} FROM meds_events AS e "
-                    "JOIN code_matches AS c ON c.vocab = e.vocab AND c.vcode = e.vcode WHERE e.time IS NOT NULL\n"
-                    f"        UNION ALL SELECT e.*, {flags} FROM meds_events AS e "
-                    "LEFT JOIN code_matches AS c ON c.vocab = e.vocab AND c.vcode = e.vcode "
-                    f"WHERE e.time IS NOT NULL AND ({literal}) AND c.vocab IS NULL")
+        # the plain predicates grouped by time: those of the trigger, of the arrows looked up by an ASOF join and
+        # of the running counts; the rows only the near windows count or the found sides look for are not
+        timed_parts = self._plain_parts(self.trigger).union(
+            *(self._plain_parts(what[3]) for kind, what in self.nodes.values() if kind == "arrow"),
+            *(self._plain_parts(pred) for pred in self.counted))
+        timed = [n for n in self.plain if n in timed_parts]
+        near_parts = set(self.found).union(*(self._plain_parts(p) for _, p in self.near_counts.values()))
+        self.near_rows = [n for n in self.plain if n in near_parts]
         # with patient_demographics, only the rows of the subjects they select can make a sample: the others are
-        # left out before the rows are grouped by time (the grouping is most of a compiled task's work)
+        # left out before the rows are grouped
         lines: list[str] = []
         subjects = ""
         if self.static:
@@ -560,31 +723,42 @@ class _Compiler:
             # joins no row
             matches = ", ".join(f"regexp_matches(code, {_literal(r)}) AS r{k}" for k, r in enumerate(self.regexes))
             lines += [(", " if lines else "WITH ") + "code_matches AS (",
-                     "    SELECT * FROM (",
-                     f"        SELECT vocab, vcode, {matches}",
-                     "        FROM (SELECT v.vocab, c.vcode, "
-                     "CASE WHEN v.vocab = 'MEDS' THEN c.vcode ELSE v.vocab || '//' || c.vcode END AS code",
-                     "              FROM (SELECT DISTINCT vocab FROM meds_events) AS v",
-                     "              CROSS JOIN (SELECT DISTINCT vcode FROM meds_events) AS c)",
-                     "    )",
-                     "    WHERE " + " OR ".join(f"r{k}" for k in range(len(self.regexes))),
-                     ")",
-                     ", events_per_time AS ("]
-        else:
-            lines += [(", " if lines else "WITH ") + "events_per_time AS ("]
-        lines += [
-                 "    SELECT",
-                 "        e.subject_id,",
-                 "        e.time,",
-                 ",\n".join(plain_cols + [f"        min(CASE WHEN {self._trigger_row()} THEN e.visit_id END) "
-                                          "AS trigger_visit_id"]),
-                 f"    FROM ({rows}) AS e",
-                 *([f"    WHERE {subjects.removeprefix(' AND ')}"] if subjects else []),
-                 "    GROUP BY e.subject_id, e.time",
-                 ")"]
+                      "    SELECT * FROM (",
+                      f"        SELECT vocab, vcode, {matches}",
+                      "        FROM (SELECT v.vocab, c.vcode, "
+                      "CASE WHEN v.vocab = 'MEDS' THEN c.vcode ELSE v.vocab || '//' || c.vcode END AS code",
+                      "              FROM (SELECT DISTINCT vocab FROM meds_events) AS v",
+                      "              CROSS JOIN (SELECT DISTINCT vcode FROM meds_events) AS c)",
+                      "    )",
+                      "    WHERE " + " OR ".join(f"r{k}" for k in range(len(self.regexes))),
+                      ")"]
+        rows, holds = self._rows(timed)
+        plain_cols = [f"        sum(CASE WHEN {self.plain[n]} THEN 1 ELSE 0 END) AS {_ident(n)}" for n in timed]
+        lines += [(", " if lines else "WITH ") + "events_per_time AS (",
+                  "    SELECT",
+                  "        e.subject_id,",
+                  "        e.time,",
+                  ",\n".join(plain_cols + [f"        min(CASE WHEN {self._trigger_row()} THEN e.visit_id END) "
+                                           "AS trigger_visit_id"]),
+                  f"    FROM ({rows}) AS e",
+                  f"    WHERE ({holds}){subjects}",
+                  "    GROUP BY e.subject_id, e.time",
+                  ")"]
+        if self.near_rows:
+            rows, _ = self._rows(self.near_rows)
+            flags = ", ".join(f"{self.plain[n]} AS {_ident(n)}" for n in self.near_rows)
+            lines += [", counted_rows AS (",
+                      f"    SELECT e.subject_id, e.time, {flags}",
+                      f"    FROM ({rows}) AS e",
+                      *([f"    WHERE {subjects.removeprefix(' AND ')}"] if subjects else []),
+                      ")"]
+        if self.found:
+            ends = ", ".join(f"{'min' if end == 'first' else 'max'}(time) FILTER (WHERE {_ident(n)}) "
+                             f"AS {_ident(f'{n}#{end}')}" for n, which in self.found.items() for end in sorted(which))
+            lines += [f", first_last AS (SELECT subject_id, {ends} FROM counted_rows GROUP BY subject_id)"]
         if self.all_times:
             # _ANY_EVENT or not(...): every time with a row, with the predicates' counts where they hold
-            sums = ", ".join(f"coalesce(p.{_ident(n)}, 0) AS {_ident(n)}" for n in self.plain)
+            sums = ", ".join(f"coalesce(p.{_ident(n)}, 0) AS {_ident(n)}" for n in timed)
             lines += [", all_times AS (",
                       f"    SELECT a.subject_id, a.time, {sums}{', ' if sums else ''}p.trigger_visit_id",
                       "    FROM (SELECT DISTINCT subject_id, time FROM meds_events WHERE time IS NOT NULL"
@@ -636,14 +810,22 @@ class _Compiler:
             elif kind == "open":
                 body = [f"    SELECT t.*, r.{what} AS {_ident(node)}", f"    FROM {previous} AS t",
                         "    LEFT JOIN record AS r ON r.subject_id = t.subject_id"]
+            elif kind == "found":   # whether the subject's first (last) time at which P holds is on the right side
+                end, op, col, pred = what
+                body = [f"    SELECT t.*, coalesce(s.{_ident(f'{pred}#{end}')} {op} {col}, false) "
+                        f"AS {_ident(node + '#found')}",
+                        f"    FROM {previous} AS t",
+                        "    LEFT JOIN first_last AS s ON s.subject_id = t.subject_id"]
             else:   # REF -> P / REF <- P: the nearest time at which P holds, by an ASOF join
-                holds, op, col = what
+                holds, op, col, _, _ = what
                 body = [f"    SELECT t.*, q.time AS {_ident(node)}", f"    FROM {previous} AS t",
                         f"    ASOF LEFT JOIN (SELECT p.subject_id, p.time FROM preds AS p WHERE {holds}) AS q",
                         f"        ON t.subject_id = q.subject_id AND q.time {op} {col}"]
             lines += [f", t{i} AS (", *body, ")"]
             previous = f"t{i}"
         more, previous = self._window_joins(previous, len(self.order) + 1)
+        lines += more
+        more, previous = self._near_joins(previous, int(previous[1:]) + 1)
         lines += more
         lines += ["SELECT",
                   "    concat(t.subject_id, '-', epoch_us(t.trigger_time)) AS sample_id,",
