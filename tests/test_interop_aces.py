@@ -158,16 +158,18 @@ def test_not_and_a_count_label_beyond_aces_give_the_references_samples(demo_lake
     assert sorted((r["subject_id"], r["prediction_time"], r["float_value"]) for r in labels.to_pylist()) == want
 
 
-# The compile's two shortcuts, per config: counts taken among the rows near each trigger (near_counts; near_times
-# when a derived predicate is counted) and window sides that only have to exist (first_last).
-SHORTCUTS = {"meds_dev_in_icu_mortality_first_24h": {"near_times"},
-             "meds_dev_in_hospital_mortality_first_48h": {"near_counts"}, "ihm48": {"near_times"},
-             "creatinine": {"near_counts", "first_last"}, "sodium": {"near_times"}, "discharge_home": set(),
-             "readmission_30d": {"first_last"}, "beyond_aces": {"near_counts"},
+# The compile's two shortcuts, per config, by the CTEs they write: counts taken among the rows near each trigger
+# (near_counts; over counted_rows when events_per_time lacks a counted predicate, and through near_times when a
+# derived predicate is counted over them) and window sides that only have to exist (first_last).
+SHORTCUTS = {"meds_dev_in_icu_mortality_first_24h": {"near_counts"},
+             "meds_dev_in_hospital_mortality_first_48h": {"near_counts"}, "ihm48": {"near_counts"},
+             "creatinine": {"counted_rows", "near_counts", "first_last"},
+             "sodium": {"counted_rows", "near_times", "near_counts"}, "discharge_home": set(),
+             "readmission_30d": {"first_last"}, "beyond_aces": {"counted_rows", "near_counts"},
              # counts near a trigger that holds at nearly every time would join each time to its neighbours
              "not_trigger": {"first_last"},
              # `start: end -> P` looks away from its window: its time decides whether the window is inside out
-             "inward_arrow": {"near_counts"}}
+             "inward_arrow": {"counted_rows", "near_counts"}}
 VARIANTS = {"not_trigger": ("creatinine", [("trigger: admission", "trigger: not_lab"),
                                            ("  admission:", "  not_lab: {expr: not(lab)}\n  admission:")]),
             "inward_arrow": ("creatinine", [("start: end <- lab", "start: end -> high_creatinine")])}
@@ -190,9 +192,9 @@ def test_the_shortcuts_give_what_running_counts_and_asof_sides_give(synthetic_la
     (tmp_path / "fast").mkdir()
     (tmp_path / "general").mkdir()
     fast = run_config(synthetic_lake, text, "mimic4", tmp_path / "fast", label_type)
-    ctes = {c for c in ("near_counts", "near_times", "first_last")
+    ctes = {c for c in ("counted_rows", "near_times", "near_counts", "first_last")
             if f", {c} AS (" in (tmp_path / "fast" / "task.sql").read_text()}
-    assert ctes == SHORTCUTS[name] | ({"near_counts"} if "near_times" in SHORTCUTS[name] else set())
+    assert ctes == SHORTCUTS[name]
     monkeypatch.setattr(aces, "NEAR_SPAN", -1)
     monkeypatch.setattr(aces._Compiler, "_choose_found_arrows", lambda self, index_node: None)
     general = run_config(synthetic_lake, text, "mimic4", tmp_path / "general", label_type)

@@ -234,7 +234,8 @@ class _Compiler:
         self.near: dict[str, None] = {}          # windows counted among the rows near each trigger
         self.near_span: tuple[int, int] | None = None   # their span around the trigger, in seconds
         self.near_counts: dict[str, tuple[str, str]] = {}   # column -> (near window, predicate counted)
-        self.near_rows: list[str] = []           # the plain predicates of `counted_rows`
+        self.near_source = "counted_rows"        # the rows the near counts and the found sides read
+        self.near_rows: list[str] = []           # the plain predicates of `counted_rows`, when it is read
         self.found: dict[str, set[str]] = {}     # plain predicate -> "first" / "last", for `first_last`
         self.count_label = False
 
@@ -509,18 +510,20 @@ class _Compiler:
                f"t.{_ident(f'{wname}.end')}"
 
     def _near_joins(self, previous: str, first: int) -> tuple[list[str], str]:
-        """CTEs that add the counts of the near windows: each trigger joined to its subject's `counted_rows`
-        within the span of those windows, and counted per window with its inclusive flags. A derived predicate
-        holds at a time, so with one the joined rows are first summed per trigger and time."""
+        """CTEs that add the counts of the near windows: each trigger joined to its subject's rows within the
+        span of those windows, and counted per window with its inclusive flags. The rows are `events_per_time`
+        when it holds every predicate counted, else `counted_rows`; a derived predicate holds at a time, so
+        with one counted the rows of `counted_rows` are first summed per trigger and time (`near_times`)."""
         if not self.near_counts:
             return [], previous
         lo, hi = self.near_span
         join = ["    FROM t0 AS t",
-                "    JOIN counted_rows AS p ON p.subject_id = t.subject_id",
+                f"    JOIN {self.near_source} AS p ON p.subject_id = t.subject_id",
                 f"        AND p.time >= {_shifted('t.trigger_time', lo)} "
                 f"AND p.time <= {_shifted('t.trigger_time', hi)}"]
-        by_time = any(pred not in self.plain for _, pred in self.near_counts.values())
-        trigger = "p.trigger_time" if by_time else "t.trigger_time"
+        per_row = self.near_source == "counted_rows"
+        regroup = per_row and any(pred not in self.plain for _, pred in self.near_counts.values())
+        trigger = "p.trigger_time" if regroup else "t.trigger_time"
 
         def inside(wname: str) -> str:
             w = self.windows[wname]
@@ -530,16 +533,16 @@ class _Compiler:
                     f"AND p.time {'<=' if w.get('end_inclusive', True) else '<'} {end}")
 
         def count(wname: str, pred: str) -> str:
-            if not by_time:            # a row of counted_rows: whether each plain predicate holds on it
+            if per_row and not regroup:   # a row: whether each plain predicate holds on it
                 return f"count(*) FILTER (WHERE p.{_ident(pred)} AND {inside(wname)})"
-            if pred in self.plain:     # a time of near_times: how many rows each plain predicate holds on
+            if pred in self.plain:        # a time: how many rows each plain predicate holds on
                 return f"sum(p.{_ident(pred)}) FILTER (WHERE {inside(wname)})"
             return f"count(*) FILTER (WHERE {self._holds(pred)} AND {inside(wname)})"
 
         counts = ",\n".join(f"        {count(wname, pred)} AS {_ident(column)}"
                              for column, (wname, pred) in self.near_counts.items())
         lines = []
-        if by_time:
+        if regroup:
             sums = ", ".join(f"count(*) FILTER (WHERE p.{_ident(n)}) AS {_ident(n)}" for n in self.near_rows)
             lines += [", near_times AS (",
                       f"    SELECT t.subject_id, t.trigger_time, p.time, {sums}", *join,
@@ -699,7 +702,11 @@ class _Compiler:
             *(self._plain_parts(pred) for pred in self.counted))
         timed = [n for n in self.plain if n in timed_parts]
         near_parts = set(self.found).union(*(self._plain_parts(p) for _, p in self.near_counts.values()))
-        self.near_rows = [n for n in self.plain if n in near_parts]
+        if near_parts <= timed_parts:   # the rows near the trigger are among the times grouped anyway
+            self.near_source = "events_per_time"
+        else:
+            self.near_source = "counted_rows"
+            self.near_rows = [n for n in self.plain if n in near_parts]
         # with patient_demographics, only the rows of the subjects they select can make a sample: the others are
         # left out before the rows are grouped
         lines: list[str] = []
@@ -753,9 +760,10 @@ class _Compiler:
                       *([f"    WHERE {subjects.removeprefix(' AND ')}"] if subjects else []),
                       ")"]
         if self.found:
-            ends = ", ".join(f"{'min' if end == 'first' else 'max'}(time) FILTER (WHERE {_ident(n)}) "
+            holds = "" if self.near_source == "counted_rows" else " > 0"
+            ends = ", ".join(f"{'min' if end == 'first' else 'max'}(time) FILTER (WHERE {_ident(n)}{holds}) "
                              f"AS {_ident(f'{n}#{end}')}" for n, which in self.found.items() for end in sorted(which))
-            lines += [f", first_last AS (SELECT subject_id, {ends} FROM counted_rows GROUP BY subject_id)"]
+            lines += [f", first_last AS (SELECT subject_id, {ends} FROM {self.near_source} GROUP BY subject_id)"]
         if self.all_times:
             # _ANY_EVENT or not(...): every time with a row, with the predicates' counts where they hold
             sums = ", ".join(f"coalesce(p.{_ident(n)}, 0) AS {_ident(n)}" for n in timed)
