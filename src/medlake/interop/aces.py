@@ -43,8 +43,8 @@ from ..tasks.spec import parse_spec
 from ..version import __version__
 
 ANY_EVENT = "_ANY_EVENT"
-# the longest span around the trigger (seconds) over which window counts are taken by joining each trigger to its
-# subject's rows in it (a week: the input, gap and target windows of the usual configs), not by running counts
+# the longest window (seconds) a fixed distance from the trigger whose counts are taken by joining each trigger to
+# its subject's rows in it (a week: the input, gap and target windows of the usual configs), not by running counts
 NEAR_SPAN = 7 * 86400
 WINDOW_FIELDS = {"start", "end", "start_inclusive", "end_inclusive", "has", "label", "index_timestamp"}
 MEDS_COLUMNS = ("subject_id", "time", "code", "numeric_value", "text_value", "unit", "visit_id", "parent_visit_id",
@@ -232,7 +232,6 @@ class _Compiler:
         self.needs_record = False
         self.first_times: dict[str, None] = {}   # windows whose first time with a row is looked up
         self.near: dict[str, None] = {}          # windows counted among the rows near each trigger
-        self.near_span: tuple[int, int] | None = None   # their span around the trigger, in seconds
         self.near_counts: dict[str, tuple[str, str]] = {}   # column -> (near window, predicate counted)
         self.near_source = "counted_rows"        # the rows the near counts and the found sides read
         self.near_rows: list[str] = []           # the plain predicates of `counted_rows`, when it is read
@@ -419,20 +418,16 @@ class _Compiler:
         return False
 
     def _choose_near_windows(self, counted_in: dict[str, list[str]]) -> None:
-        """The windows whose counts are taken from the rows near each trigger (`near_counts`): both sides a fixed
-        distance from the trigger, every counted predicate read off its rows, and all of them within NEAR_SPAN
-        of each other. Joining each trigger to its subject's rows in so short a span reads far fewer rows than
-        grouping all of them by time for running counts; a longer or data-dependent window uses the latter, and
-        so does every window when the trigger is `_ANY_EVENT` or a `not(...)`, which hold at nearly every time."""
+        """The windows whose counts are taken from the rows near each trigger (`near_counts_K`): both sides a
+        fixed distance from the trigger, at most NEAR_SPAN apart, and every counted predicate read off its rows.
+        Joining each trigger to its subject's rows in so short a span reads far fewer rows than grouping all of
+        them by time for running counts; a longer or data-dependent window uses the latter, and so does every
+        window when the trigger is `_ANY_EVENT` or a `not(...)`, which hold at nearly every time."""
         if not self._read_off_rows(self.trigger):
             return
         for wname, preds in counted_in.items():
             lo, hi = self.offsets.get(f"{wname}.start"), self.offsets.get(f"{wname}.end")
-            if lo is None or hi is None or not all(self._read_off_rows(p) for p in preds):
-                continue
-            span = (lo, hi) if self.near_span is None else (min(self.near_span[0], lo), max(self.near_span[1], hi))
-            if span[1] - span[0] <= NEAR_SPAN:
-                self.near_span = span
+            if lo is not None and hi is not None and hi - lo <= NEAR_SPAN and all(map(self._read_off_rows, preds)):
                 self.near[wname] = None
 
     def _choose_found_arrows(self, index_node: str) -> None:
@@ -510,58 +505,60 @@ class _Compiler:
                f"t.{_ident(f'{wname}.end')}"
 
     def _near_joins(self, previous: str, first: int) -> tuple[list[str], str]:
-        """CTEs that add the counts of the near windows: each trigger joined to its subject's rows within the
-        span of those windows, and counted per window with its inclusive flags. The rows are `events_per_time`
-        when it holds every predicate counted, else `counted_rows`; a derived predicate holds at a time, so
-        with one counted the rows of `counted_rows` are first summed per trigger and time (`near_times`)."""
-        if not self.near_counts:
-            return [], previous
-        lo, hi = self.near_span
-        join = ["    FROM t0 AS t",
-                f"    JOIN {self.near_source} AS p ON p.subject_id = t.subject_id",
-                f"        AND p.time >= {_shifted('t.trigger_time', lo)} "
-                f"AND p.time <= {_shifted('t.trigger_time', hi)}"]
+        """CTEs that add the counts of the near windows: per window (`near_counts_K`), each trigger joined to its
+        subject's rows in that window, with its inclusive flags, that a predicate counted there holds on. The
+        rows are `events_per_time` when it holds every predicate counted, else `counted_rows`; a derived
+        predicate holds at a time, so when a window counts one over `counted_rows` its joined rows are first
+        summed per trigger and time (`near_times_K`)."""
+        lines, joins = [], []
         per_row = self.near_source == "counted_rows"
-        regroup = per_row and any(pred not in self.plain for _, pred in self.near_counts.values())
-        trigger = "p.trigger_time" if regroup else "t.trigger_time"
-
-        def inside(wname: str) -> str:
+        for k, wname in enumerate(self.near):
+            cols = [(column, pred) for column, (w, pred) in self.near_counts.items() if w == wname]
+            if not cols:
+                continue
             w = self.windows[wname]
-            start = _shifted(trigger, self.offsets[f"{wname}.start"])
-            end = _shifted(trigger, self.offsets[f"{wname}.end"])
-            return (f"p.time {'>=' if w.get('start_inclusive', True) else '>'} {start} "
-                    f"AND p.time {'<=' if w.get('end_inclusive', True) else '<'} {end}")
-
-        def count(wname: str, pred: str) -> str:
+            start = _shifted("t.trigger_time", self.offsets[f"{wname}.start"])
+            end = _shifted("t.trigger_time", self.offsets[f"{wname}.end"])
+            join = [f"    FROM t0 AS t JOIN {self.near_source} AS p ON p.subject_id = t.subject_id",
+                    f"        AND p.time {'>=' if w.get('start_inclusive', True) else '>'} {start} "
+                    f"AND p.time {'<=' if w.get('end_inclusive', True) else '<'} {end}"]
+            parts = set().union(*(self._plain_parts(pred) for _, pred in cols))
+            names = [n for n in self.plain if n in parts]
+            holds = " OR ".join(f"p.{_ident(n)}{'' if per_row else ' > 0'}" for n in names)
+            regroup = per_row and any(pred not in self.plain for _, pred in cols)
             if per_row and not regroup:   # a row: whether each plain predicate holds on it
-                return f"count(*) FILTER (WHERE p.{_ident(pred)} AND {inside(wname)})"
-            if pred in self.plain:        # a time: how many rows each plain predicate holds on
-                return f"sum(p.{_ident(pred)}) FILTER (WHERE {inside(wname)})"
-            return f"count(*) FILTER (WHERE {self._holds(pred)} AND {inside(wname)})"
-
-        counts = ",\n".join(f"        {count(wname, pred)} AS {_ident(column)}"
-                             for column, (wname, pred) in self.near_counts.items())
-        lines = []
-        if regroup:
-            sums = ", ".join(f"count(*) FILTER (WHERE p.{_ident(n)}) AS {_ident(n)}" for n in self.near_rows)
-            lines += [", near_times AS (",
-                      f"    SELECT t.subject_id, t.trigger_time, p.time, {sums}", *join,
-                      "    GROUP BY t.subject_id, t.trigger_time, p.time",
-                      ")",
-                      ", near_counts AS (",
-                      "    SELECT p.subject_id, p.trigger_time,", counts,
-                      "    FROM near_times AS p",
-                      "    GROUP BY p.subject_id, p.trigger_time",
-                      ")"]
-        else:
-            lines += [", near_counts AS (",
-                      "    SELECT t.subject_id, t.trigger_time,", counts, *join,
-                      "    GROUP BY t.subject_id, t.trigger_time",
-                      ")"]
+                counts = [f"count(*) FILTER (WHERE p.{_ident(pred)}) AS {_ident(column)}" for column, pred in cols]
+            else:                         # a time: how many rows each plain predicate holds on
+                counts = [f"sum(p.{_ident(pred)}) AS {_ident(column)}" if pred in self.plain
+                          else f"count(*) FILTER (WHERE {self._holds(pred)}) AS {_ident(column)}"
+                          for column, pred in cols]
+            counts = ",\n".join(f"        {c}" for c in counts)
+            if regroup:
+                sums = ", ".join(f"count(*) FILTER (WHERE p.{_ident(n)}) AS {_ident(n)}" for n in names)
+                lines += [f", near_times_{k} AS (",
+                          f"    SELECT t.subject_id, t.trigger_time, p.time, {sums}", *join,
+                          f"    WHERE {holds}",
+                          "    GROUP BY t.subject_id, t.trigger_time, p.time",
+                          ")",
+                          f", near_counts_{k} AS (",
+                          "    SELECT p.subject_id, p.trigger_time,", counts,
+                          f"    FROM near_times_{k} AS p",
+                          "    GROUP BY p.subject_id, p.trigger_time",
+                          ")"]
+            else:
+                lines += [f", near_counts_{k} AS (",
+                          "    SELECT t.subject_id, t.trigger_time,", counts, *join,
+                          f"    WHERE {holds}",
+                          "    GROUP BY t.subject_id, t.trigger_time",
+                          ")"]
+            joins.append(k)
+        if not joins:
+            return [], previous
         lines += [f", t{first} AS (",
-                  "    SELECT t.*, c.* EXCLUDE (subject_id, trigger_time)",
+                  "    SELECT t.*, " + ", ".join(f"c{k}.* EXCLUDE (subject_id, trigger_time)" for k in joins),
                   f"    FROM {previous} AS t",
-                  "    LEFT JOIN near_counts AS c ON c.subject_id = t.subject_id AND c.trigger_time = t.trigger_time",
+                  *(f"    LEFT JOIN near_counts_{k} AS c{k} ON c{k}.subject_id = t.subject_id "
+                    f"AND c{k}.trigger_time = t.trigger_time" for k in joins),
                   ")"]
         return lines, f"t{first}"
 
