@@ -39,12 +39,17 @@ _NAME_LINE = re.compile(r"^--\s*name:\s*([A-Za-z0-9_.-]+)\s*$", re.M)
 
 @dataclass
 class Statement:
-    """One SQL statement of a file: its name (or index), text and parsed tree."""
+    """One SQL statement of a file: its name (or index), parsed tree and text."""
 
     name: str
-    text: str
     tree: exp.Expression
     raw: str = ""  # the statement as written (when its chunk held only it)
+
+    @functools.cached_property
+    def text(self) -> str:
+        """The statement as sqlglot renders it, rendered when first asked for (most statements, such as the
+        shared task blocks, are only ever used as trees)."""
+        return self.tree.sql(dialect=DIALECT)
 
     @property
     def sql(self) -> str:
@@ -95,7 +100,7 @@ def parse_sql_text(text: str, path: str | Path = "<string>") -> SqlFile:
         for j, tree in enumerate(trees):
             st_name = name if (name and len(trees) == 1) else (f"{name}.{j}" if name else str(len(statements)))
             raw = chunk.strip().rstrip(";").strip() if len(trees) == 1 else ""
-            statements.append(Statement(st_name, tree.sql(dialect=DIALECT), tree, raw))
+            statements.append(Statement(st_name, tree, raw))
     return SqlFile(Path(path), header, statements)
 
 
