@@ -21,9 +21,8 @@ Each child's wall time is measured from its start to its end (Python start-up,
 imports and reading the events included, for both) and its peak memory is its
 own maximum resident set (GNU time's %M). Each tool reports the median of its
 runs' times (every run's time is in `runs_seconds`) and the largest of their peaks:
-one run alone swings by a fifth on this machine, and a run right after ACES's
-(which frees 11 GB) is slower than one after medlake's. `query_seconds` is the
-median of medlake's task alone, inside its child. `same_samples` compares the
+one run alone swings by a fifth or more from minute to minute on this machine.
+`query_seconds` is the median of medlake's task alone, inside its child. `same_samples` compares the
 (subject_id, prediction_time, label) rows of both.
 """
 

@@ -562,12 +562,13 @@ class _Compiler:
                   ")"]
         return lines, f"t{first}"
 
-    def _window_joins(self, previous: str, first: int) -> tuple[list[str], str]:
+    def _window_joins(self, previous: str, first: int) -> tuple[list[str], str, int]:
         """CTEs that add, for every window with a count, each counted predicate's running count at the
         window's end (rows up to it, or before it when the end is exclusive) and just before its start (rows
         before it, or up to it when the start is exclusive); an unbounded start counts nothing before it.
         All these points are looked up in `running` by one ASOF join (`before X` is `up to X - 1 microsecond`:
-        times are whole microseconds)."""
+        times are whole microseconds). The CTEs are numbered from `first`; the last one's name and the next
+        free number come back with them."""
         lines = []
         for wname in self.first_times:
             w = self.windows[wname]
@@ -582,7 +583,7 @@ class _Compiler:
             previous = f"t{first}"
             first += 1
         if not self.count_windows:
-            return lines, previous
+            return lines, previous, first
         probes = []
         for wname in self.count_windows:
             w = self.windows[wname]
@@ -616,7 +617,7 @@ class _Compiler:
                  f"    FROM {previous} AS t",
                  f"    LEFT JOIN t{i + 1} AS c ON c.subject_id = t.subject_id AND c.trigger_time = t.trigger_time",
                  ")"]
-        return lines, f"t{i + 2}"
+        return lines, f"t{i + 2}", i + 3
 
     def select(self) -> str:
         for wname in self.windows:
@@ -828,9 +829,9 @@ class _Compiler:
                         f"        ON t.subject_id = q.subject_id AND q.time {op} {col}"]
             lines += [f", t{i} AS (", *body, ")"]
             previous = f"t{i}"
-        more, previous = self._window_joins(previous, len(self.order) + 1)
+        more, previous, free = self._window_joins(previous, len(self.order) + 1)
         lines += more
-        more, previous = self._near_joins(previous, int(previous[1:]) + 1)
+        more, previous = self._near_joins(previous, free)
         lines += more
         lines += ["SELECT",
                   "    concat(t.subject_id, '-', epoch_us(t.trigger_time)) AS sample_id,",
